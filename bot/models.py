@@ -1,0 +1,105 @@
+"""The records Kavshiri keeps. Plain dataclasses; every backend stores them as JSON."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+REQUEST_TYPES = ("information_request", "application", "complaint", "letter")
+
+# Submission statuses as the portal reports them.
+OPEN_STATUSES = ("registered", "in_progress")
+FINAL_STATUSES = ("completed", "refused")
+
+
+@dataclass(slots=True)
+class Session:
+    """Where a conversation is: flow step, the draft's slots, what was last offered."""
+
+    key: str  # "<channel>:<address>"
+    step: str = "start"
+    draft: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    offered: list[str] = field(default_factory=list)
+    updated_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Session:
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class Citizen:
+    key: str  # "<channel>:<address>"
+    channel: str
+    address: str
+    lang: str | None = None
+    portal_id: str | None = None
+    created_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Citizen:
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class Submission:
+    registration_number: str
+    citizen_key: str
+    portal_id: str
+    agency_id: str
+    request_type: str
+    subject: str
+    registered_at: datetime
+    deadline: date
+    status: str = "registered"
+    answer_url: str | None = None
+    completed_at: datetime | None = None
+    alerted: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["registered_at"] = self.registered_at.isoformat()
+        data["deadline"] = self.deadline.isoformat()
+        data["completed_at"] = self.completed_at.isoformat() if self.completed_at else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Submission:
+        data = dict(data)
+        data["registered_at"] = datetime.fromisoformat(data["registered_at"])
+        data["deadline"] = date.fromisoformat(data["deadline"])
+        if data.get("completed_at"):
+            data["completed_at"] = datetime.fromisoformat(data["completed_at"])
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class Notification:
+    """An alert waiting in the outbox. `key` makes enqueueing idempotent."""
+
+    key: str
+    channel: str
+    address: str
+    lang: str
+    reply: dict[str, Any]  # bot.messages.reply_to_json(...)
+    attempts: int = 0
+    due_at: float = 0.0  # unix seconds
+    last_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Notification:
+        return cls(**data)

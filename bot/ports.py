@@ -1,0 +1,110 @@
+"""The small interfaces the engine receives. Implementations live in connectors/."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.models import Citizen, Notification, Session, Submission
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...  # timezone-aware
+
+
+class Store(Protocol):
+    """Sessions, citizens, submissions, the outbox and pull-channel inboxes."""
+
+    async def load_session(self, key: str) -> Session | None: ...
+    async def save_session(self, session: Session) -> None: ...
+
+    async def get_citizen(self, key: str) -> Citizen | None: ...
+    async def save_citizen(self, citizen: Citizen) -> None: ...
+
+    async def save_submission(self, submission: Submission) -> None: ...  # upsert by number
+    async def get_submission(self, registration_number: str) -> Submission | None: ...
+    async def list_submissions(self, citizen_key: str) -> list[Submission]: ...  # newest first
+    async def open_submissions(self) -> list[Submission]: ...
+
+    async def enqueue(self, notification: Notification) -> bool: ...  # False: key seen before
+    async def claim_due(self, now: float, limit: int) -> list[Notification]: ...
+    async def complete(self, notification: Notification) -> None: ...
+    async def retry(self, notification: Notification, due_at: float, error: str) -> None: ...
+    async def dead_letter(self, notification: Notification, error: str) -> None: ...
+
+    async def push_inbox(self, address: str, item: dict[str, Any]) -> None: ...
+    async def drain_inbox(self, address: str) -> list[dict[str, Any]]: ...
+
+    async def first_time(self, key: str, ttl_seconds: int) -> bool: ...  # replay guard
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    agency_id: str
+    request_type: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    registration_number: str
+    registered_at: datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Correspondence:
+    registration_number: str
+    agency_id: str
+    request_type: str
+    subject: str
+    registered_at: datetime
+    status: str
+    answer_url: str | None = None
+    completed_at: datetime | None = None
+
+
+class PortalError(Exception):
+    """Base of what the portal can do wrong; `reason` picks the citizen's sentence."""
+
+    reason = "portal.error"
+
+
+class PortalUnavailable(PortalError):
+    reason = "portal.unavailable"
+
+
+class PortalTimeout(PortalError):
+    reason = "portal.timeout"
+
+
+class PortalRejected(PortalError):
+    reason = "portal.rejected"
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class NotFound(PortalError):
+    reason = "portal.not_found"
+
+
+class Portal(Protocol):
+    """The MY.GOV.GE correspondence API as Kavshiri expects it (see connectors/portal_api.yaml).
+
+    `citizen` is the citizen's portal identity; every call acts on their behalf only."""
+
+    async def submit(self, citizen: str, draft: Draft, idempotency_key: str) -> Registration: ...
+    async def status(self, citizen: str, registration_number: str) -> Correspondence: ...
+    async def list(self, citizen: str) -> list[Correspondence]: ...
+    async def close(self) -> None: ...
+
+
+class Identity(Protocol):
+    """Maps a channel identity to a portal identity. Real MY.GOV.GE linking slots in here."""
+
+    async def portal_id(self, citizen: Citizen) -> str | None: ...

@@ -1,0 +1,56 @@
+"""Typed settings from the environment, with embedded defaults that need nothing installed."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "kavshiri"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    kavshiri_home: Path = Field(default_factory=default_home)
+    # Storage: SQLite under KAVSHIRI_HOME unless REDIS_URL is set.
+    redis_url: str | None = None
+    redis_prefix: str = "kv:"
+    # Portal: empty means "run the stand-in portal in-process on portal_sim_port".
+    portal_url: str | None = None
+    portal_token: str = "dev-portal-token"
+    portal_timeout: float = 10.0
+    portal_retries: int = 3
+    portal_sim_port: int = 8765
+    # The portal signs completion callbacks with this shared secret (HMAC-SHA256).
+    portal_callback_secret: str = "dev-callback-secret"
+    callback_tolerance_seconds: int = 300
+    # Where Kavshiri's API listens and how the portal reaches it.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    # Government-declared extra non-working days, comma-separated ISO dates.
+    extra_days_off: str = ""
+    poll_interval_seconds: float = 60.0
+    worker_interval_seconds: float = 1.0
+    default_lang: str = "ka"
+    locales_dir: Path = REPO_ROOT / "locales"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.kavshiri_home / "kavshiri.sqlite3"
+
+    @property
+    def own_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def extra_days(self) -> list[date]:
+        return [date.fromisoformat(d.strip()) for d in self.extra_days_off.split(",") if d.strip()]
