@@ -1,0 +1,253 @@
+"""The production `Store`: Redis, shared by many API and worker processes.
+
+Every key starts with `prefix`, so several deployments (or test runs) can share one server.
+The outbox is a Redis Stream read by a consumer group: each worker process is a consumer, a
+claimed entry stays in the group's pending list until acked, and XAUTOCLAIM hands entries whose
+worker has held them longer than the lease (it died) to another worker. Notifications not yet
+due wait in a sorted set scored by due_at; `claim_due` moves the due ones to the stream.
+
+Keys (after the prefix):
+  session:<key>, citizen:<key>      JSON strings (sessions expire 30 days after the last save)
+  sub:<number>                      submission JSON
+  subs:<citizen_key>                sorted set of numbers, scored by registered_at
+  subs:open                         set of open numbers
+  outbox:seen:<key>                 idempotency marker, kept after completion
+  outbox:n:<key>                    the notification's current JSON while queued
+  outbox:delayed                    sorted set of keys scored by due_at
+  outbox:stream, outbox:entries     the stream; hash key -> stream entry id (to ack it)
+  outbox:dead                       list of dead-lettered notification JSON
+  once:<key>                        replay guard (SET NX EX)
+  inbox:<address>                   list of JSON items
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from dataclasses import replace
+from typing import Any, Callable
+
+import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ResponseError, WatchError
+
+from bot.models import OPEN_STATUSES, Citizen, Notification, Session, Submission
+
+SESSION_TTL_SECONDS = 30 * 24 * 3600
+GROUP = "workers"
+
+# Lua, so that marking the key seen and queueing it happen together or not at all.
+ENQUEUE = """
+if not redis.call('SET', KEYS[1], '1', 'NX') then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+return 1
+"""
+
+# Lua, so that when two workers promote at once each due key reaches the stream exactly once.
+PROMOTE = """
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, key in ipairs(keys) do
+  redis.call('ZREM', KEYS[1], key)
+  local id = redis.call('XADD', KEYS[2], '*', 'key', key)
+  redis.call('HSET', KEYS[3], key, id)
+end
+return #keys
+"""
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, prefix: str = "kv:", *,
+                 lease_seconds: float = 60.0, consumer: str | None = None) -> None:
+        self._r = client
+        self._p = prefix
+        self._lease_ms = max(1, int(lease_seconds * 1000))
+        # Unique per instance: the group tracks which consumer holds which entry.
+        self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._stream = f"{prefix}outbox:stream"
+        self._delayed = f"{prefix}outbox:delayed"
+        self._entries = f"{prefix}outbox:entries"
+        self._enqueue = client.register_script(ENQUEUE)
+        self._promote = client.register_script(PROMOTE)
+        self._group_ready = False
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "kv:", *, lease_seconds: float = 60.0,
+                 consumer: str | None = None) -> RedisStore:
+        client = redis.Redis.from_url(url, decode_responses=True)
+        return cls(client, prefix, lease_seconds=lease_seconds, consumer=consumer)
+
+    async def close(self) -> None:
+        await self._r.aclose()
+
+    # Sessions and citizens
+
+    async def load_session(self, key: str) -> Session | None:
+        data = await self._r.get(f"{self._p}session:{key}")
+        return Session.from_json(json.loads(data)) if data else None
+
+    async def save_session(self, session: Session) -> None:
+        # Every save restarts the 30 days: a citizen who comes back tomorrow continues.
+        await self._r.set(f"{self._p}session:{session.key}", _dump(session.to_json()),
+                          ex=SESSION_TTL_SECONDS)
+
+    async def get_citizen(self, key: str) -> Citizen | None:
+        data = await self._r.get(f"{self._p}citizen:{key}")
+        return Citizen.from_json(json.loads(data)) if data else None
+
+    async def save_citizen(self, citizen: Citizen) -> None:
+        await self._r.set(f"{self._p}citizen:{citizen.key}", _dump(citizen.to_json()))
+
+    # Submissions
+
+    async def save_submission(self, submission: Submission) -> None:
+        s, number = submission, submission.registration_number
+        async with self._r.pipeline(transaction=True) as tx:
+            tx.set(f"{self._p}sub:{number}", _dump(s.to_json()))
+            tx.zadd(f"{self._p}subs:{s.citizen_key}", {number: s.registered_at.timestamp()})
+            if s.is_open:
+                tx.sadd(f"{self._p}subs:open", number)
+            else:
+                tx.srem(f"{self._p}subs:open", number)
+            await tx.execute()
+
+    async def get_submission(self, registration_number: str) -> Submission | None:
+        data = await self._r.get(f"{self._p}sub:{registration_number}")
+        return Submission.from_json(json.loads(data)) if data else None
+
+    async def _submissions(self, numbers: list[str]) -> list[Submission]:
+        if not numbers:
+            return []
+        found = await self._r.mget([f"{self._p}sub:{n}" for n in numbers])
+        return [Submission.from_json(json.loads(d)) for d in found if d]
+
+    async def list_submissions(self, citizen_key: str) -> list[Submission]:
+        numbers = await self._r.zrevrange(f"{self._p}subs:{citizen_key}", 0, -1)
+        return await self._submissions(numbers)
+
+    async def open_submissions(self) -> list[Submission]:
+        subs = await self._submissions(list(await self._r.smembers(f"{self._p}subs:open")))
+        # The set is the index; the record's own status is the truth.
+        return sorted((s for s in subs if s.status in OPEN_STATUSES),
+                      key=lambda s: s.registered_at.timestamp())
+
+    # Outbox
+
+    async def enqueue(self, notification: Notification) -> bool:
+        n = notification
+        added = await self._enqueue(
+            keys=[f"{self._p}outbox:seen:{n.key}", f"{self._p}outbox:n:{n.key}", self._delayed],
+            args=[_dump(n.to_json()), repr(float(n.due_at)), n.key],
+        )
+        return bool(added)
+
+    async def _ensure_group(self) -> None:
+        if self._group_ready:
+            return
+        try:
+            await self._r.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+        except ResponseError as e:
+            if "BUSYGROUP" not in str(e):  # another process created it first: fine
+                raise
+        self._group_ready = True
+
+    async def claim_due(self, now: float, limit: int) -> list[Notification]:
+        if limit <= 0:
+            return []
+        await self._ensure_group()
+        await self._promote(keys=[self._delayed, self._stream, self._entries],
+                            args=[repr(float(now)), 1000])
+        # First entries whose worker has held them past the lease, then never-delivered ones.
+        _, entries, *_ = await self._r.xautoclaim(
+            self._stream, GROUP, self._consumer, self._lease_ms, "0-0", count=limit
+        )
+        entries = [e for e in entries if e and e[1]]
+        if len(entries) < limit:
+            fresh = await self._r.xreadgroup(
+                GROUP, self._consumer, {self._stream: ">"}, count=limit - len(entries)
+            )
+            for _, stream_entries in fresh:
+                entries.extend(stream_entries)
+        keys = [fields["key"] for _, fields in entries]
+        found = await self._r.mget([f"{self._p}outbox:n:{k}" for k in keys]) if keys else []
+        claimed = [Notification.from_json(json.loads(d)) for d in found if d]
+        # An entry without data was completed or dead-lettered meanwhile: drop it.
+        stale = [entry[0] for entry, d in zip(entries, found) if d is None]
+        if stale:
+            await self._r.xack(self._stream, GROUP, *stale)
+            await self._r.xdel(self._stream, *stale)
+        return claimed
+
+    async def _finish(self, key: str, then: Callable[[Pipeline], Any]) -> None:
+        """Takes `key` out of the queue (stream, group, delayed set), then runs `then` on the
+        same MULTI. Does nothing if it is no longer queued; if another holder of the same
+        notification (whose lease ran out) finishes it at the same time, its outcome stands."""
+        data_key = f"{self._p}outbox:n:{key}"
+        async with self._r.pipeline(transaction=True) as tx:
+            try:
+                await tx.watch(data_key)
+                if not await tx.exists(data_key):
+                    return
+                entry_id = await tx.hget(self._entries, key)
+                tx.multi()
+                if entry_id:
+                    tx.xack(self._stream, GROUP, entry_id)
+                    tx.xdel(self._stream, entry_id)
+                tx.hdel(self._entries, key)
+                tx.zrem(self._delayed, key)
+                then(tx)
+                await tx.execute()
+            except WatchError:
+                pass
+
+    async def complete(self, notification: Notification) -> None:
+        await self._finish(notification.key,
+                           lambda tx: tx.delete(f"{self._p}outbox:n:{notification.key}"))
+
+    async def retry(self, notification: Notification, due_at: float, error: str) -> None:
+        """Stores a copy with attempts + 1, `error` and `due_at`; the argument is not changed."""
+        n = replace(notification, attempts=notification.attempts + 1, due_at=due_at,
+                    last_error=error)
+
+        def requeue(tx: Pipeline) -> None:
+            tx.set(f"{self._p}outbox:n:{n.key}", _dump(n.to_json()))
+            tx.zadd(self._delayed, {n.key: due_at})
+
+        await self._finish(n.key, requeue)
+
+    async def dead_letter(self, notification: Notification, error: str) -> None:
+        n = replace(notification, last_error=error)
+
+        def bury(tx: Pipeline) -> None:
+            tx.delete(f"{self._p}outbox:n:{n.key}")
+            tx.rpush(f"{self._p}outbox:dead", _dump(n.to_json()))
+
+        await self._finish(n.key, bury)
+
+    async def dead_letters(self) -> list[Notification]:
+        """Notifications given up on, oldest first, with the final error in `last_error`."""
+        items = await self._r.lrange(f"{self._p}outbox:dead", 0, -1)
+        return [Notification.from_json(json.loads(i)) for i in items]
+
+    # Pull-channel inboxes
+
+    async def push_inbox(self, address: str, item: dict[str, Any]) -> None:
+        await self._r.rpush(f"{self._p}inbox:{address}", _dump(item))
+
+    async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
+        key = f"{self._p}inbox:{address}"
+        # MULTI: read and delete as one step, so an item pushed in between is not lost.
+        async with self._r.pipeline(transaction=True) as tx:
+            items, _ = await tx.lrange(key, 0, -1).delete(key).execute()
+        return [json.loads(i) for i in items]
+
+    # Replay guard
+
+    async def first_time(self, key: str, ttl_seconds: int) -> bool:
+        return bool(await self._r.set(f"{self._p}once:{key}", "1", nx=True,
+                                      ex=max(1, int(ttl_seconds))))

@@ -1,0 +1,227 @@
+"""The embedded `Store`: one SQLite file, shared by the API server and a console process.
+
+Records are JSON text next to the few columns that are queried. WAL lets one process read while
+the other writes, and the busy timeout makes a writer wait for the other's short transaction
+instead of failing. Every operation is ONE SQL statement in autocommit mode, so it is atomic
+across processes, and coroutines sharing this connection can never interleave inside a
+transaction. aiosqlite runs each statement on its own thread, off the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.models import OPEN_STATUSES, Citizen, Notification, Session, Submission
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+SCHEMA = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS citizens (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    registration_number TEXT PRIMARY KEY,
+    citizen_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    registered_at REAL NOT NULL,  -- unix seconds: sorts correctly whatever the UTC offset
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_citizen ON submissions (citizen_key, registered_at);
+CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status);
+-- Rows stay after completion ('done') so that the key keeps enqueue idempotent.
+CREATE TABLE IF NOT EXISTS outbox (
+    key TEXT PRIMARY KEY,
+    state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | dead
+    due_at REAL NOT NULL,
+    claimed_until REAL NOT NULL DEFAULT 0,  -- wall clock; a claim is a lease, not a lock
+    ended_at REAL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, due_at);
+CREATE TABLE IF NOT EXISTS once (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS once_expires ON once (expires_at);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: ids never reused, so order holds
+    address TEXT NOT NULL,
+    item TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inbox_address ON inbox (address, id);
+COMMIT;
+"""
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteStore:
+    def __init__(self, conn: aiosqlite.Connection, lease_seconds: float) -> None:
+        self._db = conn
+        self._lease = lease_seconds
+
+    @classmethod
+    async def open(cls, path: Path, *, lease_seconds: float = 60.0) -> SqliteStore:
+        """Open (creating if needed) the database; `lease_seconds`: how long a claim holds."""
+        await asyncio.to_thread(Path(path).parent.mkdir, parents=True, exist_ok=True)
+        # isolation_level=None: autocommit, so no transaction is left open between statements.
+        conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+            await conn.executescript(SCHEMA)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, lease_seconds)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> str | None:
+        rows = await self._db.execute_fetchall(sql, params)
+        return rows[0][0] if rows else None
+
+    # Sessions and citizens
+
+    async def load_session(self, key: str) -> Session | None:
+        data = await self._one("SELECT data FROM sessions WHERE key = ?", (key,))
+        return Session.from_json(json.loads(data)) if data else None
+
+    async def save_session(self, session: Session) -> None:
+        await self._db.execute(
+            "INSERT INTO sessions (key, data) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET data = excluded.data",
+            (session.key, _dump(session.to_json())),
+        )
+
+    async def get_citizen(self, key: str) -> Citizen | None:
+        data = await self._one("SELECT data FROM citizens WHERE key = ?", (key,))
+        return Citizen.from_json(json.loads(data)) if data else None
+
+    async def save_citizen(self, citizen: Citizen) -> None:
+        await self._db.execute(
+            "INSERT INTO citizens (key, data) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET data = excluded.data",
+            (citizen.key, _dump(citizen.to_json())),
+        )
+
+    # Submissions
+
+    async def save_submission(self, submission: Submission) -> None:
+        s = submission
+        await self._db.execute(
+            "INSERT INTO submissions"
+            " (registration_number, citizen_key, status, registered_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (registration_number) DO UPDATE SET"
+            " citizen_key = excluded.citizen_key, status = excluded.status,"
+            " registered_at = excluded.registered_at, data = excluded.data",
+            (s.registration_number, s.citizen_key, s.status, s.registered_at.timestamp(),
+             _dump(s.to_json())),
+        )
+
+    async def get_submission(self, registration_number: str) -> Submission | None:
+        data = await self._one(
+            "SELECT data FROM submissions WHERE registration_number = ?", (registration_number,)
+        )
+        return Submission.from_json(json.loads(data)) if data else None
+
+    async def list_submissions(self, citizen_key: str) -> list[Submission]:
+        rows = await self._db.execute_fetchall(
+            "SELECT data FROM submissions WHERE citizen_key = ?"
+            " ORDER BY registered_at DESC, registration_number DESC",
+            (citizen_key,),
+        )
+        return [Submission.from_json(json.loads(r[0])) for r in rows]
+
+    async def open_submissions(self) -> list[Submission]:
+        marks = ",".join("?" * len(OPEN_STATUSES))
+        rows = await self._db.execute_fetchall(
+            f"SELECT data FROM submissions WHERE status IN ({marks}) ORDER BY registered_at",
+            OPEN_STATUSES,
+        )
+        return [Submission.from_json(json.loads(r[0])) for r in rows]
+
+    # Outbox
+
+    async def enqueue(self, notification: Notification) -> bool:
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (key, due_at, data) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (notification.key, notification.due_at, _dump(notification.to_json())),
+        )
+        return cursor.rowcount == 1
+
+    async def claim_due(self, now: float, limit: int) -> list[Notification]:
+        # `now` decides what is due (callers may pass their clock); leases use the wall clock,
+        # which every process on this machine shares.
+        wall = time.time()
+        rows = await self._db.execute_fetchall(
+            "UPDATE outbox SET claimed_until = ? WHERE key IN ("
+            " SELECT key FROM outbox WHERE state = 'queued' AND due_at <= ? AND claimed_until <= ?"
+            " ORDER BY due_at, key LIMIT ?) RETURNING data",
+            (wall + self._lease, now, wall, limit),
+        )
+        claimed = [Notification.from_json(json.loads(r[0])) for r in rows]
+        return sorted(claimed, key=lambda n: (n.due_at, n.key))  # RETURNING order is arbitrary
+
+    async def complete(self, notification: Notification) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET state = 'done', ended_at = ? WHERE key = ? AND state = 'queued'",
+            (time.time(), notification.key),
+        )
+
+    async def retry(self, notification: Notification, due_at: float, error: str) -> None:
+        """Stores a copy with attempts + 1, `error` and `due_at`; the argument is not changed."""
+        n = replace(notification, attempts=notification.attempts + 1, due_at=due_at,
+                    last_error=error)
+        await self._db.execute(
+            "UPDATE outbox SET due_at = ?, claimed_until = 0, data = ?"
+            " WHERE key = ? AND state = 'queued'",
+            (due_at, _dump(n.to_json()), n.key),
+        )
+
+    async def dead_letter(self, notification: Notification, error: str) -> None:
+        n = replace(notification, last_error=error)
+        await self._db.execute(
+            "UPDATE outbox SET state = 'dead', ended_at = ?, data = ?"
+            " WHERE key = ? AND state = 'queued'",
+            (time.time(), _dump(n.to_json()), n.key),
+        )
+
+    async def dead_letters(self) -> list[Notification]:
+        """Notifications given up on, oldest first, with the final error in `last_error`."""
+        rows = await self._db.execute_fetchall(
+            "SELECT data FROM outbox WHERE state = 'dead' ORDER BY ended_at, key"
+        )
+        return [Notification.from_json(json.loads(r[0])) for r in rows]
+
+    # Pull-channel inboxes
+
+    async def push_inbox(self, address: str, item: dict[str, Any]) -> None:
+        await self._db.execute(
+            "INSERT INTO inbox (address, item) VALUES (?, ?)", (address, _dump(item))
+        )
+
+    async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
+        # One DELETE ... RETURNING: read and delete atomically, so no item is seen twice.
+        rows = await self._db.execute_fetchall(
+            "DELETE FROM inbox WHERE address = ? RETURNING id, item", (address,)
+        )
+        return [json.loads(item) for _, item in sorted(rows)]
+
+    # Replay guard
+
+    async def first_time(self, key: str, ttl_seconds: int) -> bool:
+        now = time.time()
+        await self._db.execute("DELETE FROM once WHERE expires_at <= ?", (now,))
+        # Two processes racing here: the primary key lets exactly one INSERT through.
+        cursor = await self._db.execute(
+            "INSERT INTO once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, now + ttl_seconds),
+        )
+        return cursor.rowcount == 1

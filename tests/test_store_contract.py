@@ -1,0 +1,331 @@
+"""The contract every `bot.ports.Store` keeps; each test runs on SQLite and on Redis.
+
+- Sessions and citizens: save then load returns an equal object; a second save replaces the
+  first; an unknown key loads as None.
+- Submissions: `save_submission` upserts by registration number; `get_submission` of an unknown
+  number is None; `list_submissions(citizen_key)` returns only that citizen's, newest
+  registered first; `open_submissions()` returns only statuses registered/in_progress, so an
+  upsert to completed (or refused) takes a submission out of it.
+- Outbox:
+  - `enqueue` returns True the first time for a key and False after, even after the
+    notification was completed or dead-lettered (and a second enqueue changes nothing);
+  - `claim_due(now, limit)` returns at most `limit` notifications that are due
+    (due_at <= now) and not claimed by anyone else, as they were enqueued (or last retried);
+  - a claim is a lease (a constructor argument, 60 s by default): while it lasts, no further
+    `claim_due` (by the same or another store on the same data) returns that notification;
+    once it expires (its worker died) the notification is returned again;
+  - `complete(n)` removes it for good;
+  - `retry(n, due_at, error)` stores it with attempts + 1 and last_error = error, due again
+    at due_at (and not before);
+  - `dead_letter(n, error)` removes it from the queue and keeps it, with last_error = error,
+    in `dead_letters()`.
+- Inboxes: push then drain returns the items in push order; a second drain returns []; each
+  address has its own inbox.
+- `first_time(key, ttl)`: True once, then False until ttl seconds have passed, then True again.
+- Two stores on the same data (two processes: same SQLite file, or same Redis prefix) see each
+  other's writes and never both claim the same notification.
+- `close()` releases connections; what was written stays for the next store that opens.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import redis.asyncio as redis
+
+from bot.models import Citizen, Notification, Session, Submission
+from connectors.redis_store import RedisStore
+from connectors.sqlite_store import SqliteStore
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TBILISI = timezone(timedelta(hours=4))
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def open_store(request, tmp_path):
+    """Opens stores of one backend on ONE shared location (the same file, or the same key
+    prefix), as separate processes would. Closes them all and deletes the Redis keys after."""
+    prefix = f"kvtest:{uuid.uuid4().hex}:"
+    opened = []
+
+    async def open_(lease_seconds: float = 60.0):
+        if request.param == "sqlite":
+            store = await SqliteStore.open(tmp_path / "data" / "kavshiri.sqlite3",
+                                           lease_seconds=lease_seconds)
+        else:
+            store = RedisStore.from_url(REDIS_URL, prefix, lease_seconds=lease_seconds)
+        opened.append(store)
+        return store
+
+    open_.prefix = prefix
+    yield open_
+    for store in opened:
+        await store.close()
+    if request.param == "redis":
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+@pytest.fixture
+async def store(open_store):
+    return await open_store()
+
+
+def submission(number: str, citizen: str = "telegram:1", *, day: int = 1,
+               status: str = "registered") -> Submission:
+    return Submission(
+        registration_number=number, citizen_key=citizen, portal_id="01001012345",
+        agency_id="mof", request_type="information_request", subject="საჯარო ინფორმაცია",
+        registered_at=datetime(2025, 3, day, 10, 30, tzinfo=TBILISI),
+        deadline=date(2025, 3, day + 10), status=status,
+    )
+
+
+def note(key: str, due_at: float = 0.0) -> Notification:
+    return Notification(key=key, channel="telegram", address="42", lang="ka",
+                        reply={"text": f"შეტყობინება {key}"}, due_at=due_at)
+
+
+# Sessions and citizens
+
+async def test_session_round_trip(store):
+    session = Session(key="telegram:1", step="subject", draft={"agency_id": "mof"},
+                      context={"n": 1}, offered=["mof", "moh"], updated_at="2025-03-01T10:00")
+    await store.save_session(session)
+    assert await store.load_session("telegram:1") == session
+    session.step = "confirm"
+    await store.save_session(session)
+    assert (await store.load_session("telegram:1")).step == "confirm"
+    assert await store.load_session("telegram:2") is None
+
+
+async def test_citizen_round_trip(store):
+    citizen = Citizen(key="web:abc", channel="web", address="abc", lang="ka",
+                      portal_id="01001012345", created_at="2025-03-01T10:00:00+04:00")
+    await store.save_citizen(citizen)
+    assert await store.get_citizen("web:abc") == citizen
+    citizen.lang = "en"
+    await store.save_citizen(citizen)
+    assert (await store.get_citizen("web:abc")).lang == "en"
+    assert await store.get_citizen("web:nobody") is None
+
+
+# Submissions
+
+async def test_submission_upsert_and_get(store):
+    await store.save_submission(submission("R-1"))
+    changed = submission("R-1", status="completed")
+    changed.answer_url = "https://my.gov.ge/answer/1"
+    changed.completed_at = datetime(2025, 3, 5, 12, 0, tzinfo=TBILISI)
+    await store.save_submission(changed)
+    assert await store.get_submission("R-1") == changed
+    assert await store.list_submissions("telegram:1") == [changed]
+    assert await store.get_submission("R-404") is None
+
+
+async def test_list_submissions_newest_first_and_only_the_citizens(store):
+    for number, day in [("R-2", 2), ("R-3", 3), ("R-1", 1)]:
+        await store.save_submission(submission(number, day=day))
+    await store.save_submission(submission("R-9", citizen="telegram:2", day=9))
+    listed = await store.list_submissions("telegram:1")
+    assert [s.registration_number for s in listed] == ["R-3", "R-2", "R-1"]
+    assert await store.list_submissions("telegram:nobody") == []
+
+
+async def test_open_submissions_only_registered_and_in_progress(store):
+    await store.save_submission(submission("R-1", status="registered"))
+    await store.save_submission(submission("R-2", status="in_progress"))
+    await store.save_submission(submission("R-3", citizen="web:x", status="registered"))
+    await store.save_submission(submission("R-4", status="refused"))
+    open_numbers = {s.registration_number for s in await store.open_submissions()}
+    assert open_numbers == {"R-1", "R-2", "R-3"}
+    await store.save_submission(submission("R-1", status="completed"))
+    open_numbers = {s.registration_number for s in await store.open_submissions()}
+    assert open_numbers == {"R-2", "R-3"}
+
+
+# Outbox
+
+async def test_enqueue_is_idempotent_even_after_completion(store):
+    now = time.time()
+    assert await store.enqueue(note("a", now)) is True
+    assert await store.enqueue(note("a", now)) is False
+    [claimed] = await store.claim_due(now, 10)
+    await store.complete(claimed)
+    assert await store.enqueue(note("a", now)) is False
+    assert await store.claim_due(now + 3600, 10) == []
+
+
+async def test_second_enqueue_changes_nothing(store):
+    now = time.time()
+    await store.enqueue(note("a", now))
+    await store.enqueue(Notification(key="a", channel="sms", address="0", lang="en",
+                                     reply={}, due_at=now))
+    assert await store.claim_due(now, 10) == [note("a", now)]
+
+
+async def test_claim_due_returns_only_due_and_at_most_limit(store):
+    now = time.time()
+    for i in range(3):
+        await store.enqueue(note(f"due-{i}", now - 10 + i))
+    await store.enqueue(note("later", now + 3600))
+    first = await store.claim_due(now, 2)
+    second = await store.claim_due(now, 2)
+    assert len(first) == 2 and len(second) == 1
+    claimed = {n.key for n in first + second}
+    assert claimed == {"due-0", "due-1", "due-2"}
+    assert all(n == note(n.key, n.due_at) for n in first + second)  # as enqueued
+    assert await store.claim_due(now, 10) == []  # all leased; "later" not due
+
+
+async def test_claim_due_with_zero_limit_claims_nothing(store):
+    now = time.time()
+    await store.enqueue(note("a", now))
+    assert await store.claim_due(now, 0) == []
+    assert len(await store.claim_due(now, 1)) == 1
+
+
+async def test_claimed_notification_is_not_returned_while_leased(store):
+    now = time.time()
+    await store.enqueue(note("a", now))
+    assert [n.key for n in await store.claim_due(now, 10)] == ["a"]
+    assert await store.claim_due(now, 10) == []
+    assert await store.claim_due(now + 30, 10) == []
+
+
+async def test_expired_lease_makes_it_claimable_again(open_store):
+    worker = await open_store(lease_seconds=0.5)  # claims, then "dies"
+    other = await open_store(lease_seconds=0.5)
+    now = time.time()
+    await worker.enqueue(note("a", now))
+    assert [n.key for n in await worker.claim_due(now, 10)] == ["a"]
+    await asyncio.sleep(1.0)  # past the lease
+    again = await other.claim_due(time.time(), 10)
+    assert [n.key for n in again] == ["a"]
+    await other.complete(again[0])
+    await asyncio.sleep(1.0)
+    assert await worker.claim_due(time.time(), 10) == []
+
+
+async def test_complete_removes_for_good(store):
+    now = time.time()
+    await store.enqueue(note("a", now))
+    await store.enqueue(note("b", now))
+    claimed = await store.claim_due(now, 10)
+    await store.complete(next(n for n in claimed if n.key == "a"))
+    await store.retry(next(n for n in claimed if n.key == "b"), now, "timeout")
+    assert [n.key for n in await store.claim_due(now + 3600, 10)] == ["b"]
+    assert await store.dead_letters() == []
+
+
+async def test_retry_counts_attempts_and_waits_until_due(store):
+    now = time.time()
+    await store.enqueue(note("a", now))
+    [claimed] = await store.claim_due(now, 10)
+    await store.retry(claimed, now + 60, "HTTP 502")
+    assert await store.claim_due(now + 59, 10) == []
+    [again] = await store.claim_due(now + 60, 10)
+    assert (again.attempts, again.last_error, again.due_at) == (1, "HTTP 502", now + 60)
+    await store.retry(again, now + 120, "HTTP 503")
+    [third] = await store.claim_due(now + 120, 10)
+    assert (third.attempts, third.last_error) == (2, "HTTP 503")
+    assert third.reply == claimed.reply
+
+
+async def test_dead_letter_leaves_the_queue_and_is_kept(store):
+    now = time.time()
+    await store.enqueue(note("a", now))
+    await store.enqueue(note("b", now))
+    claimed = {n.key: n for n in await store.claim_due(now, 10)}
+    await store.dead_letter(claimed["a"], "blocked by user")
+    await store.complete(claimed["b"])
+    assert await store.claim_due(now + 3600, 10) == []
+    [dead] = await store.dead_letters()
+    assert dead.key == "a" and dead.last_error == "blocked by user"
+    assert dead.reply == claimed["a"].reply
+    assert await store.enqueue(note("a", now)) is False
+
+
+# Inboxes
+
+async def test_inbox_drains_in_order_once(store):
+    items = [{"text": "გამარჯობა", "n": i} for i in range(3)]
+    for item in items:
+        await store.push_inbox("web:abc", item)
+    await store.push_inbox("web:other", {"text": "not yours"})
+    assert await store.drain_inbox("web:abc") == items
+    assert await store.drain_inbox("web:abc") == []
+    assert await store.drain_inbox("web:other") == [{"text": "not yours"}]
+    assert await store.drain_inbox("web:never") == []
+
+
+# Replay guard
+
+async def test_first_time_once_until_ttl_passes(store):
+    assert await store.first_time("update:1", 1) is True
+    assert await store.first_time("update:1", 1) is False
+    assert await store.first_time("update:2", 1) is True
+    await asyncio.sleep(1.5)  # past the ttl
+    assert await store.first_time("update:1", 1) is True
+    assert await store.first_time("update:1", 1) is False
+
+
+# Two processes on the same data
+
+async def test_two_stores_see_each_others_writes(open_store):
+    api, console = await open_store(), await open_store()
+    await api.save_session(Session(key="telegram:1", step="agency"))
+    await api.save_submission(submission("R-1"))
+    await console.push_inbox("web:abc", {"text": "hi"})
+    assert (await console.load_session("telegram:1")).step == "agency"
+    assert [s.registration_number for s in await console.open_submissions()] == ["R-1"]
+    assert await api.drain_inbox("web:abc") == [{"text": "hi"}]
+    assert await console.drain_inbox("web:abc") == []
+    assert await api.enqueue(note("a")) is True
+    assert await console.enqueue(note("a")) is False
+
+
+async def test_two_workers_never_claim_the_same_notification(open_store):
+    workers = [await open_store(), await open_store()]
+    now = time.time()
+    keys = {f"n-{i}" for i in range(20)}
+    for key in keys:
+        await workers[0].enqueue(note(key, now))
+    claims: list[str] = []
+    while True:  # both claim at once, a few at a time, until the queue is empty
+        batches = await asyncio.gather(*(w.claim_due(now, 3) for w in workers))
+        if not any(batches):
+            break
+        claims += [n.key for batch in batches for n in batch]
+    assert sorted(claims) == sorted(keys)  # each exactly once
+
+
+# Closing
+
+async def test_close_then_reopen_keeps_data(open_store):
+    first = await open_store()
+    await first.save_citizen(Citizen(key="web:abc", channel="web", address="abc"))
+    await first.close()
+    second = await open_store()
+    assert (await second.get_citizen("web:abc")).address == "abc"
+
+
+# Backend specifics the contract cannot see
+
+@pytest.mark.parametrize("open_store", ["redis"], indirect=True)
+async def test_redis_sessions_live_30_days_from_the_last_save(open_store):
+    store = await open_store()
+    await store.save_session(Session(key="telegram:1"))
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        ttl = await client.ttl(f"{open_store.prefix}session:telegram:1")
+    finally:
+        await client.aclose()
+    assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
