@@ -1,0 +1,201 @@
+"""The stand-in portal's own SQLite file: correspondence, per-year registration sequences and
+the callback outbox.
+
+One connection and one lock: every method is one atomic transaction, so two concurrent submits
+with the same Idempotency-Key cannot both register, and a status change and its callback are
+written together (nothing is lost if the process stops between them)."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS correspondence (
+    registration_number TEXT PRIMARY KEY,
+    citizen_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    agency_id TEXT NOT NULL,
+    request_type TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    channel TEXT,
+    registered_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    answer TEXT,
+    answer_key TEXT,
+    answer_url TEXT,
+    completed_at TEXT,
+    UNIQUE (citizen_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS correspondence_by_citizen ON correspondence (citizen_id);
+CREATE TABLE IF NOT EXISTS sequences (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS callbacks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | abandoned
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+"""
+BY_KEY = "SELECT * FROM correspondence WHERE citizen_id = ? AND idempotency_key = ?"
+BY_NUMBER = "SELECT * FROM correspondence WHERE registration_number = ?"
+
+
+class TransitionRefused(Exception):
+    """The correspondence is not in a status the requested change may start from."""
+
+
+class SimDB:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> SimDB:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.executescript(SCHEMA)
+        return cls(conn)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        async with self._transaction() as conn:
+            return await _fetch_one(conn, sql, params)
+
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        async with self._transaction() as conn:
+            async with conn.execute(sql, params) as cursor:
+                return [dict(row) for row in await cursor.fetchall()]
+
+    async def find_by_key(self, citizen_id: str, key: str) -> dict[str, Any] | None:
+        return await self._one(BY_KEY, (citizen_id, key))
+
+    async def register(
+        self, citizen_id: str, key: str, fingerprint: str, fields: dict[str, Any], now: datetime
+    ) -> tuple[dict[str, Any], bool]:
+        """Registers once per (citizen, key). Returns the row and whether it already existed."""
+        async with self._transaction() as conn:
+            existing = await _fetch_one(conn, BY_KEY, (citizen_id, key))
+            if existing:
+                return existing, True
+            await conn.execute(
+                "INSERT INTO sequences (year, last) VALUES (?, 1)"
+                " ON CONFLICT (year) DO UPDATE SET last = last + 1",
+                (now.year,),
+            )
+            sequence = (await _fetch_one(conn, "SELECT last FROM sequences WHERE year = ?",
+                                         (now.year,)))["last"]
+            number = f"E-{now.year}-{sequence:07d}"
+            await conn.execute(
+                "INSERT INTO correspondence (registration_number, citizen_id, idempotency_key,"
+                " fingerprint, agency_id, request_type, subject, body, channel, registered_at,"
+                " status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'registered')",
+                (number, citizen_id, key, fingerprint, fields["agency_id"],
+                 fields["request_type"], fields["subject"], fields["body"], fields.get("channel"),
+                 now.isoformat(timespec="seconds")),
+            )
+            return await _fetch_one(conn, BY_NUMBER, (number,)), False
+
+    async def get(self, registration_number: str) -> dict[str, Any] | None:
+        return await self._one(BY_NUMBER, (registration_number,))
+
+    async def for_citizen(self, citizen_id: str) -> list[dict[str, Any]]:
+        # rowid follows registration order, so descending rowid is newest first.
+        return await self._all(
+            "SELECT * FROM correspondence WHERE citizen_id = ? ORDER BY rowid DESC", (citizen_id,)
+        )
+
+    async def everything(self) -> list[dict[str, Any]]:
+        return await self._all("SELECT * FROM correspondence ORDER BY rowid DESC")
+
+    async def transition(
+        self,
+        registration_number: str,
+        allowed_from: tuple[str, ...],
+        changes: dict[str, Any],
+        event_for: Callable[[dict[str, Any]], tuple[str, str]] | None,
+    ) -> dict[str, Any] | None:
+        """Applies `changes` (status, answer, …) if the current status is in `allowed_from`, and
+        records the callback `event_for(updated row)` -> (event_id, body) in the same
+        transaction. None when the correspondence does not exist."""
+        async with self._transaction() as conn:
+            row = await _fetch_one(conn, BY_NUMBER, (registration_number,))
+            if row is None:
+                return None
+            if row["status"] not in allowed_from:
+                raise TransitionRefused(row["status"])
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            await conn.execute(
+                f"UPDATE correspondence SET {assignments} WHERE registration_number = ?",
+                (*changes.values(), registration_number),
+            )
+            row.update(changes)
+            if event_for is not None:
+                event_id, body = event_for(row)
+                await conn.execute("INSERT INTO callbacks (event_id, body) VALUES (?, ?)",
+                                   (event_id, body))
+            return row
+
+    async def due_callbacks(self, now: float) -> list[dict[str, Any]]:
+        return await self._all(
+            "SELECT * FROM callbacks WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id",
+            (now,),
+        )
+
+    async def next_callback_due(self) -> float | None:
+        row = await self._one(
+            "SELECT MIN(next_attempt_at) AS due FROM callbacks WHERE state = 'pending'", ()
+        )
+        return row["due"] if row else None
+
+    async def record_attempt(
+        self, callback_id: int, state: str, next_attempt_at: float, error: str | None
+    ) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE callbacks SET state = ?, attempts = attempts + 1, next_attempt_at = ?,"
+                " last_error = ? WHERE id = ?",
+                (state, next_attempt_at, error, callback_id),
+            )
+
+    async def make_pending_due(self) -> None:
+        """On startup, pending callbacks are retried at once instead of waiting out a backoff
+        that was scheduled by a process that no longer runs."""
+        async with self._transaction() as conn:
+            await conn.execute("UPDATE callbacks SET next_attempt_at = 0 WHERE state = 'pending'")
+
+    async def callbacks(self) -> list[dict[str, Any]]:
+        return await self._all("SELECT * FROM callbacks ORDER BY id")
+
+
+async def _fetch_one(
+    conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]
+) -> dict[str, Any] | None:
+    async with conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return dict(row) if row else None

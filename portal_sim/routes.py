@@ -1,0 +1,210 @@
+"""The stand-in portal's endpoints: the contract (/v1), the operator's controls (/sim) and the
+answer pages citizens open from `answer_url`."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from html import escape
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field, StringConstraints
+
+from bot.models import OPEN_STATUSES, REQUEST_TYPES
+from portal_sim.db import TransitionRefused
+from portal_sim.state import TBILISI, ApiError, SimState, require_citizen, require_client, sim_state
+
+PUBLIC_FIELDS = ("registration_number", "agency_id", "request_type", "subject", "registered_at",
+                 "status", "answer_url", "completed_at")
+
+
+def text(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+class Submission(BaseModel):
+    agency_id: Annotated[str, text(64)]
+    request_type: Literal[REQUEST_TYPES]  # type: ignore[valid-type]
+    subject: Annotated[str, text(200)]
+    body: Annotated[str, text(5000)]
+    channel: Annotated[str, text(32)] | None = None
+
+
+class Completion(BaseModel):
+    answer: Annotated[str, text(20000)]
+    outcome: Literal["completed", "refused"] = "completed"
+
+
+class FaultSettings(BaseModel):
+    fail_next: int | None = Field(None, ge=0)
+    fail_after_commit: int | None = Field(None, ge=0)
+    delay_seconds: float | None = Field(None, ge=0, le=60)
+    reject_next: int | None = Field(None, ge=0)
+
+
+async def inject_faults(state: SimState = Depends(sim_state)) -> None:
+    await state.delay()
+    if state.take_fault("fail_next"):
+        raise ApiError(500, "internal_error", "injected fault")
+
+
+State = Annotated[SimState, Depends(sim_state)]
+Citizen = Annotated[str, Depends(require_citizen)]
+v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_client), Depends(inject_faults)])
+operator = APIRouter(prefix="/sim", dependencies=[Depends(require_client)])
+answers = APIRouter()
+
+
+@v1.get("/agencies")
+async def list_agencies(state: State) -> list[dict[str, Any]]:
+    return [{"id": agency_id, "name_ka": agency["name_ka"], "name_en": agency["name_en"],
+             "accepts": list(agency["accepts"])} for agency_id, agency in state.agencies.items()]
+
+
+@v1.post("/correspondence", status_code=201)
+async def submit(
+    payload: Submission,
+    response: Response,
+    citizen: Citizen,
+    state: State,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> dict[str, Any]:
+    if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 8-128 characters")
+    fields = payload.model_dump()
+    fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    # A replay answers as the first time did, even if the agency has since left the portal.
+    row = await state.db.find_by_key(citizen, idempotency_key)
+    replayed = row is not None
+    if row is None:
+        if state.take_fault("reject_next"):
+            raise ApiError(422, "invalid_field", "rejected by an injected fault")
+        check_agency(state, payload)
+        now = state.clock().astimezone(TBILISI)  # the number's year is Tbilisi's year
+        row, replayed = await state.db.register(citizen, idempotency_key, fingerprint, fields, now)
+    if row["fingerprint"] != fingerprint:
+        raise ApiError(409, "idempotency_conflict",
+                       "this Idempotency-Key was already used for a different request")
+    if state.take_fault("fail_after_commit"):
+        raise ApiError(500, "internal_error", "injected fault after registering")
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return {"registration_number": row["registration_number"],
+            "registered_at": row["registered_at"], "status": "registered"}
+
+
+def check_agency(state: SimState, payload: Submission) -> None:
+    agency = state.agencies.get(payload.agency_id)
+    if agency is None:
+        raise ApiError(422, "unknown_agency", f"no agency {payload.agency_id!r} on the portal")
+    if payload.request_type not in agency["accepts"]:
+        raise ApiError(422, "type_not_accepted",
+                       f"{payload.agency_id} does not accept {payload.request_type}")
+
+
+@v1.get("/correspondence/{registration_number}")
+async def status(registration_number: str, citizen: Citizen, state: State) -> dict[str, Any]:
+    row = await state.db.get(registration_number)
+    # Someone else's number answers exactly like a number that does not exist.
+    if row is None or row["citizen_id"] != citizen:
+        raise ApiError(404, "not_found", "no such correspondence")
+    return public_view(row)
+
+
+@v1.get("/correspondence")
+async def list_mine(citizen: Citizen, state: State) -> list[dict[str, Any]]:
+    return [public_view(row) for row in await state.db.for_citizen(citizen)]
+
+
+def public_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in PUBLIC_FIELDS}
+
+
+@operator.get("/correspondence")
+async def everything(state: State) -> list[dict[str, Any]]:
+    hidden = ("fingerprint", "answer_key")
+    rows = await state.db.everything()
+    return [{name: value for name, value in row.items() if name not in hidden} for row in rows]
+
+
+@operator.post("/correspondence/{registration_number}/progress")
+async def progress(registration_number: str, state: State) -> dict[str, Any]:
+    return await change(state, registration_number, ("registered",), {"status": "in_progress"})
+
+
+@operator.post("/correspondence/{registration_number}/complete")
+async def complete(
+    registration_number: str, completion: Completion, request: Request, state: State
+) -> dict[str, Any]:
+    # The answer page is reached by an unguessable key: registration numbers are sequential.
+    key = secrets.token_urlsafe(16)
+    base = state.public_url or str(request.base_url).rstrip("/")
+    changes = {
+        "status": completion.outcome,
+        "answer": completion.answer,
+        "answer_key": key,
+        "answer_url": f"{base}/answers/{registration_number}?key={key}",
+        "completed_at": state.clock().astimezone(TBILISI).isoformat(timespec="seconds"),
+    }
+    return await change(state, registration_number, OPEN_STATUSES, changes)
+
+
+async def change(
+    state: SimState, registration_number: str, allowed_from: tuple[str, ...], changes: dict
+) -> dict[str, Any]:
+    event_for = callback_event if state.callback_url else None
+    try:
+        row = await state.db.transition(registration_number, allowed_from, changes, event_for)
+    except TransitionRefused as exc:
+        raise ApiError(409, "invalid_transition", f"correspondence is already {exc}") from exc
+    if row is None:
+        raise ApiError(404, "not_found", "no such correspondence")
+    if state.sender:
+        state.sender.wake()
+    return public_view(row)
+
+
+def callback_event(row: dict[str, Any]) -> tuple[str, str]:
+    event_id = uuid.uuid4().hex
+    event = {
+        "event_id": event_id,
+        "type": f"correspondence.{row['status']}",
+        "registration_number": row["registration_number"],
+        "citizen_id": row["citizen_id"],
+        "status": row["status"],
+        "answer_url": row["answer_url"],
+        "completed_at": row["completed_at"],
+    }
+    return event_id, json.dumps(event, ensure_ascii=False)
+
+
+@operator.get("/callbacks")
+async def callbacks(state: State) -> list[dict[str, Any]]:
+    return await state.db.callbacks()
+
+
+@operator.post("/faults")
+async def set_faults(settings: FaultSettings, state: State) -> dict[str, float]:
+    if not state.faults_enabled:
+        raise ApiError(404, "not_found", "fault injection is off")
+    state.faults.update(settings.model_dump(exclude_none=True))
+    return state.faults
+
+
+@answers.get("/answers/{registration_number}", response_class=HTMLResponse)
+async def answer_page(registration_number: str, state: State, key: str = "") -> HTMLResponse:
+    row = await state.db.get(registration_number)
+    if not (row and row["answer_key"]
+            and hmac.compare_digest(key.encode(), row["answer_key"].encode())):
+        return HTMLResponse("<!doctype html><title>Not found</title>", status_code=404)
+    title = escape(registration_number)
+    page = (f'<!doctype html><html lang="ka"><head><meta charset="utf-8"><title>{title}</title>'
+            f'</head><body><h1>{title}</h1><div style="white-space: pre-wrap">'
+            f'{escape(row["answer"])}</div></body></html>')
+    # The answer is untrusted text: escaped above, and no script may run even if that failed.
+    csp = "default-src 'none'; style-src 'unsafe-inline'"
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp})
