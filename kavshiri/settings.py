@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Government-declared extra non-working days, comma-separated ISO dates.
     extra_days_off: str = ""
+    # `serve` runs the outbox worker in-process unless separate worker processes do it.
+    run_worker: bool = True
     poll_interval_seconds: float = 60.0
     worker_interval_seconds: float = 1.0
     default_lang: str = "ka"

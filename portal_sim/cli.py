@@ -24,7 +24,9 @@ def build_server(
     """A server to `await server.serve()` inside an already running event loop (in-process)."""
     app = create_app(db_path, client_token, callback_url, callback_secret, faults,
                      public_url=public_url or f"http://{host}:{port}")
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    # Our own logging (stderr), and no access log: answer URLs carry their secret key.
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    return uvicorn.Server(config)
 
 
 def serve(

@@ -1,0 +1,16 @@
+# One image for every Kavshiri process (api, worker, portal-sim); the command picks the role.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md LICENSE ./
+COPY bot bot
+COPY nlu nlu
+COPY connectors connectors
+COPY api api
+COPY kavshiri kavshiri
+COPY portal_sim portal_sim
+COPY locales locales
+RUN pip install --no-cache-dir -e . && useradd --create-home kavshiri
+USER kavshiri
+ENV KAVSHIRI_HOME=/home/kavshiri/data
+EXPOSE 8000
+CMD ["kavshiri", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,109 @@
+"""The engine: one `Inbound` in, the replies out, the conversation saved after every step."""
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
+from bot.flows.conversation import on_global_choice, on_command
+from bot.messages import Inbound, Reply
+from bot.models import Citizen, Session
+from bot.services import Services
+
+MAX_INPUT = 20_000  # longer messages are refused whole, never cut
+GREETING_AFTER = timedelta(hours=6)  # an idle conversation greets its citizen back
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    lang: str
+    replies: list[Reply]
+
+
+def clean(text: str) -> str:
+    """NFC, and no control characters except line breaks and tabs."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C").strip()
+
+
+class Engine:
+    def __init__(self, services: Services, default_lang: str = "ka") -> None:
+        self.services = services
+        self.default_lang = default_lang
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def citizen(self, channel: str, address: str, lang: str | None = None) -> Citizen:
+        """The citizen behind a channel address, created (and linked) on first contact."""
+        store, key = self.services.store, f"{channel}:{address}"
+        citizen = await store.get_citizen(key)
+        if citizen is None:
+            now = self.services.clock.now().isoformat()
+            citizen = Citizen(key, channel, address, lang=lang, created_at=now)
+            citizen.portal_id = await self.services.identity.portal_id(citizen)
+            await store.save_citizen(citizen)
+        return citizen
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        # One message at a time per conversation within this process.
+        lock = self._locks.setdefault(inbound.citizen_key, asyncio.Lock())
+        async with lock:
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
+        store = self.services.store
+        citizen = await self.citizen(inbound.channel, inbound.address)
+        session = await store.load_session(citizen.key) or Session(citizen.key)
+        turn = Turn(self.services, citizen, session, inbound)
+        replies = await self._dispatch(turn)
+        if turn.citizen_changed:
+            await store.save_citizen(citizen)
+        session.offered = [c.id for r in replies for c in r.choices]
+        session.updated_at = self.services.clock.now().isoformat()
+        await store.save_session(session)
+        return Outcome(turn.lang, replies)
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        inbound, session = turn.inbound, turn.session
+        if turn.citizen.lang is None:
+            return await self._first_contact(turn)
+        if inbound.choice is not None:
+            choice = inbound.choice.strip()
+            if choice in GLOBAL_CHOICES:
+                return await on_global_choice(turn, choice)
+            if choice not in session.offered:
+                return [Reply("choice.stale"), *await STEPS[session.step].prompt(turn)]
+            return await STEPS[session.step].on_choice(turn, choice)
+        raw = inbound.text or ""
+        if len(raw) > MAX_INPUT and session.step != "body":
+            return [Reply("input.too_long", {"length": len(raw), "limit": MAX_INPUT})]
+        text = clean(raw)
+        if not text:
+            key = "input.unreadable" if raw.strip() else "input.empty"
+            return [Reply(key), *await STEPS[session.step].prompt(turn)]
+        if command := self.services.understander.command(text):
+            if replies := await on_command(turn, command):
+                return replies
+        if self._returning(session) and turn.understand(text).intent == "greet":
+            return [Reply("welcome_back"), *await STEPS[session.step].prompt(turn)]
+        return await STEPS[session.step].on_text(turn, text)
+
+    async def _first_contact(self, turn: Turn) -> list[Reply]:
+        """A new citizen: answer in the language they wrote in, then act on what they wrote."""
+        inbound = turn.inbound
+        if inbound.choice in ("lang:ka", "lang:en"):
+            turn.set_lang(inbound.choice.split(":")[1])
+            return [Reply("welcome"), *await goto(turn, "menu")]
+        text = clean(inbound.text or "")
+        turn.set_lang(turn.understand(text).lang if text else self.default_lang)
+        replies = [Reply("welcome")]
+        if text and turn.understand(text).intent not in ("greet", "out_of_scope"):
+            return replies + await STEPS["menu"].on_text(turn, text)
+        return replies + await goto(turn, "menu")
+
+    def _returning(self, session: Session) -> bool:
+        if session.step == "menu" or not session.updated_at:
+            return False
+        idle = self.services.clock.now() - datetime.fromisoformat(session.updated_at)
+        return idle > GREETING_AFTER

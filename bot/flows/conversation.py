@@ -1,0 +1,121 @@
+"""The main menu, help, language, and the commands that work from any step."""
+from __future__ import annotations
+
+from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
+from bot.flows.draft import start_draft, submit
+from bot.flows.requests import list_requests, show_status
+from bot.messages import Reply
+
+
+@step
+class Menu(Step):
+    name = "menu"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        return [menu_prompt(turn)]
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        understood = turn.understand(text)
+        intent, entities = understood.intent, understood.entities
+        if intent == "check_status" or entities.get("reg_number"):
+            if number := entities.get("reg_number"):
+                return await show_status(turn, number)
+            return await goto(turn, "status")
+        if intent == "list_requests":
+            return await list_requests(turn)
+        if intent == "submit_request" or entities.get("agency"):
+            return await start_draft(turn, entities.get("agency"), entities.get("request_type"))
+        if intent in ("help", "ask_procedure", "ask_published_info"):
+            return [Reply("help.text"), *await self.prompt(turn)]
+        if intent == "greet":
+            return [Reply("welcome"), *await self.prompt(turn)]
+        if intent == "change_language":
+            return await ask_language(turn)
+        return [Reply("out_of_scope"), *await self.prompt(turn)]
+
+
+# "start" is where a brand-new session sits; it behaves like the menu.
+STEPS["start"] = STEPS["menu"]
+
+
+@step
+class Language(Step):
+    name = "language"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        return [Reply("lang.prompt", choices=(choice("lang:ka"), choice("lang:en"), CANCEL))]
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        lang = turn.understand(text).lang
+        return await set_language(turn, lang)
+
+
+async def ask_language(turn: Turn) -> list[Reply]:
+    """Remember where the citizen was, so choosing a language continues there."""
+    if turn.session.step != "language":
+        turn.session.context["return_to"] = turn.session.step
+    return await goto(turn, "language")
+
+
+async def set_language(turn: Turn, lang: str) -> list[Reply]:
+    turn.set_lang(lang)
+    session = turn.session
+    if session.step in ("language", "start"):
+        return [Reply("lang.changed"), *await goto(turn, session.context.pop("return_to", "menu"))]
+    return [Reply("lang.changed"), *await STEPS[session.step].prompt(turn)]
+
+
+async def cancel(turn: Turn) -> list[Reply]:
+    had_draft = bool(turn.session.draft)
+    turn.session.draft = {}
+    turn.session.context = {}
+    return [Reply("cancelled")] * had_draft + await goto(turn, "menu")
+
+
+async def back(turn: Turn) -> list[Reply]:
+    session = turn.session
+    current = STEPS[session.step]
+    if session.draft.pop("editing", False):
+        return await goto(turn, "review")
+    return await goto(turn, current.back_to)
+
+
+async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
+    if choice_id.startswith("lang:"):
+        return await set_language(turn, choice_id.split(":", 1)[1])
+    match choice_id:
+        case "new_request":
+            return await start_draft(turn)
+        case "my_requests":
+            return await list_requests(turn)
+        case "check_status":
+            return await goto(turn, "status")
+        case "help":
+            return [Reply("help.text"), *await STEPS[turn.session.step].prompt(turn)]
+        case "cancel":
+            return await cancel(turn)
+        case "back":
+            return await back(turn)
+    return await goto(turn, "menu")
+
+
+async def on_command(turn: Turn, command: str) -> list[Reply] | None:
+    """Whole-message commands; None lets the current step take the text instead."""
+    match command:
+        case "cancel":
+            return await cancel(turn)
+        case "back":
+            return await back(turn)
+        case "help":
+            return [Reply("help.text"), *await STEPS[turn.session.step].prompt(turn)]
+        case "change_language":
+            return await ask_language(turn)
+        case "menu":
+            return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
+        case "list_requests":
+            return await list_requests(turn)
+        case "check_status":
+            return await goto(turn, "status")
+        case "submit" if turn.session.step == "review":
+            return await submit(turn)
+    return None

@@ -1,0 +1,125 @@
+"""Following up: the status of one request, and the list of the citizen's requests."""
+from __future__ import annotations
+
+from bot.deadline import deadline_for
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
+from bot.messages import Choice, Reply, Text
+from bot.models import Submission
+from bot.ports import Correspondence, NotFound, PortalError
+from nlu.understanding import REG_NUMBER
+
+RECENT = 5  # how many recent requests the status step offers as buttons
+
+
+@step
+class StatusStep(Step):
+    name = "status"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        mine = await turn.services.store.list_submissions(turn.citizen.key)
+        recent = tuple(Choice(f"status:{s.registration_number}", s.registration_number) for s in mine[:RECENT])
+        return [Reply("status.prompt", choices=(*recent, BACK, CANCEL))]
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        if match := REG_NUMBER.search(text):
+            return await show_status(turn, match.group(1).upper())
+        return await super().on_text(turn, text)
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        kind, _, number = choice_id.partition(":")
+        if kind == "status":
+            return await show_status(turn, number)
+        return await super().on_choice(turn, choice_id)
+
+
+async def refresh(turn: Turn, submission: Submission, item: Correspondence) -> Submission:
+    """Bring the stored record up to date with what the portal says."""
+    if (submission.status, submission.answer_url) != (item.status, item.answer_url):
+        submission.status, submission.answer_url = item.status, item.answer_url
+        submission.completed_at = item.completed_at
+        await turn.services.store.save_submission(submission)
+    return submission
+
+
+def from_portal(turn: Turn, item: Correspondence) -> Submission:
+    """A request the citizen sent some other way (e.g. on MY.GOV.GE itself)."""
+    due = deadline_for(item.registered_at, item.request_type, turn.services.calendar).due
+    return Submission(
+        item.registration_number, turn.citizen.key, turn.citizen.portal_id or "", item.agency_id,
+        item.request_type, item.subject, item.registered_at, due, item.status, item.answer_url,
+        item.completed_at,
+    )
+
+
+async def show_status(turn: Turn, number: str) -> list[Reply]:
+    services = turn.services
+    stored = await services.store.get_submission(number)
+    if stored and stored.citizen_key != turn.citizen.key:
+        stored = None  # someone else's: it does not exist for this citizen
+    replies: list[Reply] = []
+    try:
+        item = await services.portal.status(turn.citizen.portal_id or "", number)
+        stored = await refresh(turn, stored, item) if stored else from_portal(turn, item)
+    except NotFound:
+        stored = None
+    except PortalError:
+        replies.append(Reply("requests.stale"))
+    turn.session.step = "menu"
+    if stored is None:
+        return [Reply("status.not_found", {"number": number}), menu_prompt(turn)]
+    return [*status_replies(turn, stored), *replies, menu_prompt(turn)]
+
+
+def status_replies(turn: Turn, s: Submission) -> list[Reply]:
+    agency = turn.services.directory.get(s.agency_id)
+    params = {
+        "number": s.registration_number,
+        "agency": agency_name(agency, s.agency_id, short=True),
+        "request_type": Text(f"type.{s.request_type}"),
+        "registered": s.registered_at.date(),
+        "status": Text(f"status.{s.status}"),
+        "deadline": s.deadline,
+    }
+    event = {"type": "status", "registration_number": s.registration_number, "status": s.status}
+    replies = [Reply("status.line", params, event=event)]
+    if s.answer_url:
+        replies.append(Reply("status.answer", {"url": s.answer_url}))
+    return replies
+
+
+async def list_requests(turn: Turn) -> list[Reply]:
+    services = turn.services
+    stored = {s.registration_number: s for s in await services.store.list_submissions(turn.citizen.key)}
+    stale = False
+    try:
+        for item in await services.portal.list(turn.citizen.portal_id or ""):
+            known = stored.get(item.registration_number)
+            stored[item.registration_number] = (
+                await refresh(turn, known, item) if known else from_portal(turn, item)
+            )
+    except PortalError:
+        stale = True
+    turn.session.step = "menu"
+    mine = sorted(stored.values(), key=lambda s: s.registered_at, reverse=True)
+    if not mine:
+        return [Reply("requests.none"), menu_prompt(turn)]
+    items = [request_line(turn, s) for s in mine]
+    replies = [Reply("requests.list", {"items": items})]
+    if stale:
+        replies.append(Reply("requests.stale"))
+    return [*replies, menu_prompt(turn)]
+
+
+def request_line(turn: Turn, s: Submission) -> Text:
+    agency = turn.services.directory.get(s.agency_id)
+    params = {
+        "number": s.registration_number,
+        "agency": agency_name(agency, s.agency_id, short=True),
+        "request_type": Text(f"type.{s.request_type}"),
+        "status": Text(f"status.{s.status}"),
+        "deadline": s.deadline,
+    }
+    if s.answer_url:
+        return Text("requests.item_answered", {**params, "url": s.answer_url})
+    return Text("requests.item", params)
+

@@ -1,0 +1,22 @@
+"""What the engine and its flows are given: every dependency comes in here, none is imported."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.deadline import WorkCalendar
+from bot.ports import Clock, Identity, Portal, Store
+from nlu.agencies import AgencyMatcher
+from nlu.directory import Directory
+from nlu.understanding import Understander
+
+
+@dataclass(slots=True)
+class Services:
+    store: Store
+    portal: Portal
+    directory: Directory
+    matcher: AgencyMatcher
+    understander: Understander
+    clock: Clock
+    calendar: WorkCalendar
+    identity: Identity

@@ -1,0 +1,83 @@
+"""Render engine replies in the citizen's language from the gettext catalogs in locales/.
+
+The .po files are compiled in memory with Babel at start-up, so no stale .mo can exist.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from bot.messages import Localized, Reply, Text
+
+LANGS = ("ka", "en")
+DOMAIN = "kavshiri"
+TBILISI = ZoneInfo("Asia/Tbilisi")
+
+
+class MissingMessage(KeyError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    choices: tuple[tuple[str, str], ...]  # (id, label)
+    event: dict[str, Any] | None
+
+
+class Catalog:
+    def __init__(self, locales_dir: Path) -> None:
+        self.translations: dict[str, Translations] = {}
+        self.keys: dict[str, set[str]] = {}
+        for lang in LANGS:
+            with (locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as fh:
+                po = read_po(fh, locale=lang)
+            buffer = io.BytesIO()
+            write_mo(buffer, po)
+            buffer.seek(0)
+            self.translations[lang] = Translations(buffer, domain=DOMAIN)
+            self.keys[lang] = {m.id for m in po if m.id and m.string}
+
+    def text(self, lang: str, key: str, params: dict[str, Any] | None = None) -> str:
+        if key not in self.keys[lang]:
+            raise MissingMessage(f"{lang}: {key}")
+        template = self.translations[lang].gettext(key)
+        values = {name: self.value(lang, v) for name, v in (params or {}).items()}
+        return template.format(**values) if values else template
+
+    def value(self, lang: str, value: Any) -> str:
+        if isinstance(value, Text):
+            return self.text(lang, value.key, value.params)
+        if isinstance(value, Localized):
+            return value.pick(lang)
+        if isinstance(value, datetime):
+            return format_datetime(value.astimezone(TBILISI), "d MMMM y, HH:mm", locale=lang)
+        if isinstance(value, date):
+            return format_date(value, "long", locale=lang)
+        if isinstance(value, (list, tuple)):
+            return "\n".join(self.value(lang, v) for v in value)
+        return str(value)
+
+    def render(self, lang: str, reply: Reply) -> Rendered:
+        choices = tuple((c.id, self.value(lang, c.label)) for c in reply.choices)
+        return Rendered(self.text(lang, reply.key, reply.params), choices, reply.event)
+
+
+def message_json(catalog: Catalog, lang: str, reply: Reply) -> dict[str, Any]:
+    """The JSON shape the console (`--json`) and the web chat speak."""
+    rendered = catalog.render(lang, reply)
+    return {
+        "text": rendered.text,
+        "lang": lang,
+        "choices": [{"id": i, "label": label} for i, label in rendered.choices],
+        "event": rendered.event,
+    }

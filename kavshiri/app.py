@@ -1,0 +1,102 @@
+"""The composition root: the one place that builds infrastructure from settings.
+
+`kavshiri serve`, `console`, `worker` and the tests all get their parts from `Kavshiri.build`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.alerts import Alerts
+from bot.deadline import WorkCalendar
+from bot.engine import Engine
+from bot.outbox import Outbox
+from bot.ports import Portal, Store
+from bot.services import Services
+from connectors.i18n import Catalog
+from connectors.identity import TestCitizens
+from connectors.inbox import InboxSender
+from connectors.portal import HttpPortal
+from kavshiri.settings import Settings
+from nlu.agencies import AgencyMatcher
+from nlu.directory import Directory
+from nlu.understanding import Understander
+
+log = logging.getLogger(__name__)
+PULL_CHANNELS = ("console", "web")
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+async def open_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        from connectors.redis_store import RedisStore
+
+        return RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    from connectors.sqlite_store import SqliteStore
+
+    return await SqliteStore.open(settings.sqlite_path)
+
+
+@dataclass(slots=True)
+class Kavshiri:
+    settings: Settings
+    store: Store
+    portal: Portal
+    catalog: Catalog
+    engine: Engine
+    alerts: Alerts
+    outbox: Outbox
+
+    @classmethod
+    async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
+        store = await open_store(settings)
+        portal = HttpPortal(
+            portal_url, settings.portal_token, timeout=settings.portal_timeout, retries=settings.portal_retries
+        )
+        directory = Directory.load()
+        matcher = AgencyMatcher(directory)
+        clock = SystemClock()
+        services = Services(
+            store=store,
+            portal=portal,
+            directory=directory,
+            matcher=matcher,
+            understander=Understander(matcher),
+            clock=clock,
+            calendar=WorkCalendar(settings.extra_days),
+            identity=TestCitizens(settings.portal_callback_secret),
+        )
+        senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
+        return cls(
+            settings=settings,
+            store=store,
+            portal=portal,
+            catalog=Catalog(settings.locales_dir),
+            engine=Engine(services, settings.default_lang),
+            alerts=Alerts(store, portal, directory, clock),
+            outbox=Outbox(store, senders, clock),
+        )
+
+    async def run_worker(self) -> None:
+        """Deliver the outbox continuously and poll open requests now and then, until cancelled."""
+        loop = asyncio.get_running_loop()
+        next_poll = loop.time()
+        while True:
+            try:
+                await self.outbox.deliver_due()
+                if loop.time() >= next_poll:
+                    await self.alerts.poll_open()
+                    next_poll = loop.time() + self.settings.poll_interval_seconds
+            except Exception:  # keep the worker alive through a store hiccup
+                log.exception("worker cycle failed")
+            await asyncio.sleep(self.settings.worker_interval_seconds)
+
+    async def close(self) -> None:
+        await self.portal.close()
+        await self.store.close()

@@ -1,0 +1,192 @@
+"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from kavshiri.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.run(args) or 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kavshiri", description=__doc__)
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the API (and, on embedded defaults, the portal and worker)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=cmd_serve)
+
+    console = sub.add_parser("console", help="chat in the terminal, or script it with --json")
+    console.add_argument("--json", action="store_true", help="JSON lines in and out")
+    console.add_argument("--user", help="who you are (the same user continues across runs)")
+    console.add_argument("--lang", choices=("ka", "en"), help="a new citizen's language")
+    console.set_defaults(run=cmd_console)
+
+    worker = sub.add_parser("worker", help="deliver alerts and poll open requests")
+    worker.set_defaults(run=cmd_worker)
+
+    deadline = sub.add_parser("deadline", help="the legal deadline of a request")
+    deadline.add_argument("registered_at", help="ISO 8601 with offset, e.g. 2026-11-20T15:00:00+04:00")
+    deadline.add_argument("--type", required=True, dest="request_type",
+                          choices=("information_request", "application", "complaint", "letter"))
+    deadline.add_argument("--json", action="store_true")
+    deadline.add_argument("--lang", choices=("ka", "en"), default="en")
+    deadline.set_defaults(run=cmd_deadline)
+
+    sim = sub.add_parser("portal-sim", help="the stand-in MY.GOV.GE portal")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int)
+    sim.add_argument("--db", help="its SQLite file [KAVSHIRI_HOME/portal-sim.sqlite3]")
+    sim.add_argument("--callback-url", help="where completion events go [Kavshiri's /portal/callback]")
+    sim.add_argument("--public-url", help="base URL of the answer pages citizens open")
+    sim.add_argument("--faults", action="store_true", help="enable fault injection (tests only)")
+    sim.set_defaults(run=cmd_portal_sim)
+    sim_sub = sim.add_subparsers(metavar="ACTION")
+    complete = sim_sub.add_parser("complete", help="answer (or refuse) a request as its agency")
+    complete.add_argument("registration_number")
+    complete.add_argument("--answer", required=True)
+    complete.add_argument("--refuse", action="store_true")
+    complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
+    complete.set_defaults(run=cmd_portal_complete)
+    return p
+
+
+def cmd_portal_sim(args: argparse.Namespace) -> int:
+    from connectors.portal import CALLBACK_PATH
+    from portal_sim.cli import serve
+
+    settings = Settings()
+    serve(
+        host=args.host,
+        port=args.port or settings.portal_sim_port,
+        db_path=Path(args.db) if args.db else settings.kavshiri_home / "portal-sim.sqlite3",
+        client_token=settings.portal_token,
+        callback_url=args.callback_url or settings.own_url + CALLBACK_PATH,
+        callback_secret=settings.portal_callback_secret,
+        faults=args.faults,
+        public_url=args.public_url,
+    )
+    return 0
+
+
+def cmd_portal_complete(args: argparse.Namespace) -> int:
+    from portal_sim.cli import complete
+
+    settings = Settings()
+    url = args.url or settings.portal_url or f"http://127.0.0.1:{settings.portal_sim_port}"
+    outcome = "refused" if args.refuse else "completed"
+    result = asyncio.run(complete(url, settings.portal_token, args.registration_number, args.answer, outcome))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from kavshiri import embedded
+    from kavshiri.app import Kavshiri
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+    settings = Settings(**overrides)
+
+    async def serve() -> None:
+        async with embedded.portal(settings) as portal_url:
+            kv = await Kavshiri.build(settings, portal_url)
+            # No access log: paths and queries can carry registration numbers.
+            config = uvicorn.Config(create_app(kv), host=settings.host, port=settings.port,
+                                    log_config=None, access_log=False)
+            server = uvicorn.Server(config)
+            worker = asyncio.create_task(kv.run_worker()) if settings.run_worker else None
+            try:
+                await server.serve()
+            finally:
+                if worker:
+                    worker.cancel()
+                await kv.close()
+
+    asyncio.run(serve())
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from connectors.console import Console
+    from kavshiri import embedded
+    from kavshiri.app import Kavshiri
+
+    if args.json:
+        logging.getLogger().setLevel(logging.WARNING)
+    settings = Settings()
+
+    async def chat() -> None:
+        async with embedded.portal(settings) as portal_url:
+            kv = await Kavshiri.build(settings, portal_url)
+            write = lambda line: print(line, flush=True)  # noqa: E731
+            console = Console(kv.engine, kv.store, kv.catalog, args.user or getpass.getuser(), args.json, write)
+            if not args.json and sys.stdin.isatty():
+                print("Kavshiri — type a message (Ctrl-D to leave).", flush=True)
+
+            async def read_line() -> str | None:
+                line = await asyncio.to_thread(sys.stdin.readline)
+                return line or None
+
+            try:
+                await console.run(read_line, args.lang)
+            finally:
+                await kv.close()
+
+    asyncio.run(chat())
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from kavshiri import embedded
+    from kavshiri.app import Kavshiri
+
+    settings = Settings()
+
+    async def work() -> None:
+        async with embedded.portal(settings) as portal_url:
+            kv = await Kavshiri.build(settings, portal_url)
+            try:
+                await kv.run_worker()
+            finally:
+                await kv.close()
+
+    asyncio.run(work())
+    return 0
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    from bot.deadline import WorkCalendar, deadline_for
+    from connectors.i18n import Catalog
+
+    settings = Settings()
+    registered = datetime.fromisoformat(args.registered_at)
+    if registered.tzinfo is None:
+        print("registered_at needs a UTC offset, e.g. 2026-11-20T15:00:00+04:00", file=sys.stderr)
+        return 2
+    deadline = deadline_for(registered, args.request_type, WorkCalendar(settings.extra_days))
+    data = deadline.to_json()
+    data["basis"] = Catalog(settings.locales_dir).text(args.lang, deadline.basis)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(f"starts {data['starts']}, due {data['due']}\n{data['basis']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Fixtures shared by the engine and API tests: a real stand-in portal over HTTP and a
+Kavshiri built by the composition root on a private home directory."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connectors.i18n import message_json
+from kavshiri.app import Kavshiri
+from kavshiri.settings import Settings
+from portal_sim.app import create_app
+from tests.support import ThreadServer
+
+TOKEN = "test-portal-token"
+SECRET = "test-callback-secret"
+# Latin words that may appear in Georgian replies: the portal's name, commands, language endonym.
+ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII"}
+REG_OR_URL = re.compile(r"https?://\S+|E-\d{4}-\d{7}")
+
+
+@pytest.fixture
+def portal(tmp_path: Path):
+    app = create_app(tmp_path / "sim.sqlite3", TOKEN, callback_url=None, callback_secret=SECRET, faults=True)
+    with ThreadServer(app) as server:
+        yield server
+
+
+class Operator:
+    """The agency's side of the stand-in portal, and its fault switches."""
+
+    def __init__(self, url: str) -> None:
+        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+
+    def faults(self, **settings) -> None:
+        self.client.post("/sim/faults", json=settings).raise_for_status()
+
+    def complete(self, number: str, answer: str = "Answer.", outcome: str = "completed") -> None:
+        r = self.client.post(f"/sim/correspondence/{number}/complete", json={"answer": answer, "outcome": outcome})
+        r.raise_for_status()
+
+    def registrations(self) -> list[dict]:
+        return self.client.get("/sim/correspondence").json()
+
+
+@pytest.fixture
+def operator(portal):
+    op = Operator(portal.url)
+    yield op
+    op.client.close()
+
+
+def settings_for(home: Path, portal_url: str, **extra) -> Settings:
+    return Settings(kavshiri_home=home, portal_url=portal_url, portal_token=TOKEN,
+                    portal_callback_secret=SECRET, portal_timeout=1.0, portal_retries=2, **extra)
+
+
+class Chat:
+    """One citizen talking to the engine; replies come back rendered as the console shows them."""
+
+    def __init__(self, kv: Kavshiri, address: str = "citizen-1", channel: str = "console") -> None:
+        self.kv, self.address, self.channel = kv, address, channel
+        self.log: list[dict] = []
+
+    async def start(self, lang: str) -> None:
+        await self.kv.engine.citizen(self.channel, self.address, lang)
+
+    async def say(self, text: str | None = None, choice: str | None = None) -> list[dict]:
+        from bot.messages import Inbound
+
+        outcome = await self.kv.engine.handle(Inbound(self.channel, self.address, text=text, choice=choice))
+        out = [message_json(self.kv.catalog, outcome.lang, r) for r in outcome.replies]
+        self.log += out
+        return out
+
+    async def choose(self, choice: str) -> list[dict]:
+        return await self.say(choice=choice)
+
+    async def inbox(self) -> list[dict]:
+        from bot.messages import reply_from_json
+
+        items = await self.kv.store.drain_inbox(f"{self.channel}:{self.address}")
+        return [message_json(self.kv.catalog, i["lang"], reply_from_json(i["reply"])) for i in items]
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+def event(messages: list[dict], kind: str) -> dict:
+    found = [m["event"] for m in messages if m["event"] and m["event"]["type"] == kind]
+    assert found, f"no {kind} event in {texts(messages)!r}"
+    return found[0]
+
+
+def choice_ids(messages: list[dict]) -> list[str]:
+    return [c["id"] for m in messages for c in m["choices"]]
+
+
+def english_in(messages: list[dict]) -> set[str]:
+    """Latin words in Georgian replies, beyond what belongs there."""
+    words: set[str] = set()
+    for m in messages:
+        for text in [m["text"], *(c["label"] for c in m["choices"])]:
+            words |= set(re.findall(r"[A-Za-z]{2,}", REG_OR_URL.sub(" ", text)))
+    return words - ALLOWED_LATIN
+
+
+@pytest.fixture
+async def kv(tmp_path: Path, portal):
+    app = await Kavshiri.build(settings_for(tmp_path / "home", portal.url), portal.url)
+    yield app
+    await app.close()
