@@ -1,15 +1,24 @@
 """The HTTP surface: web chat, the portal's completion callback, health. Routes stay short."""
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from api import callback, chat
+
+
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    # Name the fields only: echoing the input back breaks on binary and leaks what was sent.
+    fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()})
+    return JSONResponse({"detail": "invalid request", "fields": fields}, status_code=422)
 
 
 def create_app(kavshiri) -> FastAPI:
     """`kavshiri` is the composition root's `Kavshiri` (engine, store, catalog, alerts)."""
     app = FastAPI(title="Kavshiri", version="0.1.0")
     app.state.kavshiri = kavshiri
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(chat.router)
     app.include_router(callback.router)
 

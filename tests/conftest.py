@@ -2,11 +2,14 @@
 Kavshiri built by the composition root on a private home directory."""
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+import redis.asyncio
 
 from connectors.i18n import message_json
 from kavshiri.app import Kavshiri
@@ -108,8 +111,21 @@ def english_in(messages: list[dict]) -> set[str]:
     return words - ALLOWED_LATIN
 
 
-@pytest.fixture
-async def kv(tmp_path: Path, portal):
-    app = await Kavshiri.build(settings_for(tmp_path / "home", portal.url), portal.url)
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def kv(request, tmp_path: Path, portal):
+    """Kavshiri on each storage backend; the Redis one under a private key prefix."""
+    extra = {}
+    if request.param == "redis":
+        extra = {"redis_url": REDIS_URL, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}:"}
+    app = await Kavshiri.build(settings_for(tmp_path / "home", portal.url, **extra), portal.url)
     yield app
     await app.close()
+    if request.param == "redis":
+        client = redis.asyncio.Redis.from_url(REDIS_URL)
+        keys = [key async for key in client.scan_iter(match=extra["redis_prefix"] + "*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()

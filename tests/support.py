@@ -1,10 +1,15 @@
 """Shared test helpers: real servers on free loopback ports."""
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -40,3 +45,56 @@ class ThreadServer:
         self.server.should_exit = True
         self.thread.join(5)
         self.socket.close()
+
+
+KAVSHIRI = shutil.which("kavshiri", path=os.path.dirname(sys.executable)) or "kavshiri"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Service:
+    """A `kavshiri` subcommand as a real process, ready once `ready_url` answers."""
+
+    def __init__(self, args: list[str], env: dict[str, str], ready_url: str, log_path: str,
+                 headers: dict | None = None) -> None:
+        self.args, self.env, self.ready_url, self.headers = [KAVSHIRI, *args], env, ready_url, headers or {}
+        self.log_path = log_path
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> Service:
+        with open(self.log_path, "ab") as log:
+            self.popen = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            assert self.popen.poll() is None, open(self.log_path).read()
+            try:
+                if httpx.get(self.ready_url, headers=self.headers, timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.args} did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        if self.popen and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> Service:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

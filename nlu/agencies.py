@@ -1,0 +1,195 @@
+"""Find the body a citizen means from what they typed, in any script or spelling.
+
+Every name, short name and alias is folded and stemmed once, in the constructor. A query is
+compared word by word: words that every name shares ("ministry", "სააგენტო", "national") only
+break ties between bodies whose distinctive words already match, and short words such as "MIA",
+"შსს" or "RS" match only exactly, so an abbreviation never lands on an unrelated long name.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from nlu.directory import Agency, Directory
+from nlu.normalize import SUFFIXES, fold, stem
+
+# Words that name a kind of body, not a body: they may not decide a match on their own. Each
+# group is one concept in both languages, so "iusticiis ministry" agrees with "სამინისტრო".
+GENERIC_GROUPS = {
+    "ministry": "სამინისტრო ministry ministries მინისტრი minister",
+    "agency": "სააგენტო agency agencies",
+    "georgia": "საქართველო საქართველოს georgia georgian georgia's",
+    "service": "სამსახური service services",
+    "national": "ეროვნული national",
+    "lepl": "სსიპ lepl",
+    "department": "დეპარტამენტი department",
+    "center": "ცენტრი center centre",
+    "office": "office აპარატი",
+    "state": "სახელმწიფო state",
+}
+# Words that carry no hint of a body: grammar, greetings and what people say around a name.
+STOP_WORDS = """
+    of the and for to a an in on at by with from about i me my we our please want need would
+    like write send letter request complaint application appeal hello hi information
+    და ან რომ ეს ის მინდა მსურს გთხოვთ მივწერო მივმართო მიმართვა წერილი განცხადება საჩივარი
+    მოთხოვნა გამარჯობა ინფორმაცია ინფორმაციის
+"""
+GENERIC = {stem(t): group for group, words in GENERIC_GROUPS.items() for t in fold(words).split()}
+GENERIC_STEMS = list(GENERIC)
+GENERIC_TYPO_CUTOFF = 90  # "ministery", "saminstro" are still the generic word
+STOP = frozenset(stem(t) for t in fold(STOP_WORDS).split()) | frozenset(SUFFIXES)
+
+EXACT_ONLY_LEN = 4  # words this short (abbreviations, short stems) match only exactly
+TOKEN_CUTOFF = 80  # least fuzz.ratio for two longer words to count as the same word
+UNKNOWN_WEIGHT = 0.1  # a query word unlike any name word still dilutes the match a little
+VOCABULARY_DISCOUNT = 0.9  # a query word found in another name of the same body
+QUERY_WEIGHT = 0.7  # how much of the query a name explains matters more than the reverse
+GENERIC_WEIGHT = 0.15  # shared "ministry"/"agency" words: a tie-breaker
+UNSAID_GENERIC_PENALTY = 10  # a name's "ministry"/"agency" that the query did not say
+GENERIC_ONLY_SCORE = 55  # "ministry" alone: candidates, never a choice
+CHOOSE_SCORE = 80  # a clear winner needs at least this...
+CHOOSE_MARGIN = 8  # ...and this lead over the runner-up
+CANDIDATE_FLOOR = 55
+# A name is a few words: a longer text is a letter, not a name, and only its beginning is
+# searched, so a 4,000-character draft costs no more than a short message.
+MAX_QUERY_CHARS = 300
+MAX_QUERY_WORDS = 12
+MAX_CANDIDATES = 5
+CATEGORY_ORDER = {"ministry": 0, "other": 1, "agency": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyMatch:
+    agency: Agency
+    score: int  # 0-100
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    chosen: Agency | None
+    candidates: list[AgencyMatch] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    agency: int  # index into AgencyMatcher.agencies
+    content: tuple[str, ...]  # distinctive stems
+    generic: frozenset[str]
+    vocabulary: frozenset[str]  # distinctive stems of all the body's names together
+
+
+class AgencyMatcher:
+    def __init__(self, directory: Directory) -> None:
+        self.agencies: list[Agency] = list(directory)
+        self.names: list[_Name] = []
+        self.by_word: dict[str, set[int]] = defaultdict(set)  # stem -> indexes into self.names
+        for index, agency in enumerate(self.agencies):
+            texts = {agency.name_ka, agency.name_en, agency.short_ka, agency.short_en, *agency.aliases}
+            split = [parts for parts in map(_split, texts) if parts[0]]
+            # A query may mix an alias with words of the full name ("Geostat statistics office").
+            vocabulary = frozenset(word for content, _ in split for word in content)
+            for content, generic in split:
+                for word in content:
+                    self.by_word[word].add(len(self.names))
+                self.names.append(_Name(index, content, generic, vocabulary))
+        self.long_words = [w for w in self.by_word if len(w) > EXACT_ONLY_LEN]
+
+    def match(self, text: str, limit: int = 5) -> list[AgencyMatch]:
+        """The best score of each body for `text`, best first."""
+        content, generic = _split(text[:MAX_QUERY_CHARS])
+        content = tuple(dict.fromkeys(content))[:MAX_QUERY_WORDS]
+        similar = {word: self._similar_words(word) for word in content}
+        known = [w for w in content if similar[w]]
+        if not known:
+            return self._generic_only(generic, limit) if generic else []
+        unknown = len(content) - len(known)
+        best: dict[int, float] = {}
+        for name_index in {i for w in known for v in similar[w] for i in self.by_word[v]}:
+            name = self.names[name_index]
+            score = _score(name, known, unknown, similar, generic)
+            if score > best.get(name.agency, 0.0):
+                best[name.agency] = score
+        return self._ranked(best, limit)
+
+    def resolve(self, text: str) -> Resolution:
+        """One body when it is clearly meant; else up to five candidates; else nothing."""
+        matches = [m for m in self.match(text, limit=MAX_CANDIDATES + 1) if m.score >= CANDIDATE_FLOOR]
+        if not matches:
+            return Resolution(None, [])
+        best, runner_up = matches[0], (matches[1].score if len(matches) > 1 else 0)
+        if best.score >= CHOOSE_SCORE and best.score - runner_up >= CHOOSE_MARGIN:
+            return Resolution(best.agency, [best])
+        return Resolution(None, matches[:MAX_CANDIDATES])
+
+    def _similar_words(self, word: str) -> dict[str, float]:
+        """Name words that `word` may stand for, with their similarity 0-100."""
+        exact = {word: 100.0} if word in self.by_word else {}
+        if len(word) <= EXACT_ONLY_LEN:
+            return exact
+        found = process.extract(word, self.long_words, scorer=fuzz.ratio, score_cutoff=TOKEN_CUTOFF, limit=None)
+        return {**{choice: score for choice, score, _ in found}, **exact}
+
+    def _generic_only(self, generic: frozenset[str], limit: int) -> list[AgencyMatch]:
+        best: dict[int, float] = {}
+        for name in self.names:
+            if overlap := len(generic & name.generic):
+                score = GENERIC_ONLY_SCORE * overlap / len(generic)
+                best[name.agency] = max(best.get(name.agency, 0.0), score)
+        return self._ranked(best, limit)
+
+    def _ranked(self, best: dict[int, float], limit: int) -> list[AgencyMatch]:
+        def order(item: tuple[int, float]) -> tuple:
+            agency = self.agencies[item[0]]
+            return (-round(item[1]), CATEGORY_ORDER.get(agency.category, 9), agency.short_en)
+
+        return [AgencyMatch(self.agencies[i], round(s)) for i, s in sorted(best.items(), key=order)[:limit]]
+
+
+def _split(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Distinctive stems (in order) and generic stems of a text; stop words dropped."""
+    content, generic = [], set()
+    for word in fold(text).split():
+        word = stem(word)
+        if word in STOP:
+            continue
+        if canonical := _generic(word):
+            generic.add(canonical)
+        else:
+            content.append(word)
+    return tuple(content), frozenset(generic)
+
+
+def _generic(word: str) -> str | None:
+    """The generic concept a word names, allowing a typo in longer words."""
+    if word in GENERIC or len(word) <= EXACT_ONLY_LEN:
+        return GENERIC.get(word)
+    found = process.extractOne(word, GENERIC_STEMS, scorer=fuzz.ratio, score_cutoff=GENERIC_TYPO_CUTOFF)
+    return GENERIC[found[0]] if found else None
+
+
+def _score(
+    name: _Name,
+    known: list[str],
+    unknown: int,
+    similar: dict[str, dict[str, float]],
+    generic: frozenset[str],
+) -> float:
+    def sim(query_word: str, name_word: str) -> float:
+        return similar[query_word].get(name_word, 0.0)
+
+    # How much of the query this name explains; words from the body's other names count a
+    # little less, so an alias that merely shares a word cannot outrank the body it names.
+    explained = max(
+        sum(max(sim(q, n) for n in name.content) for q in known),
+        VOCABULARY_DISCOUNT * sum(max(sim(q, n) for n in name.vocabulary) for q in known),
+    )
+    query_cover = explained / (len(known) + UNKNOWN_WEIGHT * unknown)
+    name_cover = sum(max(sim(q, n) for q in known) for n in name.content) / len(name.content)
+    content = QUERY_WEIGHT * query_cover + (1 - QUERY_WEIGHT) * name_cover
+    if not generic:
+        # "MIA" is the ministry itself; "MIA Service Agency" is something more.
+        return max(0.0, content - (UNSAID_GENERIC_PENALTY if name.generic else 0.0))
+    agreement = 100.0 * len(generic & name.generic) / len(generic | name.generic)
+    return (1 - GENERIC_WEIGHT) * content + GENERIC_WEIGHT * agreement

@@ -1,0 +1,113 @@
+"""Fold Georgian in any script or spelling to one comparable Latin skeleton.
+
+Citizens write the same word as "იუსტიციის", "ᲘᲣᲡᲢᲘᲪᲘᲘᲡ" (Mtavruli capitals), "iusticiis"
+(keyboard layout), "iustitsiis" (chat or the 2002 national romanisation) or "iusTiciis"
+(keyboard with a shifted key). `fold` maps all of them to "iustitsiis". The skeleton merges
+letters that Latin spellings cannot tell apart (თ/ტ, კ/ქ/ყ, პ/ფ, ც/წ, ჩ/ჭ), so matching
+on it never depends on how someone typed an ejective.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Georgian (Mkhedruli) letter -> skeleton.
+GEORGIAN = {
+    "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t", "ი": "i",
+    "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "zh", "რ": "r", "ს": "s",
+    "ტ": "t", "უ": "u", "ფ": "p", "ქ": "k", "ღ": "gh", "ყ": "k", "შ": "sh", "ჩ": "ch", "ც": "ts",
+    "ძ": "dz", "წ": "ts", "ჭ": "ch", "ხ": "kh", "ჯ": "j", "ჰ": "h",
+}
+# Latin spellings -> skeleton. Digraphs of chat and the national system stay as they are; the
+# single keyboard letters that stand for them (c=ც, w=წ, x=ხ, q=ქ/ყ, y=ყ, f=ფ) join them.
+# "th"/"ph" are the older "aspirated" spellings of თ and ფ ("Sakarthvelo").
+LATIN = {
+    "sh": "sh", "ch": "ch", "kh": "kh", "gh": "gh", "zh": "zh", "dz": "dz", "ts": "ts",
+    "th": "t", "ph": "p",
+    "c": "ts", "w": "ts", "x": "kh", "q": "k", "y": "k", "f": "p",
+}
+# Keyboard layout: Shift gives a different Georgian letter on these keys only.
+SHIFTED = {"T": "თ", "J": "ჟ", "R": "ღ", "S": "შ", "C": "ჩ", "Z": "ძ", "W": "ჭ"}
+
+# Georgian case endings and postpositions, in folded form, longest first (see `stem`).
+SUFFIXES = sorted(
+    {
+        "isatvis", "satvis", "istvis", "stvis", "tvis",  # -ის(ა)თვის, -ს(ა)თვის, -თვის: "for"
+        "istan", "stan",  # -ისთან, -სთან: "at, with"
+        "isken", "sken",  # -ისკენ, -სკენ: "towards"
+        "isgan", "sgan",  # -ისგან, -სგან: "from (a source)"
+        "idan", "dan",  # -იდან, -დან: "from"
+        "amde", "mde",  # -ამდე, -მდე: "up to"
+        "ivit", "vit",  # -ივით, -ვით: "like"
+        "tan", "shi", "ze",  # -თან "at", -ში "in", -ზე "on"
+        "isa", "is", "s",  # genitive (with its long form -ისა), dative
+        "it", "ti", "ad", "d",  # instrumental, adverbial (consonant and vowel stems)
+        "ma", "m",  # ergative
+        "ta",  # old plural genitive: ფინანსთა, საქმეთა, დევნილთა
+        "i", "a",  # nominative of consonant stems; final -ა of a-stems (განათლება / განათლების)
+    },
+    key=len,
+    reverse=True,
+)
+PLURAL = "eb"  # -ებ-, left over once the case ending is gone: შემოსავლების -> shemosavl
+MIN_STEM = 3
+# A bare vowel ending is stripped only from longer words, so "modi" and "mia" stay whole.
+MIN_STEM_AFTER_VOWEL = 4
+
+APOSTROPHES = re.compile(r"['’‘ʼʻ`´]")  # ejective marks of romanisation: dropped, not spaces
+MTAVRULI = re.compile(r"[\u1c90-\u1cbf]")
+WORD = re.compile(r"[^\W_]+")
+REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays
+SKELETON = re.compile("|".join(sorted(LATIN, key=len, reverse=True)) + "|.", re.S)
+
+
+def fold(text: str) -> str:
+    """One lowercase Latin skeleton of `text`: words separated by single spaces, no punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    text = MTAVRULI.sub(lambda m: m.group().lower(), text)  # Mtavruli -> Mkhedruli
+    text = APOSTROPHES.sub("", text)
+    text = REPEATS.sub(r"\1", text)  # "gamarjobaaaa" -> "gamarjoba"
+    words = [_unshift(w) for w in WORD.findall(text)]
+    return " ".join(SKELETON.sub(_skeleton, w) for w in words)
+
+
+def tokens(text: str) -> list[str]:
+    return fold(text).split()
+
+
+def stem(token: str) -> str:
+    """Strip one case ending or postposition, then the plural -ებ-, of a folded token."""
+    token = strip_suffix(token)
+    if token.endswith(PLURAL) and len(token) - len(PLURAL) >= MIN_STEM:
+        token = token[: -len(PLURAL)]
+    return token
+
+
+def strip_suffix(token: str, min_stem: int = MIN_STEM) -> str:
+    for suffix in SUFFIXES:
+        if token.endswith(suffix):
+            rest = len(token) - len(suffix)
+            if rest >= (MIN_STEM_AFTER_VOWEL if suffix in ("i", "a") else min_stem):
+                return token[:rest]
+    return token
+
+
+def _unshift(word: str) -> str:
+    """Lowercase a word, reading capitals as shifted Georgian keys only where a plain capital
+    cannot explain them: inside a mixed-case word of 4+ letters ("iusTiciis", "saqmeTa").
+    "Sakartvelo" (a sentence-initial capital), "MIA" and "NAPR" (abbreviations) and "MoJ"
+    (a short abbreviation) keep their letters."""
+    inner = word[1:]
+    keyboard = (
+        len(word) >= 4
+        and any(c in SHIFTED for c in inner)
+        and any(c.islower() for c in word)
+    )
+    if not keyboard:
+        return word.lower()
+    return "".join(SHIFTED.get(c, c.lower()) for c in word)
+
+
+def _skeleton(match: re.Match) -> str:
+    piece = match.group()
+    return LATIN.get(piece) or GEORGIAN.get(piece) or piece.lower()

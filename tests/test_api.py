@@ -1,0 +1,90 @@
+"""The HTTP surface's defences: tokens, replays, sizes, and the portal callback's signature."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import httpx
+import pytest
+
+from api.app import create_app
+from connectors.portal import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_callback
+from tests.conftest import SECRET, Chat, event
+
+
+@pytest.fixture
+async def api(kv):
+    transport = httpx.ASGITransport(app=create_app(kv))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kavshiri.test") as client:
+        yield client
+
+
+async def new_token(api: httpx.AsyncClient, lang: str = "en") -> dict[str, str]:
+    response = await api.post("/api/chat/sessions", json={"lang": lang})
+    assert response.status_code == 201
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer short"}, {"Authorization": "Basic " + "x" * 43},
+                                     {"Authorization": "Bearer " + "x" * 43}])
+async def test_messages_need_a_token_that_was_issued(api, headers):
+    response = await api.post("/api/chat/messages", json={"text": "hello"}, headers=headers)
+    assert response.status_code == 401
+
+
+async def test_a_replayed_message_is_not_handled_twice(api, kv):
+    auth = await new_token(api)
+    first = await api.post("/api/chat/messages", json={"text": "hello", "message_id": "m1"}, headers=auth)
+    again = await api.post("/api/chat/messages", json={"choice": "new_request", "message_id": "m1"}, headers=auth)
+    assert first.json()["messages"] and again.json() == {"messages": [], "duplicate": True}
+
+
+async def test_oversized_and_malformed_bodies_are_refused_cleanly(api):
+    auth = await new_token(api)
+    huge = await api.post("/api/chat/messages", json={"text": "x" * 200_000}, headers=auth)
+    assert huge.status_code == 422
+    binary = await api.post("/api/chat/messages", content=b"\xff\xfe\x00binary", headers=auth)
+    assert binary.status_code == 422
+    still_fine = await api.post("/api/chat/messages", json={"text": "hello"}, headers=auth)
+    assert still_fine.status_code == 200
+
+
+async def test_georgian_session_answers_in_georgian(api):
+    auth = await new_token(api, "ka")
+    messages = (await api.post("/api/chat/messages", json={"text": "help"}, headers=auth)).json()["messages"]
+    assert all(m["lang"] == "ka" for m in messages) and "დაგეხმარებით" in messages[0]["text"]
+
+
+def signed(body: bytes, secret: str = SECRET, age: int = 0) -> dict[str, str]:
+    timestamp = int(time.time()) - age
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign_callback(secret, timestamp, body),
+            "Content-Type": "application/json"}
+
+
+async def submitted_number(kv) -> tuple[Chat, str]:
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.choose("new_request")
+    await chat.say("MIA")
+    await chat.choose("type:letter")
+    await chat.say("Subject")
+    await chat.say("Body")
+    return chat, event(await chat.choose("submit"), "submitted")["registration_number"]
+
+
+async def test_portal_callback_is_verified_and_replays_are_ignored(api, kv):
+    chat, number = await submitted_number(kv)
+    body = json.dumps({"event_id": str(uuid.uuid4()), "type": "correspondence.completed",
+                       "registration_number": number, "citizen_id": "x", "status": "completed",
+                       "answer_url": "http://portal.test/answers/1", "completed_at": None}).encode()
+    for bad in (signed(body, secret="wrong"), signed(body, age=3600), {"Content-Type": "application/json"}):
+        assert (await api.post("/portal/callback", content=body, headers=bad)).status_code == 401
+    assert (await api.post("/portal/callback", content=body + b" ", headers=signed(body))).status_code == 401
+    assert (await kv.store.get_submission(number)).status == "registered"  # nothing forged got in
+
+    assert (await api.post("/portal/callback", content=body, headers=signed(body))).status_code == 204
+    assert (await api.post("/portal/callback", content=body, headers=signed(body))).status_code == 204
+    await kv.outbox.deliver_due()
+    alerts = await chat.inbox()
+    assert len(alerts) == 1 and "http://portal.test/answers/1" in alerts[0]["text"]
