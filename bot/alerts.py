@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.messages import Localized, Reply, reply_to_json
 from bot.models import FINAL_STATUSES, Notification
-from bot.ports import Clock, PortalError, Portal, Store
+from bot.ports import Clock, Portal, PortalError, Store
 from nlu.directory import Directory
 
 log = logging.getLogger(__name__)

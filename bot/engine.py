@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
-from bot.flows.conversation import on_global_choice, on_command
+from bot.flows.conversation import on_command, on_global_choice
 from bot.messages import Inbound, Reply
 from bot.models import Citizen, Session
 from bot.services import Services
@@ -32,7 +33,8 @@ class Engine:
     def __init__(self, services: Services, default_lang: str = "ka") -> None:
         self.services = services
         self.default_lang = default_lang
-        self._locks: dict[str, asyncio.Lock] = {}
+        # A lock lives while someone holds or waits for it, so idle citizens cost nothing.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def citizen(self, channel: str, address: str, lang: str | None = None) -> Citizen:
         """The citizen behind a channel address, created (and linked) on first contact."""
@@ -47,7 +49,7 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> Outcome:
         # One message at a time per conversation within this process.
-        lock = self._locks.setdefault(inbound.citizen_key, asyncio.Lock())
+        lock = self._locks.get(inbound.citizen_key) or self._locks.setdefault(inbound.citizen_key, asyncio.Lock())
         async with lock:
             return await self._handle(inbound)
 

@@ -55,6 +55,8 @@ class Kavshiri:
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
+        if settings.portal_url and settings.uses_development_secrets:
+            log.warning("a real portal is configured but secrets are the development defaults")
         store = await open_store(settings)
         portal = HttpPortal(
             portal_url, settings.portal_token, timeout=settings.portal_timeout, retries=settings.portal_retries
@@ -70,7 +72,7 @@ class Kavshiri:
             understander=Understander(matcher),
             clock=clock,
             calendar=WorkCalendar(settings.extra_days),
-            identity=TestCitizens(settings.portal_callback_secret),
+            identity=TestCitizens(settings.identity_secret),
         )
         senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
         return cls(

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # The portal signs completion callbacks with this shared secret (HMAC-SHA256).
     portal_callback_secret: str = "dev-callback-secret"
     callback_tolerance_seconds: int = 300
+    # Keys the pseudonymous test-citizen id each chat identity gets at the stand-in portal.
+    identity_secret: str = "dev-identity-secret"
     # Where Kavshiri's API listens and how the portal reaches it.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -44,6 +46,11 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = 1.0
     default_lang: str = "ka"
     locales_dir: Path = REPO_ROOT / "locales"
+
+    @property
+    def uses_development_secrets(self) -> bool:
+        defaults = {name: field.default for name, field in type(self).model_fields.items()}
+        return any(getattr(self, n) == defaults[n] for n in ("portal_token", "portal_callback_secret", "identity_secret"))
 
     @property
     def sqlite_path(self) -> Path:

@@ -56,6 +56,7 @@ def operator(portal):
 
 
 def settings_for(home: Path, portal_url: str, **extra) -> Settings:
+    extra.setdefault("redis_url", None)
     return Settings(kavshiri_home=home, portal_url=portal_url, portal_token=TOKEN,
                     portal_callback_secret=SECRET, portal_timeout=1.0, portal_retries=2, **extra)
 
@@ -117,7 +118,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 @pytest.fixture(params=["sqlite", "redis"])
 async def kv(request, tmp_path: Path, portal):
     """Kavshiri on each storage backend; the Redis one under a private key prefix."""
-    extra = {}
+    extra: dict = {"redis_url": None}  # never the environment's REDIS_URL by accident
     if request.param == "redis":
         extra = {"redis_url": REDIS_URL, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}:"}
     app = await Kavshiri.build(settings_for(tmp_path / "home", portal.url, **extra), portal.url)

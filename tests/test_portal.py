@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import ssl
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -17,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 
 from bot.ports import (

@@ -1,0 +1,50 @@
+"""The console command's promises, and the deployment files' consistency with the code."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from kavshiri.cli import parser
+from kavshiri.settings import Settings
+from tests.support import KAVSHIRI
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_deadline_command_prints_the_documented_json():
+    done = subprocess.run(
+        [KAVSHIRI, "deadline", "2026-11-20T15:00:00+04:00", "--type", "information_request", "--json"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )
+    data = json.loads(done.stdout)
+    assert {k: data[k] for k in ("starts", "due", "type")} == {
+        "starts": "2026-11-24", "due": "2026-12-03", "type": "information_request"}
+    assert data["registered_at"].startswith("2026-11-20T15:00:00") and "Article 40" in data["basis"]
+
+
+def test_deadline_command_refuses_a_time_without_offset():
+    done = subprocess.run([KAVSHIRI, "deadline", "2026-11-20T15:00:00", "--type", "letter"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "offset" in done.stderr
+
+
+def test_docker_compose_runs_commands_and_settings_the_code_knows():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    known = {name.upper() for name in Settings.model_fields}
+    for name, service in compose["services"].items():
+        if "build" not in service:
+            continue
+        command = service["command"]
+        assert command[0] == "kavshiri", name
+        parser().parse_args(command[1:])  # exits (fails the test) on an unknown option
+        assert set(service.get("environment", {})) <= known, name
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    assert ci == ["scripts/test"] and "\nscripts/test\n" in readme and "\nscripts/start\n" in readme
+    assert (ROOT / "scripts" / "test").stat().st_mode & 0o111  # executable, as the README runs it
