@@ -65,10 +65,10 @@ def parser() -> argparse.ArgumentParser:
 
 def cmd_portal_sim(args: argparse.Namespace) -> int:
     from connectors.portal import CALLBACK_PATH
-    from portal_sim.cli import serve
+    from portal_sim.cli import build_server
 
     settings = Settings()
-    serve(
+    build_server(
         host=args.host,
         port=args.port or settings.portal_sim_port,
         db_path=Path(args.db) if args.db else settings.kavshiri_home / "portal-sim.sqlite3",
@@ -77,7 +77,7 @@ def cmd_portal_sim(args: argparse.Namespace) -> int:
         callback_secret=settings.portal_callback_secret,
         faults=args.faults,
         public_url=args.public_url,
-    )
+    ).run()
     return 0
 
 

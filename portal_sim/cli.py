@@ -29,21 +29,6 @@ def build_server(
     return uvicorn.Server(config)
 
 
-def serve(
-    host: str,
-    port: int,
-    db_path: Path,
-    client_token: str,
-    callback_url: str | None,
-    callback_secret: str,
-    faults: bool = False,
-    public_url: str | None = None,
-) -> None:
-    """Runs the stand-in portal until interrupted (blocking)."""
-    build_server(host, port, db_path, client_token, callback_url, callback_secret, faults,
-                 public_url).run()
-
-
 async def progress(base_url: str, client_token: str, registration_number: str) -> dict[str, Any]:
     return await _operate(base_url, client_token, registration_number, "progress", None)
 

@@ -82,6 +82,17 @@ class Chat:
     async def choose(self, choice: str) -> list[dict]:
         return await self.say(choice=choice)
 
+    async def draft(self, agency: str, request_type: str, subject: str, body: str) -> list[dict]:
+        """From the menu to the review of a complete draft; returns the review."""
+        await self.choose("new_request")
+        replies = await self.say(agency)
+        assert f"type:{request_type}" in choice_ids(replies), texts(replies)
+        await self.choose(f"type:{request_type}")
+        await self.say(subject)
+        replies = await self.say(body)
+        assert "submit" in choice_ids(replies)
+        return replies
+
     async def inbox(self) -> list[dict]:
         from bot.messages import reply_from_json
 

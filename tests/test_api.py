@@ -65,11 +65,7 @@ def signed(body: bytes, secret: str = SECRET, age: int = 0) -> dict[str, str]:
 async def submitted_number(kv) -> tuple[Chat, str]:
     chat = Chat(kv)
     await chat.start("en")
-    await chat.choose("new_request")
-    await chat.say("MIA")
-    await chat.choose("type:letter")
-    await chat.say("Subject")
-    await chat.say("Body")
+    await chat.draft("MIA", "letter", "Subject", "Body")
     return chat, event(await chat.choose("submit"), "submitted")["registration_number"]
 
 

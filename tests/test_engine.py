@@ -12,17 +12,6 @@ SUBJECT_KA = "2025 წლის ხელფასები"
 BODY_KA = "გთხოვთ, მომაწოდოთ 2025 წელს გაცემული ხელფასებისა და პრემიების ჯამური ოდენობა."
 
 
-async def draft_to_review(chat: Chat, agency_text: str, request_type: str, subject: str, body: str) -> list[dict]:
-    await chat.choose("new_request")
-    replies = await chat.say(agency_text)
-    assert f"type:{request_type}" in choice_ids(replies), texts(replies)
-    await chat.choose(f"type:{request_type}")
-    await chat.say(subject)
-    replies = await chat.say(body)
-    assert "submit" in choice_ids(replies)
-    return replies
-
-
 async def test_georgian_journey_from_greeting_to_alert(kv: Kavshiri, operator):
     chat = Chat(kv)
     replies = await chat.say("გამარჯობა")
@@ -62,7 +51,7 @@ async def test_english_journey_with_edit_back_and_a_second_alert_never_sent(kv: 
     chat = Chat(kv)
     await chat.start("en")
     await chat.say("hi")
-    await draft_to_review(chat, "Public Service Hall", "complaint", "Queue", "I waited four hours.")
+    await chat.draft("Public Service Hall", "complaint", "Queue", "I waited four hours.")
     replies = await chat.choose("edit:subject")
     assert "subject" in texts(replies).lower()
     replies = await chat.say("Queue at the Tbilisi hall")
@@ -148,7 +137,7 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(kv: Kavshiri):
 async def test_portal_failures_keep_the_draft(kv: Kavshiri, operator):
     chat = Chat(kv)
     await chat.start("en")
-    await draft_to_review(chat, "MIA", "letter", "Subject", "Body")
+    await chat.draft("MIA", "letter", "Subject", "Body")
 
     operator.faults(fail_next=10)
     replies = await chat.choose("submit")
@@ -188,7 +177,7 @@ async def test_a_citizen_sees_only_their_own_requests(kv: Kavshiri):
     alice, bob = Chat(kv, "alice"), Chat(kv, "bob")
     await alice.start("en")
     await bob.start("en")
-    await draft_to_review(alice, "MIA", "letter", "Private", "Private matter")
+    await alice.draft("MIA", "letter", "Private", "Private matter")
     number = event(await alice.choose("submit"), "submitted")["registration_number"]
     replies = await bob.say(f"status {number}")
     assert "found no request" in texts(replies) and "Private" not in texts(replies)

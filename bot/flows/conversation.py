@@ -96,26 +96,22 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await cancel(turn)
         case "back":
             return await back(turn)
-    return await goto(turn, "menu")
+    return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
+
+
+# Whole-message commands that mean the same as pressing a global choice.
+COMMAND_CHOICES = {
+    "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
+    "list_requests": "my_requests", "check_status": "check_status",
+}
 
 
 async def on_command(turn: Turn, command: str) -> list[Reply] | None:
     """Whole-message commands; None lets the current step take the text instead."""
-    match command:
-        case "cancel":
-            return await cancel(turn)
-        case "back":
-            return await back(turn)
-        case "help":
-            return [Reply("help.text"), *await STEPS[turn.session.step].prompt(turn)]
-        case "change_language":
-            return await ask_language(turn)
-        case "menu":
-            return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
-        case "list_requests":
-            return await list_requests(turn)
-        case "check_status":
-            return await goto(turn, "status")
-        case "submit" if turn.session.step == "review":
-            return await submit(turn)
+    if command == "change_language":
+        return await ask_language(turn)
+    if command == "submit" and turn.session.step == "review":
+        return await submit(turn)
+    if choice_id := COMMAND_CHOICES.get(command):
+        return await on_global_choice(turn, choice_id)
     return None
