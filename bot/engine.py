@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
-from bot.flows.conversation import on_command, on_global_choice
+from bot.flows.conversation import FREE_TEXT_STEPS, on_command, on_global_choice, on_intent
 from bot.messages import Inbound, Reply
 from bot.models import Citizen, Session
 from bot.services import Services
@@ -87,6 +87,9 @@ class Engine:
         if command := self.services.understander.command(text):
             if replies := await on_command(turn, command):
                 return replies
+        if session.step not in FREE_TEXT_STEPS:
+            if replies := await on_intent(turn, await turn.understand_first(text)):
+                return replies
         if self._returning(session) and turn.understand(text).intent == "greet":
             return [Reply("welcome_back"), *await STEPS[session.step].prompt(turn)]
         return await STEPS[session.step].on_text(turn, text)
@@ -98,7 +101,7 @@ class Engine:
             turn.set_lang(inbound.choice.split(":")[1])
             return [Reply("welcome"), *await goto(turn, "menu")]
         text = clean(inbound.text or "")
-        turn.set_lang(turn.understand(text).lang if text else self.default_lang)
+        turn.set_lang((await turn.understand_first(text)).lang if text else self.default_lang)
         replies = [Reply("welcome")]
         if text and turn.understand(text).intent not in ("greet", "out_of_scope"):
             return replies + await STEPS["menu"].on_text(turn, text)

@@ -7,7 +7,7 @@ from bot.deadline import WorkCalendar
 from bot.ports import Clock, Identity, Portal, Store
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
-from nlu.understanding import Understander
+from nlu.understanding import Backend
 
 
 @dataclass(slots=True)
@@ -16,7 +16,7 @@ class Services:
     portal: Portal
     directory: Directory
     matcher: AgencyMatcher
-    understander: Understander
+    understander: Backend
     clock: Clock
     calendar: WorkCalendar
     identity: Identity

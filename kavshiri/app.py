@@ -22,7 +22,8 @@ from connectors.portal import HttpPortal
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
-from nlu.understanding import Understander
+from nlu.model import Models
+from nlu.understanding import Backend, Understander
 
 log = logging.getLogger(__name__)
 PULL_CHANNELS = ("console", "web")
@@ -41,6 +42,15 @@ async def open_store(settings: Settings) -> Store:
     from connectors.sqlite_store import SqliteStore
 
     return await SqliteStore.open(settings.sqlite_path)
+
+
+def build_understander(settings: Settings, matcher: AgencyMatcher) -> Backend:
+    understander = Understander(matcher, Models.load())
+    if settings.nlu_backend == "rasa":
+        from connectors.rasa import RasaUnderstander
+
+        return RasaUnderstander(understander, settings.rasa_url, timeout=settings.rasa_timeout)
+    return understander
 
 
 @dataclass(slots=True)
@@ -69,7 +79,7 @@ class Kavshiri:
             portal=portal,
             directory=directory,
             matcher=matcher,
-            understander=Understander(matcher),
+            understander=build_understander(settings, matcher),
             clock=clock,
             calendar=WorkCalendar(settings.extra_days),
             identity=TestCitizens(settings.identity_secret),
@@ -102,3 +112,4 @@ class Kavshiri:
     async def close(self) -> None:
         await self.portal.close()
         await self.store.close()
+        await self.engine.services.understander.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,10 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = 60.0
     worker_interval_seconds: float = 1.0
     default_lang: str = "ka"
+    # Understanding text: the embedded models, or a Rasa server's /model/parse (see nlu/).
+    nlu_backend: Literal["embedded", "rasa"] = "embedded"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = 2.0
     locales_dir: Path = REPO_ROOT / "locales"
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -57,6 +58,14 @@ CANDIDATE_FLOOR = 55
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 12
 MAX_CANDIDATES = 5
+# Finding a body named inside a sentence ("where are the MoF's salaries?"): every distinctive
+# word of one of its names must be there (allowing a typo), whatever else the sentence says.
+MENTION_COVER = 88  # least average similarity of a name's distinctive words to the sentence's
+MENTION_SPECIFIC = 5  # per extra distinctive word: "იუსტიციის სახლი" beats "იუსტიციის"
+MENTION_GENERIC_AGREES = 5  # the sentence says "ministry" and so does the name
+MENTION_GENERIC_UNSAID = 10  # the name says "agency", the sentence does not
+MENTION_MAX_WORDS = 40
+SIMILAR_CACHE = 50_000  # query words seen: a citizen's vocabulary repeats, fuzzy search is costly
 CATEGORY_ORDER = {"ministry": 0, "other": 1, "agency": 2}
 
 
@@ -95,6 +104,7 @@ class AgencyMatcher:
                     self.by_word[word].add(len(self.names))
                 self.names.append(_Name(index, content, generic, vocabulary))
         self.long_words = [w for w in self.by_word if len(w) > EXACT_ONLY_LEN]
+        self._similar_words = lru_cache(maxsize=SIMILAR_CACHE)(self._similar_words)  # type: ignore[method-assign]
 
     def match(self, text: str, limit: int = 5) -> list[AgencyMatch]:
         """The best score of each body for `text`, best first."""
@@ -123,6 +133,25 @@ class AgencyMatcher:
             return Resolution(best.agency, [best])
         return Resolution(None, matches[:MAX_CANDIDATES])
 
+    def mentioned(self, text: str) -> Resolution:
+        """The body a sentence names among other words; candidates when two fit equally."""
+        content, generic = _split(text[:MAX_QUERY_CHARS * 4])
+        content = tuple(dict.fromkeys(content))[:MENTION_MAX_WORDS]
+        similar = {word: self._similar_words(word) for word in content}
+        names = {i for w in content for v in similar[w] for i in self.by_word[v]}
+        best: dict[int, float] = {}
+        for name_index in names:
+            name = self.names[name_index]
+            score = _mention_score(name, content, similar, generic)
+            if score >= MENTION_COVER and score > best.get(name.agency, 0.0):
+                best[name.agency] = score
+        matches = self._ranked(best, MAX_CANDIDATES)
+        if not matches:
+            return Resolution(None, [])
+        if len(matches) == 1 or matches[0].score - matches[1].score >= CHOOSE_MARGIN / 2:
+            return Resolution(matches[0].agency, matches[:1])
+        return Resolution(None, matches)
+
     def _similar_words(self, word: str) -> dict[str, float]:
         """Name words that `word` may stand for, with their similarity 0-100."""
         exact = {word: 100.0} if word in self.by_word else {}
@@ -145,6 +174,26 @@ class AgencyMatcher:
             return (-round(item[1]), CATEGORY_ORDER.get(agency.category, 9), agency.short_en)
 
         return [AgencyMatch(self.agencies[i], round(s)) for i, s in sorted(best.items(), key=order)[:limit]]
+
+
+def _mention_score(
+    name: _Name, content: tuple[str, ...], similar: dict[str, dict[str, float]], generic: frozenset[str]
+) -> float:
+    cover = sum(max((similar[q].get(n, 0.0) for q in content), default=0.0) for n in name.content)
+    cover /= len(name.content)
+    if cover < MENTION_COVER:
+        return 0.0
+    return (
+        cover
+        + MENTION_SPECIFIC * (len(name.content) - 1)
+        + MENTION_GENERIC_AGREES * len(name.generic & generic)
+        - MENTION_GENERIC_UNSAID * len(name.generic - generic)
+    )
+
+
+def distinctive_words(text: str) -> tuple[str, ...]:
+    """The stems of `text` that could tell one body from another: no stop or generic words."""
+    return _split(text)[0]
 
 
 def _split(text: str) -> tuple[tuple[str, ...], frozenset[str]]:

@@ -46,6 +46,13 @@ class Turn:
             self._understood[text] = self.services.understander.parse(text, self.citizen.lang)
         return self._understood[text]
 
+    async def understand_first(self, text: str) -> Understanding:
+        """Understand a message once, before any step looks at it: a backend over the network
+        answers here, and every later `understand(text)` of this turn reads the answer."""
+        if text not in self._understood:
+            self._understood[text] = await self.services.understander.parse_async(text, self.citizen.lang)
+        return self._understood[text]
+
 
 def choice(id: str, key: str | None = None, **params) -> Choice:
     """A choice labelled from the catalog: `choice("submit")` uses message `choice.submit`."""

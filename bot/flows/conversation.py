@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
-from bot.flows.draft import start_draft, submit
+from bot.flows.draft import draft_from_text, start_draft, submit
 from bot.flows.requests import list_requests, show_status
-from bot.messages import Reply
+from bot.messages import Choice, Reply
+from nlu.understanding import Understanding
 
 
 @step
@@ -21,17 +22,34 @@ class Menu(Step):
             if number := entities.get("reg_number"):
                 return await show_status(turn, number)
             return await goto(turn, "status")
+        if understood.confidence < CLARIFY_BELOW and (options := clarifying_choices(understood)):
+            return [Reply("clarify.prompt", choices=(*options, CANCEL))]
         if intent == "list_requests":
             return await list_requests(turn)
-        if intent == "submit_request" or entities.get("agency"):
-            return await start_draft(turn, entities.get("agency"), entities.get("request_type"))
+        if intent == "submit_request" or (entities.get("agency") and intent in ("out_of_scope", "greet")):
+            return await draft_from_text(turn, understood)
         if intent in ("help", "ask_procedure", "ask_published_info"):
             return [Reply("help.text"), *await self.prompt(turn)]
         if intent == "greet":
             return [Reply("welcome"), *await self.prompt(turn)]
         if intent == "change_language":
-            return await ask_language(turn)
+            return await change_language(turn, entities.get("lang"))
         return [Reply("out_of_scope"), *await self.prompt(turn)]
+
+
+# Below this confidence the menu asks what was meant instead of guessing.
+CLARIFY_BELOW = 0.3
+# What a clarifying question can offer, by the intent it stands for.
+CLARIFYING_CHOICE = {
+    "submit_request": "new_request", "list_requests": "my_requests", "check_status": "check_status",
+    "help": "help", "ask_procedure": "help", "change_language": "lang",
+}
+
+
+def clarifying_choices(understood: Understanding) -> tuple[Choice, ...]:
+    ids = dict.fromkeys(CLARIFYING_CHOICE[i] for i, _ in understood.ranking if i in CLARIFYING_CHOICE)
+    other = "en" if understood.lang == "ka" else "ka"
+    return tuple(choice(f"lang:{other}" if i == "lang" else i) for i in ids)
 
 
 # "start" is where a brand-new session sits; it behaves like the menu.
@@ -46,8 +64,8 @@ class Language(Step):
         return [Reply("lang.prompt", choices=(choice("lang:ka"), choice("lang:en"), CANCEL))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        lang = turn.understand(text).lang
-        return await set_language(turn, lang)
+        understood = turn.understand(text)
+        return await set_language(turn, understood.entities.get("lang") or understood.lang)
 
 
 async def ask_language(turn: Turn) -> list[Reply]:
@@ -55,6 +73,13 @@ async def ask_language(turn: Turn) -> list[Reply]:
     if turn.session.step != "language":
         turn.session.context["return_to"] = turn.session.step
     return await goto(turn, "language")
+
+
+async def change_language(turn: Turn, asked: str | None) -> list[Reply]:
+    """"In English, please" switches at once; "change language" asks which."""
+    if asked and asked != turn.lang:
+        return await set_language(turn, asked)
+    return await ask_language(turn)
 
 
 async def set_language(turn: Turn, lang: str) -> list[Reply]:
@@ -97,6 +122,28 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
         case "back":
             return await back(turn)
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
+
+
+# Steps whose text is the citizen's own words for the letter, never an instruction.
+FREE_TEXT_STEPS = frozenset({"subject", "body"})
+IN_FLOW_SURE = 0.6  # an instruction typed mid-flow is followed only when clearly meant
+
+
+async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None:
+    """Cancel, help and a language switch said in words inside a flow; None lets the step decide."""
+    step = turn.session.step
+    if step in FREE_TEXT_STEPS or step in ("menu", "start") or understood.confidence < IN_FLOW_SURE:
+        return None
+    if step in ("agency", "browse") and understood.entities.get("agency"):
+        return None  # a body's name, whatever else the words suggest
+    match understood.intent:
+        case "cancel":
+            return await cancel(turn)
+        case "help":
+            return [Reply("help.text"), *await STEPS[step].prompt(turn)]
+        case "change_language":
+            return await change_language(turn, understood.entities.get("lang"))
+    return None
 
 
 # Whole-message commands that mean the same as pressing a global choice.

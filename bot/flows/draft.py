@@ -12,6 +12,7 @@ from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES, Submission
 from bot.ports import Draft, PortalError, PortalRejected
 from nlu.directory import Agency
+from nlu.understanding import Understanding
 
 SUBJECT_MAX = 200
 BODY_MAX = 5000  # the portal's limit (connectors/portal_api.yaml)
@@ -33,6 +34,34 @@ async def start_draft(turn: Turn, agency: Agency | None = None, request_type: st
         if request_type:
             draft["request_type"] = request_type
     replies = [Reply("draft.resumed")] if resumed else []
+    return replies + await next_step(turn)
+
+
+# A message that asks to write and says this many more words is kept as the letter's text.
+DETAILS_FOR_BODY = 3
+# What the confirmation says, by (agency understood, request type understood).
+UNDERSTOOD = {(True, False): "understood.agency", (False, True): "understood.type", (True, True): "understood.agency_type"}
+
+
+async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
+    """"Complaint to the Ministry of Justice about ...": fill what the message says, say what
+    was understood, and ask only for the rest."""
+    entities = understood.entities
+    agency, request_type = entities.get("agency"), entities.get("request_type")
+    keep_text = entities.get("details", 0) >= DETAILS_FOR_BODY and len(understood.text) <= BODY_MAX
+    if not (agency or request_type or keep_text):
+        return await start_draft(turn)
+    turn.session.draft = draft = {"id": uuid.uuid4().hex}
+    params = {"agency": agency_name(agency), "request_type": Text(f"type.{request_type}")}
+    replies = [Reply(UNDERSTOOD[bool(agency), bool(request_type)], params)] if agency or request_type else []
+    draft.update({k: v for k, v in (("agency_id", agency and agency.id), ("request_type", request_type)) if v})
+    if keep_text:
+        draft["body"] = understood.text
+        replies.append(Reply("understood.body"))
+    if not agency and (candidates := entities.get("agency_candidates")):
+        turn.session.step = "agency"
+        options = tuple(agency_choice(m.agency) for m in candidates)
+        return [*replies, Reply("agency.candidates", choices=(*options, BACK, CANCEL))]
     return replies + await next_step(turn)
 
 
@@ -229,6 +258,12 @@ class ReviewStep(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        # "Yes" in words is the same as pressing "send": the whole letter is on the screen above.
+        intent = turn.understand(text).intent
+        if intent == "affirm":
+            return await submit(turn)
+        if intent == "deny":
+            return [Reply("review.what_to_change"), *await self.prompt(turn)]
         return [Reply("review.confirm_needed"), *await self.prompt(turn)]
 
 

@@ -1,0 +1,139 @@
+"""The training data (Rasa NLU YAML, `version: "3.1"`) and the development set, as Python objects.
+
+`data/train/<lang>.yml` holds intent examples written in one language and script (`en`, `ka`
+for Georgian script, `ka_latin` for Georgian typed in Latin letters); `data/train/entities.yml`
+holds the synonyms (request types, channels, Annex topics by item number), lookup tables and
+regexes. An example marks its Annex topic as Rasa does, `[salaries](topic)`, and the synonyms
+turn the marked words into the item number. The development set (`data/dev.tsv`) is never
+trained on: it measures.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from nlu.normalize import fold, stem
+
+DATA = Path(__file__).parent / "data"
+TRAIN = DATA / "train"
+DEV = DATA / "dev.tsv"
+SOURCES = {"en": ("en", "latin"), "ka": ("ka", "geo"), "ka_latin": ("ka", "latin")}
+# [words](entity) or [words]{"entity": "topic", "value": "5.3"}
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\(([^)]+)\)|(\{[^}]+\}))")
+TOPIC_ITEM = re.compile(r"[1-7]\.\d{1,2}")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    intent: str
+    lang: str
+    script: str
+    topic: str | None = None
+    agency: str | None = None
+    source: str = ""  # en, ka or ka_latin
+
+
+@dataclass(frozen=True, slots=True)
+class Entities:
+    synonyms: dict[str, dict[str, str]]  # entity -> folded phrase -> value
+    lookups: dict[str, list[str]]
+    regexes: dict[str, str]
+
+
+def load_entities(path: Path = TRAIN / "entities.yml") -> Entities:
+    items = _items(path)
+    synonyms: dict[str, dict[str, str]] = {}
+    for item in items:
+        if "synonym" in item:
+            value = str(item["synonym"])
+            entity = "topic" if TOPIC_ITEM.fullmatch(value) else item.get("metadata", {}).get("entity", "")
+            if not entity:
+                raise ValueError(f"{path}: synonym {value!r} needs metadata.entity")
+            for phrase in _lines(item["examples"]):
+                synonyms.setdefault(entity, {})[fold(phrase)] = value
+    lookups = {str(i["lookup"]): _lines(i["examples"]) for i in items if "lookup" in i}
+    regexes = {str(i["regex"]): _lines(i["examples"])[0] for i in items if "regex" in i}
+    return Entities(synonyms, lookups, regexes)
+
+
+def load_examples(directory: Path = TRAIN, entities: Entities | None = None) -> list[Example]:
+    synonyms = (entities or load_entities(directory / "entities.yml")).synonyms.get("topic", {})
+    topics = {stemmed(phrase): item for phrase, item in synonyms.items()}  # "salaries" marks "salary"
+    examples = []
+    for source, (lang, script) in SOURCES.items():
+        path = directory / f"{source}.yml"
+        for item in _items(path):
+            for line in _lines(item.get("examples", "")):
+                text, topic = _strip_annotations(line, topics, path)
+                examples.append(Example(text, str(item["intent"]), lang, script, topic, None, source))
+    return examples
+
+
+def topic_examples(entities: Entities, examples: list[Example]) -> list[tuple[str, str]]:
+    """(text, item) pairs: every topic synonym alone, and every example that marks a topic."""
+    pairs = [(phrase, item) for phrase, item in entities.synonyms.get("topic", {}).items()]
+    return pairs + [(e.text, e.topic) for e in examples if e.topic]
+
+
+def load_dev(path: Path = DEV) -> list[Example]:
+    """Tab-separated: source, intent, agency id or -, topic or -, text."""
+    examples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            source, intent, agency, topic, text = line.split("\t")
+        except ValueError:
+            raise ValueError(f"{path}:{number}: expected 5 tab-separated fields") from None
+        lang, script = SOURCES[source]
+        examples.append(Example(text, intent, lang, script, _dash(topic), _dash(agency), source))
+    return examples
+
+
+def data_hash(directory: Path = TRAIN) -> str:
+    """Changes whenever any training file does: the artifact records the data it was fitted on."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _items(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        document = yaml.safe_load(fh) or {}
+    if str(document.get("version")) != "3.1":
+        raise ValueError(f"{path}: expected Rasa NLU data version \"3.1\"")
+    return document.get("nlu", [])
+
+
+def _lines(block: str) -> list[str]:
+    return [line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")]
+
+
+def _strip_annotations(line: str, topics: dict[str, str], path: Path) -> tuple[str, str | None]:
+    topic = None
+    for match in ANNOTATION.finditer(line):
+        words, entity, spec = match.groups()
+        value = None
+        if spec:
+            spec_data = json.loads(spec)
+            entity, value = spec_data["entity"], spec_data.get("value")
+        if entity == "topic":
+            topic = value or topics.get(stemmed(fold(words)))
+            if topic is None:
+                raise ValueError(f"{path}: [{words}](topic) is not a topic synonym: {line!r}")
+    return ANNOTATION.sub(lambda m: m.group(1), line), topic
+
+
+def stemmed(folded: str) -> str:
+    return " ".join(stem(w) for w in folded.split())
+
+
+def _dash(value: str) -> str | None:
+    return None if value.strip() in ("", "-") else value.strip()
