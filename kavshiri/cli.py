@@ -1,4 +1,4 @@
-"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim."""
+"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim, nlu."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from kavshiri import nlu_cli
 from kavshiri.settings import Settings
 
 
@@ -60,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     complete.add_argument("--refuse", action="store_true")
     complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
     complete.set_defaults(run=cmd_portal_complete)
+    nlu_cli.register(sub)
     return p
 
 

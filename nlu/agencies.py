@@ -135,14 +135,21 @@ class AgencyMatcher:
 
     def mentioned(self, text: str) -> Resolution:
         """The body a sentence names among other words; candidates when two fit equally."""
-        content, generic = _split(text[:MAX_QUERY_CHARS * 4])
+        return self.mentioned_words(*split_folded(fold(text[: MAX_QUERY_CHARS * 4])))
+
+    def mentioned_words(self, content: tuple[str, ...], generic: frozenset[str]) -> Resolution:
+        """`mentioned`, given the sentence's words as `split_folded` gives them."""
         content = tuple(dict.fromkeys(content))[:MENTION_MAX_WORDS]
-        similar = {word: self._similar_words(word) for word in content}
-        names = {i for w in content for v in similar[w] for i in self.by_word[v]}
+        said: dict[str, float] = {}  # name word -> its best similarity to any word of the sentence
+        for word in content:
+            for name_word, similarity in self._similar_words(word).items():
+                if similarity > said.get(name_word, 0.0):
+                    said[name_word] = similarity
+        names = {i for name_word in said for i in self.by_word[name_word]}
         best: dict[int, float] = {}
         for name_index in names:
             name = self.names[name_index]
-            score = _mention_score(name, content, similar, generic)
+            score = _mention_score(name, said, generic)
             if score >= MENTION_COVER and score > best.get(name.agency, 0.0):
                 best[name.agency] = score
         matches = self._ranked(best, MAX_CANDIDATES)
@@ -176,11 +183,8 @@ class AgencyMatcher:
         return [AgencyMatch(self.agencies[i], round(s)) for i, s in sorted(best.items(), key=order)[:limit]]
 
 
-def _mention_score(
-    name: _Name, content: tuple[str, ...], similar: dict[str, dict[str, float]], generic: frozenset[str]
-) -> float:
-    cover = sum(max((similar[q].get(n, 0.0) for q in content), default=0.0) for n in name.content)
-    cover /= len(name.content)
+def _mention_score(name: _Name, said: dict[str, float], generic: frozenset[str]) -> float:
+    cover = sum(said.get(n, 0.0) for n in name.content) / len(name.content)
     if cover < MENTION_COVER:
         return 0.0
     return (
@@ -197,17 +201,26 @@ def distinctive_words(text: str) -> tuple[str, ...]:
 
 
 def _split(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Distinctive stems (in order) and generic stems of a text; stop words dropped."""
+    return split_folded(fold(text))
+
+
+def split_folded(folded: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Distinctive stems (in order) and generic stems of a folded text; stop words dropped."""
     content, generic = [], set()
-    for word in fold(text).split():
-        word = stem(word)
-        if word in STOP:
-            continue
-        if canonical := _generic(word):
+    for word in folded.split():
+        word, canonical = _classify(word)
+        if canonical:
             generic.add(canonical)
-        else:
+        elif word not in STOP:
             content.append(word)
     return tuple(content), frozenset(generic)
+
+
+@lru_cache(maxsize=SIMILAR_CACHE)
+def _classify(word: str) -> tuple[str, str | None]:
+    """A folded word's stem, and the generic concept it names, if any."""
+    word = stem(word)
+    return word, (None if word in STOP else _generic(word))
 
 
 def _generic(word: str) -> str | None:

@@ -47,7 +47,7 @@ class Entities:
 
 
 def load_entities(path: Path = TRAIN / "entities.yml") -> Entities:
-    items = _items(path)
+    items = load_items(path)
     synonyms: dict[str, dict[str, str]] = {}
     for item in items:
         if "synonym" in item:
@@ -68,7 +68,7 @@ def load_examples(directory: Path = TRAIN, entities: Entities | None = None) -> 
     examples = []
     for source, (lang, script) in SOURCES.items():
         path = directory / f"{source}.yml"
-        for item in _items(path):
+        for item in load_items(path):
             for line in _lines(item.get("examples", "")):
                 text, topic = _strip_annotations(line, topics, path)
                 examples.append(Example(text, str(item["intent"]), lang, script, topic, None, source))
@@ -104,7 +104,7 @@ def data_hash(directory: Path = TRAIN) -> str:
     return digest.hexdigest()[:16]
 
 
-def _items(path: Path) -> list[dict]:
+def load_items(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
         document = yaml.safe_load(fh) or {}
     if str(document.get("version")) != "3.1":

@@ -1,4 +1,9 @@
-"""Features of a message for the linear models: sparse sets of strings, no I/O.
+"""Features of a message for the linear models: bags of strings, no I/O.
+
+A message's features are the features of each of its words (a set per word, remembered: words
+repeat) plus a few that lie between words. Counting per word lets the scorer keep one summed
+weight vector per word it has seen (nlu/model.py), so scoring a message is a handful of vector
+additions; training sees exactly the same bag.
 
 Intent and topic features are taken from the folded skeleton (nlu/normalize.py), so Georgian
 script, keyboard Latin, chat Latin and the national romanisation produce the same features and
@@ -8,42 +13,60 @@ where "w", "x", "q", "sh" and shifted capitals give Georgian away.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
-from nlu.normalize import fold, stem
+from nlu.normalize import WORD_CACHE, fold, stem
 
 MAX_WORDS = 40  # a long letter is judged by its beginning; a message that long is rare
 CHAR_NGRAMS = (3, 4, 5)
 LATIN_WORD = re.compile(r"[A-Za-z']+")
 
 
-def folded_features(folded: str) -> set[str]:
-    """Word stems, stem bigrams and in-word character n-grams of a folded text."""
+@dataclass(frozen=True, slots=True)
+class Bag:
+    words: list[frozenset[str]]  # each word's features
+    extra: frozenset[str]  # features between words
+
+    def __len__(self) -> int:
+        return len(self.extra) + sum(map(len, self.words))
+
+    def all(self) -> list[str]:
+        """Every feature, as often as it occurs: what training counts."""
+        return [*self.extra, *(f for word in self.words for f in word)]
+
+
+def folded_bag(folded: str) -> Bag:
+    """Word stems and in-word character n-grams, stem bigrams, and the whole of a short message."""
     words = folded.split()[:MAX_WORDS]
     stems = [stem(w) for w in words]
-    found: set[str] = {f"w:{s}" for s in stems}
-    found.update(f"b:{a}_{b}" for a, b in zip(stems, stems[1:]))
+    extra = {f"b:{a}_{b}" for a, b in zip(stems, stems[1:])}
     if len(words) <= 2:  # "ki", "ara", "ok": the whole message is the signal
-        found.add(f"m:{' '.join(words)}")
-    for word in words:
-        padded = f"<{word}>"
-        for n in CHAR_NGRAMS:
-            found.update(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return found
+        extra.add(f"m:{' '.join(words)}")
+    return Bag(list(map(word_features, words)), frozenset(extra))
 
 
-def language_features(text: str) -> set[str]:
+@lru_cache(maxsize=WORD_CACHE)
+def word_features(word: str) -> frozenset[str]:
+    padded = f"<{word}>"
+    grams = (padded[i : i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1))
+    return frozenset((f"w:{stem(word)}", *grams))
+
+
+def language_bag(text: str) -> Bag:
     """Latin words as typed: character 1-3-grams, whole words, and Georgian keyboard capitals."""
-    found: set[str] = set()
-    for word in LATIN_WORD.findall(text)[:MAX_WORDS]:
-        if len(word) >= 4 and any(c.isupper() for c in word[1:]) and any(c.islower() for c in word):
-            found.add("shifted")  # "saqarTvelo": a Georgian keyboard's shift key
-        word = word.lower().replace("'", "")
-        found.add(f"w:{word}")
-        padded = f"<{word}>"
-        for n in (1, 2, 3):
-            found.update(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return found
+    words = LATIN_WORD.findall(text)[:MAX_WORDS]
+    # "saqarTvelo": a capital inside a word is a Georgian keyboard's shift key
+    shifted = any(not w.islower() and len(w) >= 4 and not w[1:].islower() and not w.isupper() for w in words)
+    return Bag([latin_word_features(w.lower().replace("'", "")) for w in words], frozenset({"shifted"} if shifted else ()))
 
 
-def features(text: str) -> set[str]:
-    return folded_features(fold(text))
+@lru_cache(maxsize=WORD_CACHE)
+def latin_word_features(word: str) -> frozenset[str]:
+    padded = f"<{word}>"
+    grams = (padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1))
+    return frozenset((f"w:{word}", *grams))
+
+
+def intent_bag(text: str) -> Bag:
+    return folded_bag(fold(text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Georgian (Mkhedruli) letter -> skeleton.
 GEORGIAN = {
@@ -58,6 +59,9 @@ APOSTROPHES = re.compile(r"['’‘ʼʻ`´]")  # ejective marks of romanisation:
 MTAVRULI = re.compile(r"[\u1c90-\u1cbf]")
 WORD = re.compile(r"[^\W_]+")
 REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays
+# Words are folded and stemmed one at a time, and a citizen's vocabulary repeats: remembering
+# the last words seen makes folding a message mostly dictionary look-ups.
+WORD_CACHE = 100_000
 SKELETON = re.compile("|".join(sorted(LATIN, key=len, reverse=True)) + "|.", re.S)
 
 
@@ -67,14 +71,19 @@ def fold(text: str) -> str:
     text = MTAVRULI.sub(lambda m: m.group().lower(), text)  # Mtavruli -> Mkhedruli
     text = APOSTROPHES.sub("", text)
     text = REPEATS.sub(r"\1", text)  # "gamarjobaaaa" -> "gamarjoba"
-    words = [_unshift(w) for w in WORD.findall(text)]
-    return " ".join(SKELETON.sub(_skeleton, w) for w in words)
+    return " ".join(map(_fold_word, WORD.findall(text)))
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _fold_word(word: str) -> str:
+    return SKELETON.sub(_skeleton, _unshift(word))
 
 
 def tokens(text: str) -> list[str]:
     return fold(text).split()
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def stem(token: str) -> str:
     """Strip one case ending or postposition, then the plural -ებ-, of a folded token."""
     token = strip_suffix(token)

@@ -12,26 +12,27 @@ from pathlib import Path
 import numpy as np
 
 from nlu import corpus, model
-from nlu.features import features, language_features
+from nlu.features import Bag, intent_bag, language_bag
 
 # Inverse regularisation strength, chosen on the development set (`kavshiri nlu eval`).
 C = {"intent": 20.0, "topic": 30.0, "lang": 10.0}
 
 
-def fit(texts: list[str], labels: list[str], featurize: Callable[[str], set[str]], c: float):
+def fit(texts: list[str], labels: list[str], featurize: Callable[[str], Bag], c: float):
     """(vocabulary, weights, bias, labels) of a logistic regression over feature sets."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    rows = [featurize(t) for t in texts]
+    rows = [featurize(t).all() for t in texts]
     vocabulary = sorted(set().union(*rows))
     index = {f: i for i, f in enumerate(vocabulary)}
     data, cols, indptr = [], [], [0]
-    for found in rows:
-        cols.extend(sorted(index[f] for f in found))
+    for found in rows:  # a feature found in two words counts twice, as in nlu/model.py
+        cols.extend(index[f] for f in found)
         data.extend([1.0 / np.sqrt(max(1, len(found)))] * len(found))
         indptr.append(len(cols))
     matrix = csr_matrix((data, cols, indptr), shape=(len(rows), len(vocabulary)))
+    matrix.sum_duplicates()
     classifier = LogisticRegression(C=c, max_iter=5000, tol=1e-6, solver="lbfgs")
     classifier.fit(matrix, labels)
     classes = [str(c) for c in classifier.classes_]
@@ -44,9 +45,9 @@ def train(directory: Path = corpus.TRAIN, out: Path = model.ARTIFACT) -> dict[st
     topics = corpus.topic_examples(entities, examples)
     latin = [e for e in examples if e.script == "latin"]
     fitted = {
-        "intent": fit([e.text for e in examples], [e.intent for e in examples], features, C["intent"]),
-        "topic": fit([t for t, _ in topics], [i for _, i in topics], features, C["topic"]),
-        "lang": fit([e.text for e in latin], [e.lang for e in latin], language_features, C["lang"]),
+        "intent": fit([e.text for e in examples], [e.intent for e in examples], intent_bag, C["intent"]),
+        "topic": fit([t for t, _ in topics], [i for _, i in topics], intent_bag, C["topic"]),
+        "lang": fit([e.text for e in latin], [e.lang for e in latin], language_bag, C["lang"]),
     }
     model.save(out, corpus.data_hash(directory), **fitted)
     return {"examples": len(examples), "topic_examples": len(topics), **{n: len(f[0]) for n, f in fitted.items()}}

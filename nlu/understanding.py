@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from nlu.agencies import AgencyMatcher, distinctive_words
+from nlu.agencies import AgencyMatcher, distinctive_words, split_folded
 from nlu.corpus import load_entities, stemmed
-from nlu.features import folded_features, language_features
+from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
 from nlu.normalize import fold
 
@@ -72,12 +72,16 @@ class Understander:
             a.id: {w for t in (a.name_ka, a.name_en, a.short_ka, a.short_en, *a.aliases) for w in distinctive_words(t)}
             for a in matcher.agencies
         }
-        # entity -> [(" stem stem ", value)], longest phrase first so "public information" beats "information"
-        self.synonyms = {
-            entity: sorted(((f" {stemmed(p)} ", v) for p, v in synonyms.get(entity, {}).items()), key=lambda x: -len(x[0]))
-            for entity in SYNONYM_ENTITIES
-        }
-        self._synonym_words = {w for phrases in self.synonyms.values() for phrase, _ in phrases for w in phrase.split()}
+        # first stem -> [(" stem stem ", entity, value)], longest phrase first, so that
+        # "public information" beats "information"
+        self._phrases: dict[str, list[tuple[str, str, str]]] = {}
+        for entity in SYNONYM_ENTITIES:
+            for phrase, value in synonyms.get(entity, {}).items():
+                phrase = stemmed(phrase)
+                self._phrases.setdefault(phrase.split()[0], []).append((f" {phrase} ", entity, value))
+        for phrases in self._phrases.values():
+            phrases.sort(key=lambda p: -len(p[0]))
+        self._synonym_words = {w for ps in self._phrases.values() for phrase, _, _ in ps for w in phrase.split()}
 
     def command(self, text: str) -> str | None:
         """A whole-message command ("cancel", "/lang", "უკან"), honoured even mid-draft."""
@@ -90,25 +94,24 @@ class Understander:
     def parse(self, text: str, lang_hint: str | None = None) -> Understanding:
         script = "geo" if GEORGIAN.search(text) else "latin"
         folded = fold(text)
-        found = folded_features(folded)
+        bag = folded_bag(folded)
         lang = self._lang(text, script, lang_hint)
-        ranking = self.models.intent.rank(found)
+        ranking = self.models.intent.rank(bag)
         intent, confidence = ranking.best, ranking.confidence
         entities: dict[str, Any] = {"reg_number": None}
         if number := REG_NUMBER.search(text):
             entities["reg_number"] = number.group(1).upper()
             if intent in STATUS_WITH_NUMBER:
                 intent, confidence = "check_status", max(confidence, 0.8)
-        padded = f" {stemmed(folded)} "
-        for entity in SYNONYM_ENTITIES:
-            entities[entity] = next((v for phrase, v in self.synonyms[entity] if phrase in padded), None)
+        entities.update(self._synonyms_in(stemmed(folded)))
         entities["lang"] = entities["lang"] if intent == "change_language" else None
         entities["lang"] = entities["lang"] or lang
-        entities["topic"] = self._topic(found, intent)
-        resolution = self.matcher.mentioned(text) if folded else None
-        entities["agency"] = resolution.chosen if resolution else None
-        entities["agency_candidates"] = resolution.candidates if resolution else []
-        entities["details"] = self._details(text, entities["agency"])
+        entities["topic"] = self._topic(bag, intent)
+        content, generic = split_folded(" ".join(folded.split()[:MAX_WORDS]))
+        resolution = self.matcher.mentioned_words(content, generic)
+        entities["agency"] = resolution.chosen
+        entities["agency_candidates"] = resolution.candidates
+        entities["details"] = self._details(content, resolution.chosen)
         pairs = tuple(zip(ranking.labels, ranking.scores))
         return Understanding(text, lang, script, intent, confidence, entities, pairs)
 
@@ -124,19 +127,29 @@ class Understander:
             return "ka"
         if not LATIN.search(text):
             return hint or "ka"
-        ranking = self.models.lang.rank(language_features(text))
+        ranking = self.models.lang.rank(language_bag(text))
         if ranking.confidence < LANG_SURE and hint:
             return hint
         return ranking.best
 
-    def _details(self, text: str, agency: Any) -> int:
+    def _synonyms_in(self, stems: str) -> dict[str, str | None]:
+        """Request type, channel and language that the message names, the longest phrase first."""
+        found: dict[str, tuple[int, str]] = {}
+        padded = f" {stems} "
+        for word in set(stems.split()):
+            for phrase, entity, value in self._phrases.get(word, ()):
+                if len(phrase) > found.get(entity, (0, ""))[0] and phrase in padded:
+                    found[entity] = (len(phrase), value)
+        return {entity: found[entity][1] if entity in found else None for entity in SYNONYM_ENTITIES}
+
+    def _details(self, content: tuple[str, ...], agency: Any) -> int:
         """How many words say something beyond whom to write and what kind of request it is:
         "complaint to the MoJ" has none, "... about my case being delayed" has three."""
         said = self._name_words.get(agency.id, set()) if agency else set()
-        return sum(1 for w in distinctive_words(text) if w not in said and w not in self._synonym_words)
+        return sum(1 for w in content if w not in said and w not in self._synonym_words)
 
-    def _topic(self, found: set[str], intent: str) -> str | None:
+    def _topic(self, bag: Bag, intent: str) -> str | None:
         if intent not in TOPIC_AT:
             return None
-        ranking = self.models.topic.rank(found, top=1)
+        ranking = self.models.topic.rank(bag, top=1)
         return ranking.best if ranking.confidence >= TOPIC_AT[intent] else None
