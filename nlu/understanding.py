@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from nlu.agencies import AgencyMatcher, distinctive_words, split_folded
+from nlu.agencies import AgencyMatcher, Resolution, distinctive_words, split_folded
 from nlu.corpus import load_entities, stemmed
 from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
@@ -33,6 +33,9 @@ LANG_SURE = 0.7  # below this the language model defers to the citizen's known l
 TOPIC_AT = {"ask_published_info": 0.0, "submit_request": 0.5, "ask_procedure": 0.6}
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
 STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request"}
+# Intents about a body; in any other message only a clear mention counts as naming one.
+AGENCY_INTENTS = {"submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure"}
+SURE_MENTION = 100  # every distinctive word of a name, and its "ministry" or "agency" too
 SYNONYM_ENTITIES = ("request_type", "channel", "lang")
 
 
@@ -109,6 +112,8 @@ class Understander:
         entities["topic"] = self._topic(bag, intent)
         content, generic = split_folded(" ".join(folded.split()[:MAX_WORDS]))
         resolution = self.matcher.mentioned_words(content, generic)
+        if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
+            resolution = Resolution(None, [])  # "what's the weather like" names no weather service
         entities["agency"] = resolution.chosen
         entities["agency_candidates"] = resolution.candidates
         entities["details"] = self._details(content, resolution.chosen)
@@ -127,8 +132,9 @@ class Understander:
             return "ka"
         if not LATIN.search(text):
             return hint or "ka"
-        ranking = self.models.lang.rank(language_bag(text))
-        if ranking.confidence < LANG_SURE and hint:
+        bag = language_bag(text)
+        ranking = self.models.lang.rank(bag)
+        if hint and (ranking.confidence < LANG_SURE or len(bag.words) == 1):  # "ok" is said in both
             return hint
         return ranking.best
 

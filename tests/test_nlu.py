@@ -1,0 +1,148 @@
+"""Understanding text: the trained models, entities, the data they come from, and the CLI."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlu import corpus
+from nlu.agencies import AgencyMatcher
+from nlu.directory import Directory
+from nlu.evaluate import evaluate
+from nlu.model import Models
+from nlu.normalize import fold
+from nlu.understanding import INTENTS, Understander
+from tests.support import KAVSHIRI
+
+
+@pytest.fixture(scope="module")
+def nlu() -> Understander:
+    return Understander(AgencyMatcher(Directory.load()), Models.load())
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "lang", "script", "agency", "request_type"),
+    [
+        ("minda chivili davwero shss-ze", "submit_request", "ka", "latin", "mia", "complaint"),
+        ("სად ვნახო ფინანსთა სამინისტროს ხელფასები?", "ask_published_info", "ka", "geo", "mof", None),
+        ("my complaint to MIA, number 0451223, any news?", "check_status", "en", "latin", "mia", "complaint"),
+        ("ᲒᲐᲛᲐᲠᲯᲝᲑᲐ", "greet", "ka", "geo", None, None),  # Mtavruli capitals
+        ("Gamarjoba", "greet", "ka", "latin", None, None),  # a sentence-initial capital
+        ("saqarTvelos iusticiis saministros werili minda mivwero", "submit_request", "ka", "latin", "moj", "letter"),
+        ("how long do they have to answer me?", "ask_procedure", "en", "latin", None, None),
+        ("what's the weather like in Batumi", "out_of_scope", "en", "latin", None, None),
+    ],
+)
+def test_the_issues_examples_and_every_script(nlu, text, intent, lang, script, agency, request_type):
+    got = nlu.parse(text)
+    assert (got.intent, got.lang, got.script) == (intent, lang, script)
+    assert (got.entities["agency"].id if got.entities["agency"] else None) == agency
+    assert got.entities["request_type"] == request_type
+    assert got.ranking[0] == (got.intent, got.confidence) or got.entities["reg_number"]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("salaries and bonuses at the ministry of justice", "5.3"),
+        ("shss-shi vakansiebi aris?", "3.1"),
+        ("ფინანსთა სამინისტროს შესყიდვების გეგმა", "4.1"),
+        ("who is the public information officer of the revenue service", "2.1"),
+        ("კულტურის სამინისტროს ტელეფონის ნომერი და მისამართი", "1.6"),
+    ],
+)
+def test_annex_topics(nlu, text, topic):
+    got = nlu.parse(text)
+    assert (got.intent, got.entities["topic"]) == ("ask_published_info", topic)
+
+
+def test_registration_number_channel_and_asked_language(nlu):
+    got = nlu.parse("status of E-2026-0000042 please")
+    assert (got.intent, got.entities["reg_number"]) == ("check_status", "E-2026-0000042")
+    assert nlu.parse("notify me by sms when they answer").entities["channel"] == "sms"
+    assert nlu.parse("shetyobinebebi telegramshi gamomigzavne").entities["channel"] == "telegram"
+    switch = nlu.parse("ინგლისურად მელაპარაკე")
+    assert (switch.intent, switch.entities["lang"], switch.lang) == ("change_language", "en", "ka")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "🙂🙂🙂", "<script>alert(1)</script>", "ж" * 50_000,
+                                  "წერილი " * 10_000, "12345"])
+def test_bad_input_gets_an_answer_not_an_error(nlu, text):
+    got = nlu.parse(text)
+    assert got.intent in INTENTS and 0.0 <= got.confidence <= 1.0 and got.lang in ("ka", "en")
+
+
+def test_a_known_language_decides_an_ambiguous_latin_message(nlu):
+    assert nlu.parse("ok", "ka").lang == "ka" and nlu.parse("ok", "en").lang == "en"
+
+
+def test_the_committed_artifact_was_trained_on_the_committed_data():
+    assert Models.load().data_hash == corpus.data_hash(), "training data changed: run `kavshiri nlu train`"
+
+
+def test_training_is_deterministic_and_reproduces_the_artifact(tmp_path: Path, nlu):
+    from nlu.train import train
+
+    train(out=tmp_path / "model.npz")
+    again = Understander(nlu.matcher, Models.load(tmp_path / "model.npz"))
+    texts = [e.text for e in corpus.load_dev()]
+    assert [again.parse(t).intent for t in texts] == [nlu.parse(t).intent for t in texts]
+    assert [again.parse(t).entities["topic"] for t in texts] == [nlu.parse(t).entities["topic"] for t in texts]
+
+
+def test_the_development_set_is_never_trained_on():
+    trained = {fold(e.text) for e in corpus.load_examples()}
+    dev = corpus.load_dev()
+    assert len(dev) >= 250 and not [e.text for e in dev if fold(e.text) in trained]
+    assert {e.intent for e in dev} == set(INTENTS) and {e.source for e in dev} == set(corpus.SOURCES)
+
+
+def test_development_set_accuracy_stays_where_it_was_measured(nlu):
+    report = evaluate(nlu, corpus.load_dev())
+    assert report.intent.accuracy >= 0.95, "\n".join(report.errors)
+    assert min(t.accuracy for t in report.by_source.values()) >= 0.93
+    assert report.agency.accuracy >= 0.95 and report.agency_spurious.accuracy >= 0.95
+    assert report.topic.accuracy >= 0.9 and report.lang.accuracy >= 0.97
+
+
+def test_a_topic_mark_that_no_synonym_knows_is_refused(tmp_path: Path):
+    for source in corpus.SOURCES:
+        (tmp_path / f"{source}.yml").write_text('version: "3.1"\nnlu: []\n')
+    (tmp_path / "en.yml").write_text('version: "3.1"\nnlu:\n- intent: ask_published_info\n'
+                                     '  examples: |\n    - where are the [moon rocks](topic)\n')
+    with pytest.raises(ValueError, match="moon rocks"):
+        corpus.load_examples(tmp_path, corpus.load_entities())
+
+
+def test_parse_command_writes_the_documented_json_lines():
+    lines = "minda chivili davwero shss-ze\nსად ვნახო ფინანსთა სამინისტროს ხელფასები?\n\n"
+    done = subprocess.run([KAVSHIRI, "nlu", "parse", "--json"], input=lines, capture_output=True,
+                          text=True, timeout=60, check=True)
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 3
+    assert set(rows[0]) == {"text", "lang", "script", "intent", "confidence", "entities"}
+    assert set(rows[0]["entities"]) == {"agency", "request_type", "topic", "reg_number", "channel", "lang"}
+    assert set(rows[0]["entities"]["agency"]) == {"id", "name_en", "name_ka", "score"}
+    assert (rows[0]["intent"], rows[0]["entities"]["agency"]["id"]) == ("submit_request", "mia")
+    assert (rows[1]["entities"]["topic"], rows[1]["script"]) == ("5.3", "geo")
+    assert rows[2]["entities"]["agency"] is None
+
+
+def test_export_rasa_writes_data_a_rasa_server_trains_on(tmp_path: Path):
+    subprocess.run([KAVSHIRI, "nlu", "export-rasa", str(tmp_path)], capture_output=True, timeout=60, check=True)
+    domain = yaml.safe_load((tmp_path / "domain.yml").read_text())
+    assert domain["intents"] == list(INTENTS) and "agency" in domain["entities"]
+    intents = set()
+    for path in (tmp_path / "data").glob("*.yml"):
+        document = yaml.safe_load(path.read_text())
+        assert str(document["version"]) == "3.1"
+        assert all("metadata" not in item for item in document["nlu"] if "synonym" in item)
+        intents |= {item["intent"] for item in document["nlu"] if "intent" in item}
+    assert intents == set(INTENTS)
+    agencies = yaml.safe_load((tmp_path / "data" / "agencies.yml").read_text())["nlu"]
+    mia = next(item for item in agencies if item.get("synonym") == "mia")
+    assert "შსს" in mia["examples"]
+    assert yaml.safe_load((tmp_path / "config.yml").read_text())["pipeline"]
