@@ -18,12 +18,12 @@ class Menu(Step):
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         understood = turn.understand(text)
         intent, entities = understood.intent, understood.entities
-        if intent == "check_status" or entities.get("reg_number"):
-            if number := entities.get("reg_number"):
-                return await show_status(turn, number)
-            return await goto(turn, "status")
+        if number := entities.get("reg_number"):
+            return await show_status(turn, number)
         if understood.confidence < CLARIFY_BELOW and (options := clarifying_choices(understood)):
             return [Reply("clarify.prompt", choices=(*options, CANCEL))]
+        if intent == "check_status":
+            return await goto(turn, "status")
         if intent == "list_requests":
             return await list_requests(turn)
         if intent == "submit_request" or (entities.get("agency") and intent in ("out_of_scope", "greet")):
