@@ -21,6 +21,7 @@ from nlu.normalize import WORD_CACHE, fold, stem
 MAX_WORDS = 40  # a long letter is judged by its beginning; a message that long is rare
 CHAR_NGRAMS = (3, 4, 5)
 LATIN_WORD = re.compile(r"[A-Za-z']+")
+SHIFTED, NONE = frozenset({"shifted"}), frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +56,19 @@ def word_features(word: str) -> frozenset[str]:
 
 def language_bag(text: str) -> Bag:
     """Latin words as typed: character 1-3-grams, whole words, and Georgian keyboard capitals."""
-    words = LATIN_WORD.findall(text)[:MAX_WORDS]
-    # "saqarTvelo": a capital inside a word is a Georgian keyboard's shift key
-    shifted = any(not w.islower() and len(w) >= 4 and not w[1:].islower() and not w.isupper() for w in words)
-    return Bag([latin_word_features(w.lower().replace("'", "")) for w in words], frozenset({"shifted"} if shifted else ()))
+    words = [latin_word_features(w) for w in LATIN_WORD.findall(text)[:MAX_WORDS]]
+    return Bag([features for features, _ in words], SHIFTED if any(shifted for _, shifted in words) else NONE)
 
 
 @lru_cache(maxsize=WORD_CACHE)
-def latin_word_features(word: str) -> frozenset[str]:
+def latin_word_features(word: str) -> tuple[frozenset[str], bool]:
+    """A word's features, and whether a capital inside it is a Georgian keyboard's shift key
+    ("saqarTvelo"; not "Tbilisi", not "MIA")."""
+    shifted = len(word) >= 4 and not word[1:].islower() and not word.isupper()
+    word = word.lower().replace("'", "")
     padded = f"<{word}>"
     grams = (padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1))
-    return frozenset((f"w:{word}", *grams))
+    return frozenset((f"w:{word}", *grams)), shifted
 
 
 def intent_bag(text: str) -> Bag:

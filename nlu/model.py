@@ -47,26 +47,30 @@ class LinearModel:
         self.bias = [float(b) for b in bias]
         self.labels = tuple(labels)
         self._word_vector = lru_cache(maxsize=WORD_CACHE)(self._vector)
+        self._row = lru_cache(maxsize=WORD_CACHE)(lambda i: tuple(self.weights[i].tolist()))
 
     def rank(self, bag: Bag, top: int = 3) -> Ranking:
         """Probabilities of the labels for a bag of features, the best `top` first."""
         vectors = list(map(self._word_vector, bag.words))
-        if bag.extra and (rows := self._rows(bag.extra)):
-            vectors.append(self._vector_of(rows))
+        if bag.extra:
+            vectors += map(self._row, self._rows(bag.extra))
         logits = self.bias
         if vectors:
             scale = 1.0 / math.sqrt(len(bag))
             logits = [b + s * scale for b, s in zip(self.bias, map(sum, zip(*vectors)))]
         if len(self.labels) == 2:  # a binary model keeps one weight column: the second label's
             p = 1.0 / (1.0 + math.exp(-logits[0]))
-            probs = [1.0 - p, p]
+            return Ranking(*zip(*sorted(zip(self.labels, (round(1.0 - p, 4), round(p, 4))), key=lambda x: -x[1])))
+        indexes = range(len(logits))
+        if top == 1:
+            order = [max(indexes, key=logits.__getitem__)]  # the first of equals, as sorted() keeps
         else:
-            peak = max(logits)
-            exps = [math.exp(x - peak) for x in logits]
-            total = sum(exps)
-            probs = [e / total for e in exps]
-        order = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)[:top]
-        return Ranking(tuple(self.labels[i] for i in order), tuple(round(probs[i], 4) for i in order))
+            order = sorted(indexes, key=logits.__getitem__, reverse=True)[:top]
+        peak = logits[order[0]]
+        total = sum(math.exp(x - peak) for x in logits)
+        return Ranking(
+            tuple(self.labels[i] for i in order), tuple(round(math.exp(logits[i] - peak) / total, 4) for i in order)
+        )
 
     def _rows(self, features: frozenset[str]) -> list[int]:
         return sorted(i for f in features if (i := self.index.get(f)) is not None)

@@ -67,8 +67,9 @@ SKELETON = re.compile("|".join(sorted(LATIN, key=len, reverse=True)) + "|.", re.
 
 def fold(text: str) -> str:
     """One lowercase Latin skeleton of `text`: words separated by single spaces, no punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    text = MTAVRULI.sub(lambda m: m.group().lower(), text)  # Mtavruli -> Mkhedruli
+    if not text.isascii():  # ASCII is already in normal form and has no Mtavruli
+        text = unicodedata.normalize("NFKC", text)
+        text = MTAVRULI.sub(lambda m: m.group().lower(), text)  # Mtavruli -> Mkhedruli
     text = APOSTROPHES.sub("", text)
     text = REPEATS.sub(r"\1", text)  # "gamarjobaaaa" -> "gamarjoba"
     return " ".join(map(_fold_word, WORD.findall(text)))

@@ -30,7 +30,7 @@ INTENTS = (
 )
 LANG_SURE = 0.7  # below this the language model defers to the citizen's known language
 # Intents whose question may be about an Annex item, and how sure the topic model must be.
-TOPIC_AT = {"ask_published_info": 0.0, "submit_request": 0.5, "ask_procedure": 0.6}
+TOPIC_AT = {"ask_published_info": 0.0, "ask_procedure": 0.6}
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
 STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request"}
 # Intents about a body; in any other message only a clear mention counts as naming one.
