@@ -206,8 +206,13 @@ def _split(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
 
 def split_folded(folded: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """Distinctive stems (in order) and generic stems of a folded text; stop words dropped."""
+    return split_words(folded.split())
+
+
+def split_words(words: list[str]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """`split_folded` of a folded text's words."""
     content, generic = [], set()
-    for word in folded.split():
+    for word in words:
         word, canonical = _classify(word)
         if canonical:
             generic.add(canonical)

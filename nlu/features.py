@@ -28,6 +28,8 @@ SHIFTED, NONE = frozenset({"shifted"}), frozenset()
 class Bag:
     words: list[frozenset[str]]  # each word's features
     extra: frozenset[str]  # features between words
+    tokens: tuple[str, ...] = ()  # the folded words the features came from
+    stems: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.extra) + sum(map(len, self.words))
@@ -44,7 +46,7 @@ def folded_bag(folded: str) -> Bag:
     extra = {f"b:{a}_{b}" for a, b in zip(stems, stems[1:])}
     if len(words) <= 2:  # "ki", "ara", "ok": the whole message is the signal
         extra.add(f"m:{' '.join(words)}")
-    return Bag(list(map(word_features, words)), frozenset(extra))
+    return Bag(list(map(word_features, words)), frozenset(extra), tuple(words), tuple(stems))
 
 
 @lru_cache(maxsize=WORD_CACHE)

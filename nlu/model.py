@@ -9,6 +9,8 @@ message mostly made of words the model never saw gets a flat, low-confidence ans
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import add, mul, sub
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,17 +49,18 @@ class LinearModel:
         self.bias = [float(b) for b in bias]
         self.labels = tuple(labels)
         self._word_vector = lru_cache(maxsize=WORD_CACHE)(self._vector)
+        self._zero = (0.0,) * self.weights.shape[1]  # a word the model knows nothing of
         self._row = lru_cache(maxsize=WORD_CACHE)(lambda i: tuple(self.weights[i].tolist()))
 
     def rank(self, bag: Bag, top: int = 3) -> Ranking:
         """Probabilities of the labels for a bag of features, the best `top` first."""
-        vectors = list(map(self._word_vector, bag.words))
+        vectors = [v for v in map(self._word_vector, bag.words) if v is not self._zero]
         if bag.extra:
             vectors += map(self._row, self._rows(bag.extra))
         logits = self.bias
         if vectors:
             scale = 1.0 / math.sqrt(len(bag))
-            logits = [b + s * scale for b, s in zip(self.bias, map(sum, zip(*vectors)))]
+            logits = list(map(add, self.bias, map(mul, map(sum, zip(*vectors)), repeat(scale))))
         if len(self.labels) == 2:  # a binary model keeps one weight column: the second label's
             p = 1.0 / (1.0 + math.exp(-logits[0]))
             return Ranking(*zip(*sorted(zip(self.labels, (round(1.0 - p, 4), round(p, 4))), key=lambda x: -x[1])))
@@ -67,7 +70,7 @@ class LinearModel:
         else:
             order = sorted(indexes, key=logits.__getitem__, reverse=True)[:top]
         peak = logits[order[0]]
-        total = sum(math.exp(x - peak) for x in logits)
+        total = sum(map(math.exp, map(sub, logits, repeat(peak))))
         return Ranking(
             tuple(self.labels[i] for i in order), tuple(round(math.exp(logits[i] - peak) / total, 4) for i in order)
         )
@@ -81,7 +84,7 @@ class LinearModel:
 
     def _vector_of(self, rows: list[int]) -> tuple[float, ...]:
         if not rows:
-            return (0.0,) * self.weights.shape[1]
+            return self._zero
         return tuple(self.weights[rows].sum(axis=0).tolist())
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from nlu.agencies import AgencyMatcher, Resolution, distinctive_words, split_folded
+from nlu.agencies import AgencyMatcher, Resolution, distinctive_words, split_words
 from nlu.corpus import load_entities, stemmed
-from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
+from nlu.features import Bag, folded_bag, language_bag
 from nlu.model import Models
 from nlu.normalize import fold
 
@@ -106,11 +106,11 @@ class Understander:
             entities["reg_number"] = number.group(1).upper()
             if intent in STATUS_WITH_NUMBER:
                 intent, confidence = "check_status", max(confidence, 0.8)
-        entities.update(self._synonyms_in(stemmed(folded)))
+        entities.update(self._synonyms_in(bag.stems))
         entities["lang"] = entities["lang"] if intent == "change_language" else None
         entities["lang"] = entities["lang"] or lang
         entities["topic"] = self._topic(bag, intent)
-        content, generic = split_folded(" ".join(folded.split()[:MAX_WORDS]))
+        content, generic = split_words(bag.tokens)
         resolution = self.matcher.mentioned_words(content, generic)
         if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
             resolution = Resolution(None, [])  # "what's the weather like" names no weather service
@@ -138,11 +138,11 @@ class Understander:
             return hint
         return ranking.best
 
-    def _synonyms_in(self, stems: str) -> dict[str, str | None]:
+    def _synonyms_in(self, stems: tuple[str, ...]) -> dict[str, str | None]:
         """Request type, channel and language that the message names, the longest phrase first."""
         found: dict[str, tuple[int, str]] = {}
-        padded = f" {stems} "
-        for word in set(stems.split()):
+        padded = f" {' '.join(stems)} "
+        for word in set(stems):
             for phrase, entity, value in self._phrases.get(word, ()):
                 if len(phrase) > found.get(entity, (0, ""))[0] and phrase in padded:
                     found[entity] = (len(phrase), value)
