@@ -155,7 +155,8 @@ class AgencyMatcher:
         matches = self._ranked(best, MAX_CANDIDATES)
         if not matches:
             return Resolution(None, [])
-        if len(matches) == 1 or matches[0].score - matches[1].score >= CHOOSE_MARGIN / 2:
+        scores = sorted(best.values(), reverse=True)  # unrounded: a displayed score stops at 100
+        if len(scores) == 1 or scores[0] - scores[1] >= CHOOSE_MARGIN / 2:
             return Resolution(matches[0].agency, matches[:1])
         return Resolution(None, matches)
 
@@ -180,7 +181,7 @@ class AgencyMatcher:
             agency = self.agencies[item[0]]
             return (-round(item[1]), CATEGORY_ORDER.get(agency.category, 9), agency.short_en)
 
-        return [AgencyMatch(self.agencies[i], round(s)) for i, s in sorted(best.items(), key=order)[:limit]]
+        return [AgencyMatch(self.agencies[i], min(100, round(s))) for i, s in sorted(best.items(), key=order)[:limit]]
 
 
 def _mention_score(name: _Name, said: dict[str, float], generic: frozenset[str]) -> float:

@@ -146,3 +146,13 @@ def test_export_rasa_writes_data_a_rasa_server_trains_on(tmp_path: Path):
     mia = next(item for item in agencies if item.get("synonym") == "mia")
     assert "შსს" in mia["examples"]
     assert yaml.safe_load((tmp_path / "config.yml").read_text())["pipeline"]
+
+
+def test_bench_and_eval_commands_print_their_figures():
+    bench = subprocess.run([KAVSHIRI, "nlu", "bench", "--rounds", "1"], capture_output=True, text=True,
+                           timeout=120, check=True)
+    figures = json.loads(bench.stdout)
+    assert {"parses_per_s", "p50_ms", "p99_ms", "load_s", "max_rss_mb"} <= set(figures)
+    assert figures["parses"] == figures["texts"] >= 250
+    report = subprocess.run([KAVSHIRI, "nlu", "eval"], capture_output=True, text=True, timeout=120, check=True)
+    assert "ka_latin" in report.stdout and "topic" in report.stdout
