@@ -43,7 +43,7 @@ def folded_bag(folded: str) -> Bag:
     """Word stems and in-word character n-grams, stem bigrams, and the whole of a short message."""
     words = folded.split()[:MAX_WORDS]
     stems = [stem(w) for w in words]
-    extra = {f"b:{a}_{b}" for a, b in zip(stems, stems[1:])}
+    extra = {f"b:{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)}
     if len(words) <= 2:  # "ki", "ara", "ok": the whole message is the signal
         extra.add(f"m:{' '.join(words)}")
     return Bag(list(map(word_features, words)), frozenset(extra), tuple(words), tuple(stems))

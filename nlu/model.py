@@ -9,10 +9,10 @@ message mostly made of words the model never saw gets a flat, low-confidence ans
 from __future__ import annotations
 
 import math
-from itertools import repeat
-from operator import add, mul, sub
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import add, mul, sub
 from pathlib import Path
 
 import numpy as np
@@ -60,10 +60,11 @@ class LinearModel:
         logits = self.bias
         if vectors:
             scale = 1.0 / math.sqrt(len(bag))
-            logits = list(map(add, self.bias, map(mul, map(sum, zip(*vectors)), repeat(scale))))
+            logits = list(map(add, self.bias, map(mul, map(sum, zip(*vectors, strict=True)), repeat(scale))))
         if len(self.labels) == 2:  # a binary model keeps one weight column: the second label's
             p = 1.0 / (1.0 + math.exp(-logits[0]))
-            return Ranking(*zip(*sorted(zip(self.labels, (round(1.0 - p, 4), round(p, 4))), key=lambda x: -x[1])))
+            ranked = sorted(zip(self.labels, (round(1.0 - p, 4), round(p, 4)), strict=True), key=lambda x: -x[1])
+            return Ranking(tuple(label for label, _ in ranked), tuple(score for _, score in ranked))
         indexes = range(len(logits))
         if top == 1:
             order = [max(indexes, key=logits.__getitem__)]  # the first of equals, as sorted() keeps

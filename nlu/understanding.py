@@ -117,7 +117,7 @@ class Understander:
         entities["agency"] = resolution.chosen
         entities["agency_candidates"] = resolution.candidates
         entities["details"] = self._details(content, resolution.chosen)
-        pairs = tuple(zip(ranking.labels, ranking.scores))
+        pairs = tuple(zip(ranking.labels, ranking.scores, strict=True))
         return Understanding(text, lang, script, intent, confidence, entities, pairs)
 
     async def parse_async(self, text: str, lang_hint: str | None = None) -> Understanding:
