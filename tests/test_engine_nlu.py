@@ -69,3 +69,11 @@ async def test_asking_for_the_other_language_switches_at_once(kv: Kavshiri):
     await chat.start("en")
     replies = await chat.say("ქართულად მიპასუხე")
     assert replies[0]["lang"] == "ka" and english_in(replies) == set()
+
+
+async def test_a_yes_with_more_to_say_does_not_send(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.draft("Public Service Hall", "letter", "Queue", "I waited four hours.")
+    replies = await chat.say("yes but first I want to change the subject line of the letter")
+    assert "submit" in choice_ids(replies) and operator.registrations() == []

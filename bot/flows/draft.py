@@ -39,6 +39,9 @@ async def start_draft(turn: Turn, agency: Agency | None = None, request_type: st
 
 # A message that asks to write and says this many more words is kept as the letter's text.
 DETAILS_FOR_BODY = 3
+# A yes or no typed at the review: a few words, clearly meant.
+PLAIN_ANSWER_WORDS = 4
+PLAIN_ANSWER_SURE = 0.7
 # What the confirmation says, by (agency understood, request type understood).
 UNDERSTOOD = {(True, False): "understood.agency", (False, True): "understood.type", (True, True): "understood.agency_type"}
 
@@ -258,11 +261,13 @@ class ReviewStep(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        # "Yes" in words is the same as pressing "send": the whole letter is on the screen above.
-        intent = turn.understand(text).intent
-        if intent == "affirm":
+        # A plain "yes" in words is the same as pressing "send": the whole letter is on the screen
+        # above. "Yes, but change the subject" is not plain: the citizen is asked to choose.
+        understood = turn.understand(text)
+        plain = len(text.split()) <= PLAIN_ANSWER_WORDS and understood.confidence >= PLAIN_ANSWER_SURE
+        if understood.intent == "affirm" and plain:
             return await submit(turn)
-        if intent == "deny":
+        if understood.intent == "deny" and plain:
             return [Reply("review.what_to_change"), *await self.prompt(turn)]
         return [Reply("review.confirm_needed"), *await self.prompt(turn)]
 
