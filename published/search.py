@@ -17,7 +17,8 @@ from published.register import Entry
 # Question words that say nothing about a topic.
 STOP_WORDS = frozenset(stem(w) for w in fold("""
     how much many do does did is are was were the a an of in on at to for and or what who which
-    where when there any have has about me my i you your please tell show give know want
+    where when there any have has about me my i you your please tell show give know want can
+    could they it its
     რა რამდენი ვინ სად როდის არის აქვს აქვთ თუ და ან მითხარით მინდა ვიცოდე გთხოვთ
     ra ramdeni vin sad rodis aris aqvs aqvt tu da an minda vitsode gtkhovt
 """).split())
