@@ -10,6 +10,7 @@ from published.register import Entry, newest_first
 from published.rules import Obligation, obligations
 
 PUBLISHED, DUE, OVERDUE, NO_DEADLINE = "published", "due", "overdue", "no_deadline"
+OVERDUE_FIELDS = ("agency_id", "item", "period", "due")  # the documented JSON form of the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,11 @@ def agency_rows(annex: Annex, agency_id: str, entries: list[Entry], as_of: date)
     return [row for item in annex for row in item_rows(agency_id, item, entries, as_of)]
 
 
-def overdue(annex: Annex, entries: Iterable[Entry], agency_ids: Iterable[str], as_of: date) -> list[Row]:
-    """Everything the given agencies should have published by `as_of` and have not."""
+def overdue(annex: Annex, entries: list[Entry], agency_ids: Iterable[str] | None, as_of: date) -> list[Row]:
+    """Everything the given agencies (None: every agency in `entries`, the ones the register
+    tracks) should have published by `as_of` and have not."""
+    if agency_ids is None:
+        agency_ids = sorted({e.agency_id for e in entries})
     by_agency: dict[str, list[Entry]] = {a: [] for a in agency_ids}
     for entry in entries:
         if entry.agency_id in by_agency:
@@ -65,3 +69,7 @@ def overdue(annex: Annex, entries: Iterable[Entry], agency_ids: Iterable[str], a
         for row in agency_rows(annex, agency_id, by_agency[agency_id], as_of)
         if row.state == OVERDUE
     ]
+
+
+def overdue_records(rows: list[Row]) -> list[dict]:
+    return [{k: v for k, v in row.to_json().items() if k in OVERDUE_FIELDS} for row in rows]

@@ -12,13 +12,15 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from published.annex import Item
 
 FIRST_PUBLICATION = date(2013, 12, 31)  # Art. 7(2)
 FIRST_PUBLICATION_FORMS = date(2014, 3, 1)  # Art. 7(2): complaint forms and appeal procedure
 AFTER_CHANGE = timedelta(days=10)  # Note 4, and "within 10 days after enactment"
+TBILISI = ZoneInfo("Asia/Tbilisi")
 PERIOD = re.compile(r"(\d{4})(?:-Q([1-4]))?")
 CADENCES = {
     "quarterly": ("quarter",),
@@ -96,6 +98,10 @@ def last_ended(cadence: str, as_of: date) -> Period:
     quarter = (yesterday.month - 1) // 3 + 1
     period = Period(yesterday.year, quarter)
     return period if period.end <= yesterday else period.previous()
+
+
+def today_in_georgia() -> date:
+    return datetime.now(TBILISI).date()
 
 
 def after_change(changed_on: date) -> date:
