@@ -25,7 +25,7 @@ STOP_WORDS = frozenset(stem(w) for w in fold("""
 K1, B = 1.2, 0.75
 KEYWORD_WEIGHT = 2  # a keyword counts twice: it is what people say, the name is what law says
 CLEAR_SCORE = 1.5  # least score for the best item to be the answer...
-CLEAR_LEAD = 1.3  # ...and by this factor over the runner-up
+CLEAR_LEAD = 1.25  # ...and by this factor over the runner-up
 
 
 def terms(text: str, drop: frozenset[str] = frozenset()) -> list[str]:

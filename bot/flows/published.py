@@ -3,13 +3,14 @@ questions about the right to information, and the one-tap request for what is mi
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.flows import CANCEL, STEPS, Step, Turn, agency_name, choice, goto, menu_prompt, step
 from bot.flows.draft import SUBJECT_MAX, agency_choice
 from bot.messages import Choice, Localized, Reply, Text
+from bot.services import Services
 from nlu.directory import Agency
 from nlu.understanding import Understanding
 from published.annex import Item
@@ -25,6 +26,27 @@ INTENTS = ("ask_published_info", "ask_procedure")
 TBILISI = ZoneInfo("Asia/Tbilisi")
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a question is about, as far as the text tells."""
+
+    agency: Agency | None
+    item: Item | None
+    procedure: str | None  # a question about the right to information (data/procedures.toml)
+
+
+def read_question(services: Services, text: str, understood: Understanding) -> Question:
+    knowledge, entities = services.published, understood.entities
+    agency: Agency | None = entities.get("agency")
+    item = knowledge.annex.get(entities.get("topic") or "") or _ranked(services, text, agency).clear
+    if agency is None and (agency := _agency_in(services, text, item)):
+        item = item or _ranked(services, text, agency).clear
+    procedure = knowledge.procedures.match(text)
+    if understood.intent == "ask_published_info" and item:
+        procedure = None  # "how long ..." inside a question about an item is not about terms
+    return Question(agency, None if procedure else item, procedure)
+
+
 async def wants_published(turn: Turn, text: str, understood: Understanding) -> bool:
     """Asked about published information or the right to it, whether or not the intent says so."""
     if understood.intent in INTENTS:
@@ -32,46 +54,42 @@ async def wants_published(turn: Turn, text: str, understood: Understanding) -> b
     question = understood.intent == "out_of_scope" or text.rstrip().endswith("?")
     if not question or understood.intent not in ("out_of_scope", "submit_request"):
         return False
-    knowledge = turn.services.published
-    agency = understood.entities.get("agency")
-    if understood.entities.get("topic") or _ranked(turn, text, agency).clear or knowledge.procedures.match(text):
+    read = read_question(turn.services, text, understood)
+    if read.item or read.procedure:
         return True
-    return bool(search_titles(await turn.services.register.entries(agency.id if agency else None), text, 1,
-                              _agency_words(agency)))
+    entries = await turn.services.register.entries(read.agency.id if read.agency else None)
+    return bool(search_titles(entries, text, 1, _agency_words(read.agency)))
 
 
 async def ask_published(turn: Turn, text: str, understood: Understanding) -> list[Reply]:
-    knowledge, entities = turn.services.published, understood.entities
-    agency: Agency | None = entities.get("agency")
-    item = knowledge.annex.get(entities.get("topic") or "") or _ranked(turn, text, agency).clear
-    if agency is None and (agency := _agency_in(turn, text, item)):
-        item = item or _ranked(turn, text, agency).clear
-    procedure = knowledge.procedures.match(text)
-    if understood.intent == "ask_procedure" or (procedure and not item):
-        return await answer_procedure(turn, procedure, agency)
+    read = read_question(turn.services, text, understood)
+    if understood.intent == "ask_procedure" or read.procedure:
+        return await answer_procedure(turn, read.procedure, read.agency)
     turn.session.context["published"] = {
-        "agency": agency.id if agency else None, "item": item.number if item else None, "query": text[:300],
+        "agency": read.agency.id if read.agency else None,
+        "item": read.item.number if read.item else None,
+        "query": text[:300],
     }
     return await proceed(turn)
 
 
-def _agency_in(turn: Turn, text: str, item: Item | None) -> Agency | None:
+def _agency_in(services: Services, text: str, item: Item | None) -> Agency | None:
     """The body named inside a longer question, once question and topic words are set aside."""
     topic = set(terms(" ".join(item.keywords))) if item else set()
     rest = " ".join(w for w in text.split() if (t := terms(w)) and not set(t) & topic)
-    resolution = turn.services.matcher.resolve(rest) if rest else None
+    resolution = services.matcher.resolve(rest) if rest else None
     if resolution is None or resolution.chosen:
         return resolution and resolution.chosen
     return resolution.candidates[0].agency if len(resolution.candidates) == 1 else None
 
 
+def _ranked(services: Services, text: str, agency: Agency | None) -> Ranked:
+    # The agency's own words ("Roads Department") must not vote for an item ("departments").
+    return services.published.topics.rank(text, _agency_words(agency))
+
+
 def _state(turn: Turn) -> dict:
     return turn.session.context.setdefault("published", {})
-
-
-def _ranked(turn: Turn, text: str, agency: Agency | None) -> Ranked:
-    # The agency's own words ("Roads Department") must not vote for an item ("departments").
-    return turn.services.published.topics.rank(text, _agency_words(agency))
 
 
 async def proceed(turn: Turn) -> list[Reply]:
@@ -277,7 +295,7 @@ class PublishedTopic(Step):
     async def prompt(self, turn: Turn) -> list[Reply]:
         state, annex = _state(turn), turn.services.published.annex
         agency = turn.services.directory.get(state.get("agency") or "")
-        ranked = _ranked(turn, state.get("query", ""), agency).items[:OFFERED_ITEMS]
+        ranked = _ranked(turn.services, state.get("query", ""), agency).items[:OFFERED_ITEMS]
         items = [i for i, _ in ranked] or [annex.get(n) for n in DEFAULT_ITEMS]
         options = tuple(Choice(f"item:{i.number}", _item_name(i)) for i in items)
         return [Reply("published.which_item", {"agency": agency_name(agency, short=True)},
@@ -287,7 +305,7 @@ class PublishedTopic(Step):
         state = _state(turn)
         agency = turn.services.directory.get(state.get("agency") or "")
         state["query"] = text[:300]
-        if item := _ranked(turn, text, agency).clear:
+        if item := _ranked(turn.services, text, agency).clear:
             state["item"] = item.number
             return await answer(turn)
         return await self.prompt(turn)
