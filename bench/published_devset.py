@@ -1,8 +1,8 @@
 """How well Kavshiri reads questions about published information: agency, Annex item or
-procedure for each question of benchmarks/published_devset.toml, and how long reading takes
+procedure for each question of bench/published_devset.toml, and how long reading takes
 next to parsing alone (one run, figures printed, nothing asserted).
 
-    .venv/bin/python benchmarks/published_devset.py
+    .venv/bin/python bench/published_devset.py
 """
 from __future__ import annotations
 
