@@ -26,6 +26,26 @@ def script(text: str) -> str:
     return "ka" if GEORGIAN.search(text) else "latin"
 
 
+def timed(services, questions: list[dict]) -> tuple[float, float]:
+    """Seconds for ROUNDS passes of parsing alone, and of parsing and reading; a warm-up first."""
+    def parse_only() -> None:
+        for q in questions:
+            services.understander.parse(q["text"])
+
+    def parse_and_read() -> None:
+        for q in questions:
+            read_question(services, q["text"], services.understander.parse(q["text"]))
+
+    parse_and_read()
+    spent = []
+    for work in (parse_only, parse_and_read):
+        started = time.perf_counter()
+        for _ in range(ROUNDS):
+            work()
+        spent.append(time.perf_counter() - started)
+    return spent[0], spent[1]
+
+
 async def main() -> None:
     questions = tomllib.loads(DEVSET.read_text())["q"]
     with tempfile.TemporaryDirectory() as home:
@@ -43,16 +63,7 @@ async def main() -> None:
             mark = "ok  " if ok else "MISS"
             detail = "" if ok else f"  got {got}"
             print(f"{mark} {q['text'][:70]:<70}{detail}")
-        started = time.perf_counter()
-        for _ in range(ROUNDS):
-            for q in questions:
-                services.understander.parse(q["text"])
-        parse_only = time.perf_counter() - started
-        started = time.perf_counter()
-        for _ in range(ROUNDS):
-            for q in questions:
-                read_question(services, q["text"], services.understander.parse(q["text"]))
-        with_reading = time.perf_counter() - started
+        parse_only, with_reading = timed(services, questions)
         await kv.close()
     for group in ("latin", "ka"):
         right, total = tally[(group, True)], tally[(group, True)] + tally[(group, False)]

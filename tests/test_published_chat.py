@@ -113,6 +113,14 @@ async def test_right_to_information_answers_cite_their_basis(chat: Chat):
     assert "Article 41" in texts(out) and "Chapter XIII" in texts(out)
 
 
+async def test_a_general_question_about_rights_offers_the_four_answers(chat: Chat):
+    await chat.start("ka")
+    out = await chat.say("რა არის ჩემი უფლებები?")
+    assert {"procedure:no_reason", "procedure:term", "procedure:no_answer"} <= set(choice_ids(out))
+    out = await chat.choose("procedure:term")
+    assert "მუხლი 40" in texts(out) and english_in(out) == set()
+
+
 async def test_complaint_forms_of_a_named_agency_come_from_item_2_3(chat: Chat):
     await chat.start("ka")
     out = await chat.say("ფინანსთა სამინისტროს საჩივრის ფორმები")

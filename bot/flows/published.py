@@ -137,7 +137,7 @@ async def answer(turn: Turn) -> list[Reply]:
         replies.append(Reply("published.found", {**about, "entries": lines, "count": len(entries)}))
         if len(entries) > (page + 1) * SHOWN:
             choices.append(choice("published:more"))
-    if gap := _gap(turn, agency, item, entries, about):
+    if page == 0 and (gap := _gap(turn, agency, item, entries, about)):
         replies.append(gap)
         choices += gap.choices
     if not replies:
