@@ -43,6 +43,9 @@ async def import_register(request: Request, authorization: str | None = Header(N
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(401, "bad token")
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BYTES:  # refuse before reading it
+        raise HTTPException(413, "register file too large")
     body = await request.body()
     if len(body) > MAX_BYTES:
         raise HTTPException(413, "register file too large")

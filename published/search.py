@@ -44,7 +44,7 @@ class Bm25:
 
     def scores(self, query: list[str]) -> list[float]:
         result = []
-        for counts, length in zip(self.counts, self.lengths):
+        for counts, length in zip(self.counts, self.lengths, strict=True):
             score = 0.0
             for term in set(query):
                 if tf := counts.get(term):
@@ -80,7 +80,7 @@ class TopicMatcher:
 
     def rank(self, text: str, drop: frozenset[str] = frozenset()) -> Ranked:
         scores = self.index.scores(terms(text, drop))
-        ranked = sorted(zip(self.annex.items, scores), key=lambda p: -p[1])
+        ranked = sorted(zip(self.annex.items, scores, strict=True), key=lambda p: -p[1])
         return Ranked([(item, score) for item, score in ranked if score > 0])
 
 
@@ -90,5 +90,5 @@ def search_titles(entries: list[Entry], text: str, limit: int = 5,
     if not entries:
         return []
     index = Bm25([terms(f"{e.title_ka} {e.title_en}") for e in entries])
-    scored = sorted(zip(index.scores(terms(text, drop)), range(len(entries))), reverse=True)
+    scored = sorted(zip(index.scores(terms(text, drop)), range(len(entries)), strict=True), reverse=True)
     return [entries[i] for score, i in scored[:limit] if score > 0]

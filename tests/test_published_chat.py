@@ -131,3 +131,11 @@ async def test_free_text_search_over_register_titles(chat: Chat):
     await chat.start("en")
     out = await chat.say("bridge engineer?")
     assert "Roads Department: Vacancy: bridge engineer" in texts(out)
+
+
+@pytest.mark.parametrize("text", ["Can I send a complaint to the Ministry of Finance?", "Ministry of Finance"])
+async def test_wanting_to_write_still_starts_a_draft(chat: Chat, text: str):
+    await chat.start("en")
+    await chat.say(text)
+    session = await chat.kv.store.load_session("console:citizen-1")
+    assert session.step in ("type", "subject") and session.draft["agency_id"] == "mof"

@@ -55,6 +55,8 @@ async def wants_published(turn: Turn, text: str, understood: Understanding) -> b
     if not question or understood.intent not in ("out_of_scope", "submit_request"):
         return False
     read = read_question(turn.services, text, understood)
+    if understood.intent == "submit_request":  # "who handles information requests at ...?"
+        return read.item is not None  # but "can I send a complaint to ...?" is a draft
     if read.item or read.procedure:
         return True
     entries = await turn.services.register.entries(read.agency.id if read.agency else None)
