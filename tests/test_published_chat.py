@@ -133,6 +133,13 @@ async def test_free_text_search_over_register_titles(chat: Chat):
     assert "Roads Department: Vacancy: bridge engineer" in texts(out)
 
 
+@pytest.mark.parametrize("text", ["ხიდების ინჟინერი", "xidebis inJineri", "khidebis inzhineri"])
+async def test_title_search_reads_georgian_in_both_scripts(chat: Chat, text: str):
+    await chat.start("ka")
+    out = await chat.say(text)
+    assert "ვაკანსია: ხიდების ინჟინერი" in texts(out) and english_in(out) == set()
+
+
 @pytest.mark.parametrize("text", ["Can I send a complaint to the Ministry of Finance?", "Ministry of Finance"])
 async def test_wanting_to_write_still_starts_a_draft(chat: Chat, text: str):
     await chat.start("en")
