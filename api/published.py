@@ -83,7 +83,7 @@ def _page(catalog, lang: str, agency: str, day: date, rows, sample: bool) -> str
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{t('compliance.title', agency=agency)}</title>"
         "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:.3em .6em}"
-        "table{border-collapse:collapse}.overdue{background:#fdd}.due{background:#ffd}.published{background:#dfd}"
+        "table{border-collapse:collapse}.overdue{background:#fdd}.due{background:#ffd}.published{background:#dfd}.published_late{background:#fec}"
         "</style></head><body>"
         f"<h1>{t('compliance.title', agency=agency)}</h1>"
         f"<p>{t('compliance.as_of', date=day)}</p><p>{t('compliance.summary', **counts)}</p>{note}"

@@ -9,7 +9,7 @@ from published.annex import Annex, Item
 from published.register import Entry, newest_first
 from published.rules import Obligation, obligations
 
-PUBLISHED, DUE, OVERDUE, NO_DEADLINE = "published", "due", "overdue", "no_deadline"
+PUBLISHED, LATE, DUE, OVERDUE, NO_DEADLINE = "published", "published_late", "due", "overdue", "no_deadline"
 OVERDUE_FIELDS = ("agency_id", "item", "period", "due")  # the documented JSON form of the report
 
 
@@ -18,7 +18,7 @@ class Row:
     agency_id: str
     item: Item
     obligation: Obligation | None  # None: due per act (within 10 days), nothing knowable ahead
-    state: str  # PUBLISHED, DUE (window open), OVERDUE, NO_DEADLINE
+    state: str  # PUBLISHED, LATE (more than 10 days after its act: Note 4), DUE (window open), OVERDUE, NO_DEADLINE
     latest: Entry | None  # the newest entry that meets the obligation (or of the item)
 
     def to_json(self) -> dict:
@@ -41,13 +41,17 @@ def item_rows(agency_id: str, item: Item, entries: list[Entry], as_of: date) -> 
     mine = newest_first(e for e in entries if e.item == item.number)
     found = obligations(item, as_of)
     if not found:
-        return [Row(agency_id, item, None, PUBLISHED if mine else NO_DEADLINE, mine[0] if mine else None)]
+        return [Row(agency_id, item, None, _published(mine[0]) if mine else NO_DEADLINE, mine[0] if mine else None)]
     rows = []
     for obligation in found:
         meeting = [e for e in mine if meets(e, obligation)]
-        state = PUBLISHED if meeting else OVERDUE if obligation.late_on(as_of) else DUE
+        state = _published(meeting[0]) if meeting else OVERDUE if obligation.late_on(as_of) else DUE
         rows.append(Row(agency_id, item, obligation, state, meeting[0] if meeting else None))
     return rows
+
+
+def _published(entry: Entry) -> str:
+    return LATE if entry.late else PUBLISHED
 
 
 def agency_rows(annex: Annex, agency_id: str, entries: list[Entry], as_of: date) -> list[Row]:

@@ -13,6 +13,8 @@ once, each with its line (CSV) or record number (JSON): an import is all or noth
   published   date first published, YYYY-MM-DD                  required
   updated     date last updated, YYYY-MM-DD (not before published; defaults to published)
   format      file format ("pdf", "xlsx", "html" ...)           required
+  enacted     YYYY-MM-DD the act this entry publishes (6.1, 6.2, 5.13) or reflects (a change
+              of the underlying act, Note 4) was enacted: it was due 10 days later; optional
   sample      "true" marks demonstration data, never real publications
 """
 from __future__ import annotations
@@ -27,9 +29,10 @@ from datetime import date
 from typing import Any
 
 from published.annex import Annex
-from published.rules import CADENCES, Period
+from published.rules import CADENCES, Period, after_change
 
-FIELDS = ("agency_id", "item", "title_ka", "title_en", "url", "period", "published", "updated", "format", "sample")
+FIELDS = ("agency_id", "item", "title_ka", "title_en", "url", "period", "published", "updated", "format", "sample",
+          "enacted")
 MAX_BYTES = 5_000_000
 MAX_TITLE = 500
 MAX_URL = 2000
@@ -58,6 +61,16 @@ class Entry:
     updated: date
     format: str
     sample: bool = False
+    enacted: date | None = None
+
+    @property
+    def late(self) -> bool:
+        """Published (or updated) later than 10 days after the act it concerns (Note 4)."""
+        if self.enacted is None:
+            return False
+        # Published after the act: its publication counts; published before it: the update does.
+        reflected = self.published if self.published >= self.enacted else self.updated
+        return reflected > after_change(self.enacted)
 
     @property
     def key(self) -> str:
@@ -67,6 +80,7 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["published"], data["updated"] = self.published.isoformat(), self.updated.isoformat()
+        data["enacted"] = self.enacted.isoformat() if self.enacted else None
         return data
 
     @classmethod
@@ -74,6 +88,7 @@ class Entry:
         data = dict(data)
         data["published"] = date.fromisoformat(data["published"])
         data["updated"] = date.fromisoformat(data["updated"])
+        data["enacted"] = date.fromisoformat(data["enacted"]) if data.get("enacted") else None
         return cls(**data)
 
 
@@ -152,9 +167,10 @@ def entry(row: Any, annex: Annex, agencies: set[str]) -> Entry:
     sample = value["sample"].lower()
     if sample not in TRUE | FALSE:
         raise ValueError("sample must be true or false")
+    enacted = _date(value["enacted"], "enacted") if value["enacted"] else None
     return Entry(value["agency_id"], item.number, value["title_ka"], value["title_en"], value["url"],
                  _period(value["period"], item.rule), published, updated, value["format"].lower(),
-                 sample in TRUE)
+                 sample in TRUE, enacted)
 
 
 def _text(value: Any) -> str:

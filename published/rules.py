@@ -5,7 +5,8 @@ first calendar month after the quarter (Q3 → 31 October), and "within three mo
 the year" as 31 March; a date is late from the day after its deadline. Items "to be updated if
 changed" had to be published first by 31 December 2013 (complaint forms, item 2.3, by 1 March
 2014: Art. 7(2)); after a change of the underlying act, within 10 days (Note 4). Items published
-"within 10 days after enactment" are due per act, which Kavshiri cannot know in advance.
+"within 10 days after enactment" are due per act, which Kavshiri cannot know in advance; a
+register entry that names its act's date is checked afterwards (`register.Entry.late`).
 """
 from __future__ import annotations
 

@@ -90,3 +90,30 @@ def test_items_due_per_act_have_no_deadline_known_ahead():
 def test_bad_periods_are_refused(text: str):
     with pytest.raises(ValueError):
         Period.parse(text)
+
+
+def entry_for(item: str, published: str, updated: str, enacted: str):
+    from published.register import Entry
+
+    return Entry("mof", item, "", "Act", "https://example.org/act", None, date.fromisoformat(published),
+                 date.fromisoformat(updated), "html", enacted=date.fromisoformat(enacted))
+
+
+@pytest.mark.parametrize("published, updated, late", [
+    ("2028-03-01", "2028-03-01", False),  # 10 days after 20 February of a leap year: on time
+    ("2028-03-02", "2028-03-02", True),
+    ("2028-03-01", "2028-04-15", False),  # a later correction does not make it late
+    ("2027-06-01", "2028-03-01", False),  # published before the change, updated in time (Note 4)
+    ("2027-06-01", "2028-03-05", True),
+])
+def test_note_4_publication_within_10_days_of_the_act(published: str, updated: str, late: bool):
+    assert entry_for("6.1", published, updated, "2028-02-20").late is late
+
+
+def test_compliance_marks_late_publications():
+    from published.compliance import LATE, PUBLISHED, item_rows
+
+    on_time = entry_for("6.1", "2026-05-05", "2026-05-05", "2026-05-01")
+    late = entry_for("1.2", "2020-01-01", "2026-06-01", "2026-05-01")
+    assert item_rows("mof", ANNEX.get("6.1"), [on_time], date(2026, 11, 23))[0].state == PUBLISHED
+    assert item_rows("mof", ANNEX.get("1.2"), [late], date(2026, 11, 23))[0].state == LATE

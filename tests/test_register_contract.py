@@ -3,7 +3,7 @@
 - `put_entries` stores entries; an entry with the same key (agency, item, period, url) replaces
   the stored one; putting [] changes nothing.
 - `entries(agency_id)` returns only that agency's entries, `entries()` every agency's, both in
-  key order, equal to what was put (dates, Georgian text and the sample mark survive).
+  key order, equal to what was put (dates, Georgian text, the sample mark and the act's date survive).
 - Two registers on the same data (two processes) see each other's writes, and what was
   written stays after `close()` for the next register that opens.
 """
@@ -51,7 +51,7 @@ async def open_register(request, tmp_path):
 def entry(agency: str = "mof", item: str = "5.3", period: str | None = "2026-Q2", **changes) -> Entry:
     base = Entry(agency, item, "ხელფასები და პრემიები", "Salaries and bonuses",
                  f"https://example.org/{agency}/{item}/{period}.xlsx", period,
-                 date(2026, 7, 28), date(2026, 8, 3), "xlsx", sample=True)
+                 date(2026, 7, 28), date(2026, 8, 3), "xlsx", sample=True, enacted=date(2026, 7, 20))
     return replace(base, **changes)
 
 

@@ -70,6 +70,12 @@ def test_unusable_files_are_refused_whole(data: bytes, message: str):
     assert message in problems(data)[0]
 
 
+def test_enacted_date_is_optional_and_checked():
+    entry = parse(csv_of({**GOOD, "item": "6.1", "period": "", "enacted": "2026-10-01"}), "r.csv", ANNEX, AGENCIES)[0]
+    assert entry.enacted.isoformat() == "2026-10-01" and entry.late  # published on 20 October
+    assert "enacted must be a date" in problems(csv_of({**GOOD, "enacted": "yesterday"}))[0]
+
+
 def test_markup_and_line_breaks_are_kept_as_plain_text():
     row = {**GOOD, "title_en": '"<b>Salaries</b>\nand bonuses"'}
     entry = parse(csv_of(row), "r.csv", ANNEX, AGENCIES)[0]
