@@ -146,3 +146,17 @@ async def test_wanting_to_write_still_starts_a_draft(chat: Chat, text: str):
     await chat.say(text)
     session = await chat.kv.store.load_session("console:citizen-1")
     assert session.step in ("type", "subject") and session.draft["agency_id"] == "mof"
+
+
+async def test_an_entry_whose_title_does_not_name_its_period_shows_it(chat: Chat):
+    from datetime import date
+
+    from published.register import Entry
+
+    staff = Entry("mof", "3.3", "", "Staff by category and gender", "https://example.org/staff.xlsx",
+                  "2026-Q3", date(2026, 10, 15), date(2026, 10, 15), "xlsx")
+    await chat.kv.register.put_entries([staff])
+    await chat.start("en")
+    out = await chat.say("How many women work at the Ministry of Finance?")
+    assert "Staff by category and gender — Q3 2026; updated on October 15, 2026" in texts(out)
+    assert "sample" not in texts(out) and "published:request" not in choice_ids(out)

@@ -140,7 +140,7 @@ async def answer(turn: Turn) -> list[Reply]:
         if len(entries) > (page + 1) * SHOWN:
             choices.append(choice("published:more"))
     if page == 0 and (gap := _gap(turn, agency, item, entries, about)):
-        replies.append(gap)
+        replies.append(replace(gap, choices=()))  # its choice joins the others, below
         choices += gap.choices
     if not replies:
         replies.append(Reply("published.nothing", about))
@@ -179,8 +179,10 @@ def _entry_line(turn: Turn, entry: Entry, with_agency: bool = False) -> Text:
     if with_agency:
         agency = turn.services.directory.get(entry.agency_id)
         params["title"] = Text("published.entry_of", {"agency": agency_name(agency, entry.agency_id, True), "title": title})
-    if entry.period:
-        return Text("published.entry", {**params, "period": _period(Period.parse(entry.period))})
+    period = Period.parse(entry.period) if entry.period else None
+    # Titles usually name their period ("Salaries — Q3 2026"): say it only when they do not.
+    if period and str(period.year) not in entry.title_ka + entry.title_en:
+        return Text("published.entry", {**params, "period": _period(period)})
     return Text("published.entry_no_period", params)
 
 
