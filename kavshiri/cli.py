@@ -200,7 +200,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_overdue(args: argparse.Namespace) -> int:
-    from kavshiri.register import overdue_report
+    from kavshiri.catalog_cli import overdue_report
     from nlu.directory import Directory
     from published.rules import today_in_georgia
 
@@ -212,7 +212,7 @@ def cmd_catalog_overdue(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
-    from kavshiri.register import import_file
+    from kavshiri.catalog_cli import import_file
     from published.register import RegisterError
 
     try:
