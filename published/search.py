@@ -84,11 +84,13 @@ class TopicMatcher:
         return Ranked([(item, score) for item, score in ranked if score > 0])
 
 
-def search_titles(entries: list[Entry], text: str, limit: int = 5,
-                  drop: frozenset[str] = frozenset()) -> list[Entry]:
-    """Register entries whose titles (either language) best match `text`, best first."""
+def search_titles(entries: list[Entry], text: str, limit: int = 5, drop: frozenset[str] = frozenset(),
+                  min_words: int = 1) -> list[Entry]:
+    """Register entries whose titles (either language) best match `text`, best first, sharing at
+    least `min_words` of its words."""
     if not entries:
         return []
-    index = Bm25([terms(f"{e.title_ka} {e.title_en}") for e in entries])
-    scored = sorted(zip(index.scores(terms(text, drop)), range(len(entries)), strict=True), reverse=True)
-    return [entries[i] for score, i in scored[:limit] if score > 0]
+    titles = [terms(f"{e.title_ka} {e.title_en}") for e in entries]
+    query = terms(text, drop)
+    scored = sorted(zip(Bm25(titles).scores(query), range(len(entries)), strict=True), reverse=True)
+    return [entries[i] for score, i in scored[:limit] if score > 0 and len(set(query) & set(titles[i])) >= min_words]

@@ -59,8 +59,11 @@ async def wants_published(turn: Turn, text: str, understood: Understanding) -> b
         return read.item is not None  # but "can I send a complaint to ...?" is a draft
     if read.item or read.procedure:
         return True
-    entries = await turn.services.register.entries(read.agency.id if read.agency else None)
-    return bool(search_titles(entries, text, 1, _agency_words(read.agency)))
+    if read.agency is None:  # searching every agency's titles on every stray message costs too much
+        return False
+    entries = await turn.services.register.entries(read.agency.id)
+    # Two shared words, so that "the Roads Department, about a bridge" stays a letter to write.
+    return bool(search_titles(entries, text, 1, _agency_words(read.agency), min_words=2))
 
 
 async def ask_published(turn: Turn, text: str, understood: Understanding) -> list[Reply]:
