@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from published.compliance import agency_rows, overdue, overdue_records
 from published.register import MAX_BYTES, RegisterError, parse
-from published.rules import today_in_georgia
+from published.rules import checkable, today_in_georgia
 
 router = APIRouter()
 MAX_PROBLEMS = 100
@@ -28,8 +28,9 @@ async def overdue_report(request: Request, agency: str | None = None, as_of: dat
     kv, services = _parts(request)
     if agency and services.directory.get(agency) is None:
         raise HTTPException(404, "unknown agency")
+    day = _day(as_of)
     entries = await kv.register.entries(agency)
-    rows = overdue(services.published.annex, entries, [agency] if agency else None, as_of or today_in_georgia())
+    rows = overdue(services.published.annex, entries, [agency] if agency else None, day)
     return overdue_records(rows)
 
 
@@ -66,11 +67,18 @@ async def compliance_page(request: Request, agency_id: str, lang: Literal["ka", 
     agency = services.directory.get(agency_id)
     if agency is None:
         raise HTTPException(404, "unknown agency")
-    day = as_of or today_in_georgia()
+    day = _day(as_of)
     entries = await kv.register.entries(agency_id)
     rows = agency_rows(services.published.annex, agency_id, entries, day)
     return HTMLResponse(_page(kv.catalog, lang, agency.name_ka if lang == "ka" else agency.name_en,
                               day, rows, any(e.sample for e in entries)))
+
+
+def _day(as_of: date | None) -> date:
+    day = as_of or today_in_georgia()
+    if not checkable(day):
+        raise HTTPException(422, "as_of must be between 2013-09-01 (Ordinance 219 in force) and 9000-01-01")
+    return day
 
 
 def _page(catalog, lang: str, agency: str, day: date, rows, sample: bool) -> str:

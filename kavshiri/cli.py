@@ -202,12 +202,16 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 def cmd_catalog_overdue(args: argparse.Namespace) -> int:
     from kavshiri.catalog_cli import overdue_report
     from nlu.directory import Directory
-    from published.rules import today_in_georgia
+    from published.rules import checkable, today_in_georgia
 
     if args.agency and Directory.load().get(args.agency) is None:
         print(f"unknown agency: {args.agency}", file=sys.stderr)
         return 2
-    print(asyncio.run(overdue_report(Settings(), args.agency, args.as_of or today_in_georgia(), args.format)))
+    as_of = args.as_of or today_in_georgia()
+    if not checkable(as_of):
+        print("--as-of must be between 2013-09-01 (Ordinance 219 in force) and 9000-01-01", file=sys.stderr)
+        return 2
+    print(asyncio.run(overdue_report(Settings(), args.agency, as_of, args.format)))
     return 0
 
 

@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from published.annex import Annex
-from published.rules import CADENCES, Period, after_change
+from published.rules import CADENCES, LAST_SENSIBLE, Period, after_change
 
 FIELDS = ("agency_id", "item", "title_ka", "title_en", "url", "period", "published", "updated", "format", "sample",
           "enacted")
@@ -39,6 +39,7 @@ MAX_URL = 2000
 URL = re.compile(r"https?://[^\s<>\"]+")
 FORMAT = re.compile(r"[a-z0-9]{1,10}")
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+EARLIEST = date(1991, 1, 1)  # older dates are typing mistakes
 
 
 class RegisterError(ValueError):
@@ -185,9 +186,12 @@ def _text(value: Any) -> str:
 
 def _date(text: str, name: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{name} must be a date YYYY-MM-DD, not {text[:20]!r}") from None
+    if not EARLIEST <= day <= LAST_SENSIBLE:
+        raise ValueError(f"{name} must be between {EARLIEST} and {LAST_SENSIBLE}")
+    return day
 
 
 def _period(text: str, rule: str) -> str | None:

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from published.annex import Item
 
+IN_FORCE = date(2013, 9, 1)  # Art. 7(1): no obligation existed before
+LAST_SENSIBLE = date(9000, 1, 1)  # far enough; keeps period arithmetic inside `date`
 FIRST_PUBLICATION = date(2013, 12, 31)  # Art. 7(2)
 FIRST_PUBLICATION_FORMS = date(2014, 3, 1)  # Art. 7(2): complaint forms and appeal procedure
 AFTER_CHANGE = timedelta(days=10)  # Note 4, and "within 10 days after enactment"
@@ -40,8 +42,8 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         match = PERIOD.fullmatch(text.strip())
-        if not match:
-            raise ValueError(f"not a period (YYYY or YYYY-Qn): {text!r}")
+        if not match or not 1991 <= int(match[1]) < LAST_SENSIBLE.year:
+            raise ValueError(f"not a period (YYYY or YYYY-Qn, 1991 or later): {text[:20]!r}")
         return cls(int(match[1]), int(match[2]) if match[2] else None)
 
     def __str__(self) -> str:
@@ -99,6 +101,11 @@ def last_ended(cadence: str, as_of: date) -> Period:
     quarter = (yesterday.month - 1) // 3 + 1
     period = Period(yesterday.year, quarter)
     return period if period.end <= yesterday else period.previous()
+
+
+def checkable(day: date) -> bool:
+    """Whether obligations can be asked about on `day`."""
+    return IN_FORCE <= day <= LAST_SENSIBLE
 
 
 def today_in_georgia() -> date:

@@ -54,6 +54,9 @@ async def test_csv_import_then_overdue_report(api, kv):
     assert {"agency_id": "mof", "item": "5.3", "period": "2026-Q4", "due": "2027-01-31"} in report
     assert not [r for r in report if r["item"] == "5.3" and r["period"] == "2026-Q3"]
     assert (await api.get("/api/published/overdue", params={"agency": "nope"})).status_code == 404
+    for day in ("0001-01-01", "9999-12-31", "2013-08-31", "yesterday"):
+        assert (await api.get("/api/published/overdue", params={"as_of": day})).status_code == 422
+        assert (await api.get("/published/mof", params={"as_of": day})).status_code == 422
 
 
 async def test_compliance_page_escapes_everything_and_marks_samples(api):

@@ -43,6 +43,7 @@ def test_catalog_import_and_overdue_report(deployment: Deployment, tmp_path: Pat
     csv = run(deployment, "catalog", "overdue", "--as-of", "2026-11-23", "--format", "csv").stdout.splitlines()
     assert csv[0] == "agency_id,item,period,due" and {line.split(",")[0] for line in csv[1:]} == {"mof", "rs", "roads", "moj"}
     assert run(deployment, "catalog", "overdue", "--agency", "nope").returncode == 2
+    assert run(deployment, "catalog", "overdue", "--as-of", "0001-01-01").returncode == 2
 
 
 @pytest.mark.parametrize("lang, question", [

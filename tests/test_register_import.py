@@ -47,9 +47,11 @@ def test_every_bad_line_is_reported_with_its_line_number():
         {**GOOD, "updated": "2026-10-01"},
         {**GOOD, "title_ka": "", "title_en": ""},
         {**GOOD, "item": "3.1", "period": ""},  # fine: no period for "if changed" items
+        {**GOOD, "published": "9999-12-31"},
+        {**GOOD, "period": "0001-Q1"},
     ]
     found = problems(csv_of(*rows))
-    assert [p.split(":")[0] for p in found] == ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8", "line 9"]
+    assert [p.split(":")[0] for p in found] == ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8", "line 9", "line 11", "line 12"]
     assert "unknown agency 'nope'" in found[0] and "quarter" in found[2]
 
 
