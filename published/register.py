@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -181,7 +182,8 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if not isinstance(value, (str, int, float)):
         raise ValueError("every field must be text")
-    return " ".join(str(value).split())  # no line breaks or control whitespace in one field
+    text = "".join(c for c in str(value) if unicodedata.category(c)[0] != "C" or c.isspace())
+    return " ".join(text.split())  # no line breaks, control characters or runs of spaces
 
 
 def _date(text: str, name: str) -> date:

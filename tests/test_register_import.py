@@ -79,7 +79,7 @@ def test_enacted_date_is_optional_and_checked():
 
 
 def test_markup_and_line_breaks_are_kept_as_plain_text():
-    row = {**GOOD, "title_en": '"<b>Salaries</b>\nand bonuses"'}
+    row = {**GOOD, "title_en": '"<b>Salaries</b>\nand\x00 bonuses\x1b"'}
     entry = parse(csv_of(row), "r.csv", ANNEX, AGENCIES)[0]
     assert entry.title_en == "<b>Salaries</b> and bonuses"  # escaped where it is shown, never run
 
