@@ -24,13 +24,16 @@ def _parts(request: Request):
 
 
 @router.get("/api/published/overdue")
-async def overdue_report(request: Request, agency: str | None = None, as_of: date | None = None) -> list[dict]:
+async def overdue_report(request: Request, agency: str | None = None, as_of: date | None = None,
+                         all_agencies: bool = False) -> list[dict]:
+    """One agency, every agency in the directory, or (by default) those the register tracks."""
     kv, services = _parts(request)
     if agency and services.directory.get(agency) is None:
         raise HTTPException(404, "unknown agency")
     day = _day(as_of)
     entries = await kv.register.entries(agency)
-    rows = overdue(services.published.annex, entries, [agency] if agency else None, day)
+    agencies = [agency] if agency else [a.id for a in services.directory] if all_agencies else None
+    rows = overdue(services.published.annex, entries, agencies, day)
     return overdue_records(rows)
 
 

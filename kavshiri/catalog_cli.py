@@ -26,13 +26,14 @@ async def import_file(settings: Settings, path: Path) -> int:
     return len(entries)
 
 
-async def overdue_report(settings: Settings, agency_id: str | None, as_of: date, fmt: str) -> str:
+async def overdue_report(settings: Settings, agencies: list[str] | None, as_of: date, fmt: str) -> str:
+    """`agencies` None: those the register has entries for."""
     register = await open_register(settings)
     try:
-        entries = await register.entries(agency_id)
+        entries = await register.entries(agencies[0] if agencies and len(agencies) == 1 else None)
     finally:
         await register.close()
-    rows = overdue(Annex.load(), entries, [agency_id] if agency_id else None, as_of)
+    rows = overdue(Annex.load(), entries, agencies, as_of)
     return render(overdue_records(rows), fmt)
 
 

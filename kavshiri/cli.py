@@ -64,7 +64,9 @@ def parser() -> argparse.ArgumentParser:
     catalog = sub.add_parser("catalog", help="the publication register (Ordinance 219, Annex)")
     catalog_sub = catalog.add_subparsers(required=True, metavar="ACTION")
     overdue = catalog_sub.add_parser("overdue", help="what agencies should have published by a date and have not")
-    overdue.add_argument("--agency", help="one agency's id [every agency in the register]")
+    which = overdue.add_mutually_exclusive_group()
+    which.add_argument("--agency", help="one agency's id [the agencies the register has entries for]")
+    which.add_argument("--all-agencies", action="store_true", help="every agency in the directory")
     overdue.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD [today in Tbilisi]")
     overdue.add_argument("--format", choices=("table", "csv", "json"), default="table")
     overdue.set_defaults(run=cmd_catalog_overdue)
@@ -204,14 +206,16 @@ def cmd_catalog_overdue(args: argparse.Namespace) -> int:
     from nlu.directory import Directory
     from published.rules import checkable, today_in_georgia
 
-    if args.agency and Directory.load().get(args.agency) is None:
+    directory = Directory.load()
+    if args.agency and directory.get(args.agency) is None:
         print(f"unknown agency: {args.agency}", file=sys.stderr)
         return 2
+    agencies = [args.agency] if args.agency else [a.id for a in directory] if args.all_agencies else None
     as_of = args.as_of or today_in_georgia()
     if not checkable(as_of):
         print("--as-of must be between 2013-09-01 (Ordinance 219 in force) and 9000-01-01", file=sys.stderr)
         return 2
-    print(asyncio.run(overdue_report(Settings(), args.agency, as_of, args.format)))
+    print(asyncio.run(overdue_report(Settings(), agencies, as_of, args.format)))
     return 0
 
 

@@ -53,6 +53,9 @@ async def test_csv_import_then_overdue_report(api, kv):
     report = (await api.get("/api/published/overdue", params={"agency": "mof", "as_of": "2027-02-01"})).json()
     assert {"agency_id": "mof", "item": "5.3", "period": "2026-Q4", "due": "2027-01-31"} in report
     assert not [r for r in report if r["item"] == "5.3" and r["period"] == "2026-Q3"]
+    tracked = (await api.get("/api/published/overdue", params={"as_of": "2027-02-01"})).json()
+    everyone = (await api.get("/api/published/overdue", params={"as_of": "2027-02-01", "all_agencies": "true"})).json()
+    assert {r["agency_id"] for r in tracked} == {"mof"} and len({r["agency_id"] for r in everyone}) == 84
     assert (await api.get("/api/published/overdue", params={"agency": "nope"})).status_code == 404
     for day in ("0001-01-01", "9999-12-31", "2013-08-31", "yesterday"):
         assert (await api.get("/api/published/overdue", params={"as_of": day})).status_code == 422

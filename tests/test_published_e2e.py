@@ -42,6 +42,8 @@ def test_catalog_import_and_overdue_report(deployment: Deployment, tmp_path: Pat
     assert not [r for r in rows if r["item"] in ("1.3", "2.1", "2.3")]  # published in the sample
     csv = run(deployment, "catalog", "overdue", "--as-of", "2026-11-23", "--format", "csv").stdout.splitlines()
     assert csv[0] == "agency_id,item,period,due" and {line.split(",")[0] for line in csv[1:]} == {"mof", "rs", "roads", "moj"}
+    everyone = run(deployment, "catalog", "overdue", "--all-agencies", "--as-of", "2026-11-23", "--format", "csv")
+    assert len({line.split(",")[0] for line in everyone.stdout.splitlines()[1:]}) == 84
     assert run(deployment, "catalog", "overdue", "--agency", "nope").returncode == 2
     assert run(deployment, "catalog", "overdue", "--as-of", "0001-01-01").returncode == 2
 
