@@ -117,3 +117,16 @@ def test_compliance_marks_late_publications():
     late = entry_for("1.2", "2020-01-01", "2026-06-01", "2026-05-01")
     assert item_rows("mof", ANNEX.get("6.1"), [on_time], date(2026, 11, 23))[0].state == PUBLISHED
     assert item_rows("mof", ANNEX.get("1.2"), [late], date(2026, 11, 23))[0].state == LATE
+
+
+def test_every_procedure_the_flow_offers_is_in_the_data_and_the_catalogs():
+    import tomllib
+
+    from bot.flows.published import PROCEDURES
+    from published.knowledge import PROCEDURES as DATA
+    from tests.test_catalogs import messages
+
+    ids = tuple(row["id"] for row in tomllib.loads(DATA.read_text())["procedure"])
+    assert ids == PROCEDURES
+    for lang in ("en", "ka"):
+        assert {f"procedure.{p}" for p in ids} | {f"choice.procedure_{p}" for p in ids} <= set(messages(lang))

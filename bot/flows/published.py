@@ -23,6 +23,7 @@ SHOWN = 3  # entries per message; "more" shows the next ones
 OFFERED_ITEMS = 3
 DEFAULT_ITEMS = ("5.3", "3.1", "2.1")  # what people ask about most, when nothing matches
 INTENTS = ("ask_published_info", "ask_procedure")
+PROCEDURES = ("no_reason", "term", "no_answer", "complaint_forms")  # as in data/procedures.toml
 TBILISI = ZoneInfo("Asia/Tbilisi")
 
 
@@ -82,9 +83,11 @@ def _agency_in(services: Services, text: str, item: Item | None) -> Agency | Non
     """The body named inside a longer question, once question and topic words are set aside."""
     topic = set(terms(" ".join(item.keywords))) if item else set()
     rest = " ".join(w for w in text.split() if (t := terms(w)) and not set(t) & topic)
-    resolution = services.matcher.resolve(rest) if rest else None
-    if resolution is None or resolution.chosen:
-        return resolution and resolution.chosen
+    if not rest:
+        return None
+    resolution = services.matcher.resolve(rest)
+    if resolution.chosen:
+        return resolution.chosen
     return resolution.candidates[0].agency if len(resolution.candidates) == 1 else None
 
 
@@ -207,9 +210,8 @@ def _today(turn: Turn) -> date:
 
 async def answer_procedure(turn: Turn, procedure: str | None, agency: Agency | None) -> list[Reply]:
     if procedure is None:
-        ids = ("no_reason", "term", "no_answer", "complaint_forms")
         turn.session.step = "published"
-        return [Reply("procedure.choose", choices=(*(choice(f"procedure:{i}") for i in ids), choice("menu")))]
+        return [Reply("procedure.choose", choices=(*(choice(f"procedure:{i}") for i in PROCEDURES), choice("menu")))]
     replies = [Reply(f"procedure.{procedure}")]
     if procedure == "complaint_forms" and agency:  # the forms are Annex item 2.3
         turn.session.context["published"] = {"agency": agency.id, "item": "2.3", "query": ""}
@@ -261,7 +263,7 @@ class Published(Step):
             return await answer(turn)
         if choice_id == "published:request":
             return await request_missing(turn)
-        if kind == "procedure":
+        if kind == "procedure" and value in PROCEDURES:
             return await answer_procedure(turn, value, None)
         return await super().on_choice(turn, choice_id)
 
