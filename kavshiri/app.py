@@ -13,7 +13,7 @@ from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
 from bot.engine import Engine
 from bot.outbox import Outbox
-from bot.ports import Portal, Store
+from bot.ports import Portal, Register, Store
 from bot.services import Services
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
@@ -24,6 +24,7 @@ from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
 from nlu.model import Models
 from nlu.understanding import Backend, Understander
+from published.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
 PULL_CHANNELS = ("console", "web")
@@ -44,6 +45,17 @@ async def open_store(settings: Settings) -> Store:
     return await SqliteStore.open(settings.sqlite_path)
 
 
+async def open_register(settings: Settings) -> Register:
+    """The publication register, in the same backend (and Redis prefix) as the store."""
+    if settings.redis_url:
+        from connectors.redis_register import RedisRegister
+
+        return RedisRegister.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    from connectors.sqlite_register import SqliteRegister
+
+    return await SqliteRegister.open(settings.sqlite_path)
+
+
 def build_understander(settings: Settings, matcher: AgencyMatcher) -> Backend:
     understander = Understander(matcher, Models.load())
     if settings.nlu_backend == "rasa":
@@ -62,6 +74,7 @@ class Kavshiri:
     engine: Engine
     alerts: Alerts
     outbox: Outbox
+    register: Register
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
@@ -74,6 +87,8 @@ class Kavshiri:
         directory = Directory.load()
         matcher = AgencyMatcher(directory)
         clock = SystemClock()
+        catalog = Catalog(settings.locales_dir)
+        register = await open_register(settings)
         services = Services(
             store=store,
             portal=portal,
@@ -83,16 +98,20 @@ class Kavshiri:
             clock=clock,
             calendar=WorkCalendar(settings.extra_days),
             identity=TestCitizens(settings.identity_secret),
+            register=register,
+            published=Knowledge.load(),
+            wording=catalog,
         )
         senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
         return cls(
             settings=settings,
             store=store,
             portal=portal,
-            catalog=Catalog(settings.locales_dir),
+            catalog=catalog,
             engine=Engine(services, settings.default_lang),
             alerts=Alerts(store, portal, directory, clock),
             outbox=Outbox(store, senders, clock),
+            register=register,
         )
 
     async def run_worker(self) -> None:
@@ -112,4 +131,5 @@ class Kavshiri:
     async def close(self) -> None:
         await self.portal.close()
         await self.store.close()
+        await self.register.close()
         await self.engine.services.understander.close()

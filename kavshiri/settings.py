@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 2.0
+    # Bearer token of agencies' systems that import register files; unset disables the endpoint.
+    register_token: str | None = None
     locales_dir: Path = REPO_ROOT / "locales"
 
     @property

@@ -29,8 +29,9 @@ INTENTS = (
     "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
 )
 LANG_SURE = 0.7  # below this the language model defers to the citizen's known language
-# Intents whose question may be about an Annex item, and how sure the topic model must be.
-TOPIC_AT = {"ask_published_info": 0.0, "ask_procedure": 0.6}
+# Intents whose question may be about an Annex item, and how sure the topic model must be: below
+# that the published-information flow asks which item was meant instead of guessing.
+TOPIC_AT = {"ask_published_info": 0.25, "ask_procedure": 0.6}
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
 STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request"}
 # Intents about a body; in any other message only a clear mention counts as naming one.

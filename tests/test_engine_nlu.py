@@ -77,3 +77,11 @@ async def test_a_yes_with_more_to_say_does_not_send(kv: Kavshiri, operator):
     await chat.draft("Public Service Hall", "letter", "Queue", "I waited four hours.")
     replies = await chat.say("yes but first I want to change the subject line of the letter")
     assert "submit" in choice_ids(replies) and operator.registrations() == []
+
+
+async def test_a_body_named_alone_is_confirmed_and_the_type_asked(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("en")
+    replies = await chat.say("Revenue Service")
+    assert "Understood. Addressee: Revenue Service" in texts(replies)
+    assert "type:complaint" in choice_ids(replies)

@@ -1,8 +1,11 @@
 """The main menu, help, language, and the commands that work from any step."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import draft_from_text, start_draft, submit
+from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
 from bot.messages import Choice, Reply
 from nlu.understanding import Understanding
@@ -20,7 +23,12 @@ class Menu(Step):
         intent, entities = understood.intent, understood.entities
         if number := entities.get("reg_number"):
             return await show_status(turn, number)
-        if understood.confidence < CLARIFY_BELOW and (options := clarifying_choices(understood)):
+        # An unsure reading may still be a search of what a named body published.
+        unsure = understood.confidence < CLARIFY_BELOW
+        asked = replace(understood, intent="out_of_scope") if unsure else understood
+        if await wants_published(turn, text, asked):
+            return await ask_published(turn, text, asked)
+        if unsure and (options := clarifying_choices(understood)):
             return [Reply("clarify.prompt", choices=(*options, CANCEL))]
         if intent == "check_status":
             return await goto(turn, "status")
@@ -28,7 +36,7 @@ class Menu(Step):
             return await list_requests(turn)
         if intent == "submit_request" or (entities.get("agency") and intent in ("out_of_scope", "greet")):
             return await draft_from_text(turn, understood)
-        if intent in ("help", "ask_procedure", "ask_published_info"):
+        if intent == "help":
             return [Reply("help.text"), *await self.prompt(turn)]
         if intent == "greet":
             return [Reply("welcome"), *await self.prompt(turn)]

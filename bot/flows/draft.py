@@ -55,7 +55,7 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     if not (agency or request_type or keep_text):
         return await start_draft(turn)
     turn.session.draft = draft = {"id": uuid.uuid4().hex}
-    params = {"agency": agency_name(agency), "request_type": Text(f"type.{request_type}")}
+    params = {"agency": agency_name(agency), "request_type": Text(f"type.{request_type}") if request_type else ""}
     replies = [Reply(UNDERSTOOD[bool(agency), bool(request_type)], params)] if agency or request_type else []
     draft.update({k: v for k, v in (("agency_id", agency and agency.id), ("request_type", request_type)) if v})
     if keep_text:
