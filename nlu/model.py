@@ -57,14 +57,16 @@ class LinearModel:
         vectors = [v for v in map(self._word_vector, bag.words) if v is not self._zero]
         if bag.extra:
             vectors += map(self._row, self._rows(bag.extra))
+        scale = 1.0 / math.sqrt(len(bag)) if vectors else 0.0
+        if len(self.labels) == 2:  # a binary model keeps one weight column: the second label's
+            p = 1.0 / (1.0 + math.exp(-(self.bias[0] + scale * sum(v[0] for v in vectors))))
+            first, second = self.labels
+            if p > 0.5:
+                return Ranking((second, first), (round(p, 4), round(1.0 - p, 4)))
+            return Ranking((first, second), (round(1.0 - p, 4), round(p, 4)))
         logits = self.bias
         if vectors:
-            scale = 1.0 / math.sqrt(len(bag))
             logits = list(map(add, self.bias, map(mul, map(sum, zip(*vectors, strict=True)), repeat(scale))))
-        if len(self.labels) == 2:  # a binary model keeps one weight column: the second label's
-            p = 1.0 / (1.0 + math.exp(-logits[0]))
-            ranked = sorted(zip(self.labels, (round(1.0 - p, 4), round(p, 4)), strict=True), key=lambda x: -x[1])
-            return Ranking(tuple(label for label, _ in ranked), tuple(score for _, score in ranked))
         indexes = range(len(logits))
         if top == 1:
             order = [max(indexes, key=logits.__getitem__)]  # the first of equals, as sorted() keeps
