@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 
 from rapidfuzz import fuzz, process
 
@@ -185,7 +186,7 @@ class AgencyMatcher:
 
 
 def _mention_score(name: _Name, said: dict[str, float], generic: frozenset[str]) -> float:
-    cover = sum(said.get(n, 0.0) for n in name.content) / len(name.content)
+    cover = sum(map(said.get, name.content, repeat(0.0))) / len(name.content)
     if cover < MENTION_COVER:
         return 0.0
     return (
