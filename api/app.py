@@ -1,11 +1,12 @@
-"""The HTTP surface: web chat, the portal's completion callback, health. Routes stay short."""
+"""The HTTP surface: web chat and its widget, the operator console, the portal's completion
+callback, health. Routes stay short."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat
+from api import callback, chat, operators, widget
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -21,6 +22,8 @@ def create_app(kavshiri) -> FastAPI:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(chat.router)
     app.include_router(callback.router)
+    app.include_router(widget.router)
+    app.include_router(operators.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

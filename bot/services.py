@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.deadline import WorkCalendar
+from bot.desk import Desk
 from bot.ports import Clock, Identity, Portal, Store
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
@@ -20,3 +21,4 @@ class Services:
     clock: Clock
     calendar: WorkCalendar
     identity: Identity
+    desk: Desk

@@ -11,14 +11,17 @@ from datetime import datetime, timezone
 
 from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
+from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
 from bot.outbox import Outbox
 from bot.ports import Portal, Store
 from bot.services import Services
+from connectors.accounts import Accounts
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
 from connectors.portal import HttpPortal
+from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
@@ -52,6 +55,10 @@ class Kavshiri:
     engine: Engine
     alerts: Alerts
     outbox: Outbox
+    desk: Desk
+    webchat: WebChat
+    origins: WidgetOrigins
+    accounts: Accounts
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
@@ -64,6 +71,8 @@ class Kavshiri:
         directory = Directory.load()
         matcher = AgencyMatcher(directory)
         clock = SystemClock()
+        calendar = WorkCalendar(settings.extra_days)
+        desk = Desk(store, clock, calendar, OfficeHours.parse(settings.office_hours))
         services = Services(
             store=store,
             portal=portal,
@@ -71,18 +80,25 @@ class Kavshiri:
             matcher=matcher,
             understander=Understander(matcher),
             clock=clock,
-            calendar=WorkCalendar(settings.extra_days),
+            calendar=calendar,
             identity=TestCitizens(settings.identity_secret),
+            desk=desk,
         )
         senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
+        catalog = Catalog(settings.locales_dir)
+        engine = Engine(services, settings.default_lang)
         return cls(
             settings=settings,
             store=store,
             portal=portal,
-            catalog=Catalog(settings.locales_dir),
-            engine=Engine(services, settings.default_lang),
+            catalog=catalog,
+            engine=engine,
             alerts=Alerts(store, portal, directory, clock),
             outbox=Outbox(store, senders, clock),
+            desk=desk,
+            webchat=WebChat(engine, store, catalog),
+            origins=WidgetOrigins(settings.widget_origins, settings.own_url),
+            accounts=Accounts(store, clock),
         )
 
     async def run_worker(self) -> None:

@@ -1,4 +1,4 @@
-"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim."""
+"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim, operator."""
 from __future__ import annotations
 
 import argparse
@@ -60,7 +60,39 @@ def parser() -> argparse.ArgumentParser:
     complete.add_argument("--refuse", action="store_true")
     complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
     complete.set_defaults(run=cmd_portal_complete)
+
+    operator = sub.add_parser("operator", help="operator accounts of the live chat")
+    op_sub = operator.add_subparsers(required=True, metavar="ACTION")
+    add = op_sub.add_parser("add", help="create an operator (or reset their password and agencies)")
+    add.add_argument("login")
+    add.add_argument("--name", required=True, help="the name citizens see")
+    add.add_argument("--agencies", default="", help="comma-separated agency ids; empty: all")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(run=cmd_operator_add)
     return p
+
+
+def cmd_operator_add(args: argparse.Namespace) -> int:
+    from connectors.accounts import Accounts
+    from kavshiri.app import SystemClock, open_store
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    agencies = [a.strip() for a in args.agencies.split(",") if a.strip()]
+
+    async def add() -> None:
+        store = await open_store(Settings())
+        try:
+            await Accounts(store, SystemClock()).add(args.login, args.name, password, agencies)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(add())
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"operator {args.login} saved")
+    return 0
 
 
 def cmd_portal_sim(args: argparse.Namespace) -> int:

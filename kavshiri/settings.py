@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = 60.0
     worker_interval_seconds: float = 1.0
     default_lang: str = "ka"
+    # Operators answer chats on working days in these hours (Tbilisi time); empty: around the clock.
+    office_hours: str = "09:00-18:00"
+    # Pages allowed to open the widget's WebSocket: "AGENCY=origin origin;*=origin" (* any agency).
+    # Empty allows only Kavshiri's own origin (its /demo page).
+    widget_origins: str = ""
     locales_dir: Path = REPO_ROOT / "locales"
 
     @property

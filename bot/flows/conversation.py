@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import start_draft, submit
+from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.requests import list_requests, show_status
 from bot.messages import Reply
 
@@ -31,6 +32,8 @@ class Menu(Step):
             return [Reply("welcome"), *await self.prompt(turn)]
         if intent == "change_language":
             return await ask_language(turn)
+        if intent == "human":
+            return await ask_for_human(turn)
         return [Reply("out_of_scope"), *await self.prompt(turn)]
 
 
@@ -83,6 +86,8 @@ async def back(turn: Turn) -> list[Reply]:
 async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
     if choice_id.startswith("lang:"):
         return await set_language(turn, choice_id.split(":", 1)[1])
+    if choice_id in HANDOVER_CHOICES:
+        return await on_handover_choice(turn, choice_id)
     match choice_id:
         case "new_request":
             return await start_draft(turn)
@@ -102,7 +107,7 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
 # Whole-message commands that mean the same as pressing a global choice.
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
-    "list_requests": "my_requests", "check_status": "check_status",
+    "list_requests": "my_requests", "check_status": "check_status", "human": "human",
 }
 
 
