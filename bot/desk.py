@@ -160,7 +160,7 @@ class Desk:
     # Tickets: messages left when no one could answer
 
     async def open_ticket(self, citizen_key: str, agency_id: str, message: str, contact: str) -> str:
-        number = f"T-{uuid.uuid4().hex[:8].upper()}"
+        number = f"T-{uuid.uuid4().int % 10**10:010d}"  # digits: readable aloud in any language
         await self.store.put_record("ticket", number, {
             "number": number, "citizen_key": citizen_key, "agency_id": agency_id, "message": message,
             "contact": contact, "created_at": self._now(), "state": "open",
