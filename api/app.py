@@ -19,6 +19,7 @@ def create_app(kavshiri) -> FastAPI:
     """`kavshiri` is the composition root's `Kavshiri` (engine, store, catalog, alerts)."""
     app = FastAPI(title="Kavshiri", version="0.1.0")
     app.state.kavshiri = kavshiri
+    app.state.limits = widget.Limits(kavshiri.settings)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(chat.router)
     app.include_router(callback.router)

@@ -27,8 +27,14 @@ MAX_FRAME = 256 * 1024
 HELLO_SECONDS = 10
 PUSH_SECONDS = 1.0
 POLICY_VIOLATION, TOO_BIG = 1008, 1009
-connections_per_ip = PerKey(limit=30)
-messages_per_ip = PerKey(limit=120)
+
+
+class Limits:
+    """Per-IP limits of this process, from settings."""
+
+    def __init__(self, settings) -> None:
+        self.connections = PerKey(settings.widget_connections_per_minute)
+        self.messages = PerKey(settings.widget_messages_per_minute)
 
 
 @router.get("/widget.js")
@@ -65,7 +71,8 @@ async def chat_socket(ws: WebSocket) -> None:
     kv = ws.app.state.kavshiri
     ip = ws.client.host if ws.client else "?"
     agency = ws.query_params.get("agency", "")[:64]
-    if not kv.origins.allows(agency, ws.headers.get("origin")) or not connections_per_ip.allow(ip):
+    limits = ws.app.state.limits
+    if not kv.origins.allows(agency, ws.headers.get("origin")) or not limits.connections.allow(ip):
         await ws.close(POLICY_VIOLATION)  # before accept: the handshake is refused with 403
         return
     await ws.accept()
@@ -76,7 +83,7 @@ async def chat_socket(ws: WebSocket) -> None:
             return
         pusher = asyncio.create_task(_push(kv.webchat, sock, address))
         try:
-            await _converse(kv.webchat, sock, address, ip)
+            await _converse(kv.webchat, sock, address, lambda: limits.messages.allow(ip))
         finally:
             pusher.cancel()
     except WebSocketDisconnect:
@@ -98,7 +105,7 @@ async def _hello(web, sock: Socket, agency: str) -> str | None:
     return address
 
 
-async def _converse(web, sock: Socket, address: str, ip: str) -> None:
+async def _converse(web, sock: Socket, address: str, ip_allows) -> None:
     bucket = Bucket(rate=1.0, burst=10)  # a burst for messages queued while offline
     while True:
         message = await sock.ws.receive()
@@ -116,7 +123,7 @@ async def _converse(web, sock: Socket, address: str, ip: str) -> None:
         except (ValueError, KeyError, TypeError, AssertionError):
             await sock.send({"type": "error", "reason": "malformed"})
             continue
-        if not bucket.take() or not messages_per_ip.allow(ip):
+        if not bucket.take() or not ip_allows():
             await sock.send({"type": "error", "reason": "slow_down", "id": mid})
             continue
         await sock.send({"type": "typing"})

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Pages allowed to open the widget's WebSocket: "AGENCY=origin origin;*=origin" (* any agency).
     # Empty allows only Kavshiri's own origin (its /demo page).
     widget_origins: str = ""
+    # Per client IP and API process: widget connections and messages a minute.
+    widget_connections_per_minute: int = 30
+    widget_messages_per_minute: int = 120
     locales_dir: Path = REPO_ROOT / "locales"
 
     @property

@@ -41,6 +41,8 @@ class WidgetDeployment:
             "WORKER_INTERVAL_SECONDS": "0.2", "POLL_INTERVAL_SECONDS": "3600",
             "OFFICE_HOURS": "",  # around the clock, so the tests do not depend on the time of day
             "WIDGET_ORIGINS": f"mia={self.page.url}",
+            # Every test browser is 127.0.0.1: room for all of them (the limits have their own test).
+            "WIDGET_CONNECTIONS_PER_MINUTE": "1000", "WIDGET_MESSAGES_PER_MINUTE": "1000",
         }
         self.env.pop("REDIS_URL", None)
         self.portal = Service(
