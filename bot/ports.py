@@ -1,6 +1,7 @@
 """The small interfaces the engine receives. Implementations live in connectors/."""
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -44,6 +45,8 @@ class Store(Protocol):
     async def delete_record(self, kind: str, id: str) -> None: ...
     async def append_log(self, key: str, item: dict[str, Any]) -> None: ...
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]: ...  # oldest first
+
+    def conversation_lock(self, key: str) -> AbstractAsyncContextManager[None]: ...  # all processes
     async def close(self) -> None: ...
 
 

@@ -3,7 +3,7 @@
 Starts `kavshiri serve` on embedded defaults in a temporary home, sends the same messages both
 ways and prints the median and 95th-percentile round trip of each and their ratio.
 
-    .venv/bin/python benchmarks/webchat.py [--messages 200]
+    .venv/bin/python bench/webchat.py [--messages 200]
 """
 from __future__ import annotations
 
