@@ -128,7 +128,11 @@ async def _converse(web, sock: Socket, address: str, ip_allows) -> None:
             continue
         await sock.send({"type": "typing"})
         replies = await web.handle(address, text, choice, mid)
-        await sock.send({"type": "reply", "id": mid, "messages": replies or [], "duplicate": replies is None})
+        if replies is None:  # a resend: answer with what the first delivery was answered
+            await sock.send({"type": "reply", "id": mid, "messages": await web.replies_to(address, mid),
+                             "duplicate": True})
+            continue
+        await sock.send({"type": "reply", "id": mid, "messages": replies})
 
 
 async def _push(web, sock: Socket, address: str) -> None:

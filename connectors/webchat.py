@@ -7,6 +7,7 @@ an operator who takes over reads it.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from datetime import date, datetime, timezone
@@ -68,10 +69,24 @@ class WebChat:
         if message_id and not await self.store.first_time(f"web-msg:{address}:{message_id}", REPLAY_SECONDS):
             return None
         key = f"{CHANNEL}:{address}"
-        await self._record(key, {"from": "citizen", "text": text if choice is None else await self._label(key, choice)})
+        said = text if choice is None else await self._label(key, choice)
         outcome = await self.engine.handle(Inbound(CHANNEL, address, text=text, choice=choice, message_id=message_id,
                                                    at=datetime.now(timezone.utc)))
-        return [await self._out(key, outcome.lang, r) for r in outcome.replies]
+        # Recorded after the engine, with its replies: a page reloaded meanwhile either has the
+        # message and its answer in the history, or neither (and resends it).
+        await self._record(key, {"from": "citizen", "text": said, "id": message_id})
+        return [await self._out(key, outcome.lang, r, message_id) for r in outcome.replies]
+
+    async def replies_to(self, address: str, message_id: str, wait_seconds: float = 10.0) -> list[dict[str, Any]]:
+        """What a resent message was answered the first time (waiting while that is still in progress)."""
+        key, deadline = transcript_key(f"{CHANNEL}:{address}"), asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            log = await self.store.read_log(key, 50)
+            if any(m["from"] == "citizen" and m.get("id") == message_id for m in log):
+                return [m for m in log if m.get("reply_to") == message_id]
+            if asyncio.get_running_loop().time() > deadline:
+                return []
+            await asyncio.sleep(0.1)
 
     async def pending(self, address: str) -> list[dict[str, Any]]:
         """Messages that arrived since the last call: alerts, and what an operator wrote."""
@@ -82,8 +97,10 @@ class WebChat:
     async def history(self, address: str) -> list[dict[str, Any]]:
         return await self.store.read_log(transcript_key(f"{CHANNEL}:{address}"), HISTORY)
 
-    async def _out(self, key: str, lang: str, reply: Reply) -> dict[str, Any]:
+    async def _out(self, key: str, lang: str, reply: Reply, reply_to: str = "") -> dict[str, Any]:
         message = message_json(self.catalog, lang, reply)
+        if reply_to:
+            message["reply_to"] = reply_to
         message["event"] = self._receipt(lang, message["event"])
         message["from"] = "operator" if (message["event"] or {}).get("type") == "operator" else "bot"
         return await self._record(key, message)

@@ -124,6 +124,13 @@ def cmd_portal_complete(args: argparse.Namespace) -> int:
     return 0
 
 
+class NoClientAddresses(logging.Filter):
+    """uvicorn logs every WebSocket handshake with the client's address and query: not kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return '"WebSocket ' not in str(record.msg)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -133,6 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
     settings = Settings(**overrides)
+    logging.getLogger("uvicorn.error").addFilter(NoClientAddresses())
 
     async def serve() -> None:
         async with embedded.portal(settings) as portal_url:

@@ -73,7 +73,7 @@ class Widget:
         box.press("Enter")
 
     def choose(self, key: str, **params) -> None:
-        self.log.get_by_role("button", name=t(self.lang, key, **params), exact=True).last.click()
+        self.log.get_by_role("button", name=t(self.lang, key, **params), exact=True, disabled=False).last.click()
 
     def expect_text(self, text: str) -> None:
         expect(self.log).to_contain_text(text, timeout=15_000)

@@ -238,6 +238,10 @@
       label();
       el.log.textContent = "";
       frame.messages.forEach(show);
+      // A message answered while this page was away is in the history: it is not sent again.
+      var answered = frame.messages.map(function (m) { return m.id; });
+      saved.queue = saved.queue.filter(function (item) { return answered.indexOf(item.id) < 0; });
+      save();
       saved.queue.forEach(function (item) { showCitizen(item.label || item.text, new Date(), item.id); });
       enableLastChoices();
       flush();
