@@ -265,6 +265,7 @@
     item.id = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
     saved.queue.push(item);
     save();
+    disableChoices();  // what the citizen just said makes the offered buttons stale
     showCitizen(item.label || item.text, new Date(), item.id);
     flush();
   }
