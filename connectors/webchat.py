@@ -39,10 +39,11 @@ class WidgetOrigins:
             agency, _, origins = part.partition("=")
             self.allowed.setdefault(agency.strip(), set()).update(o.rstrip("/") for o in origins.split())
 
-    def allows(self, agency: str, origin: str | None) -> bool:
+    def allows(self, agency: str, origin: str | None, served_from: str = "") -> bool:
+        """`served_from`: the origin the socket was opened on; a page of Kavshiri's own (/demo) may."""
         if not origin:
             return False
-        return origin in self.allowed["*"] or origin in self.allowed.get(agency, set())
+        return origin in (served_from, *self.allowed["*"]) or origin in self.allowed.get(agency, set())
 
 
 class WebChat:

@@ -87,6 +87,19 @@ async def test_queue_take_over_relay_and_hand_back(kv):
     assert audit == [("take", None), ("say", "It is ready."), ("hand_back", None)]
 
 
+async def test_closing_ends_the_live_chat_and_says_so(kv):
+    kv.desk.hours = None
+    nino = await operator(kv, "nino", [])
+    chat = await citizen(kv, "c1")
+    await chat.choose("human")
+    await kv.desk.take(nino, "console:c1")
+    await delivered(kv, chat)
+    assert await kv.desk.release(nino, "console:c1", "close")
+    assert "closed the chat" in texts(await delivered(kv, chat))
+    assert not await kv.desk.release(nino, "console:c1", "close")  # once
+    assert [a["action"] for a in await kv.store.read_log("audit", 20)][-2:] == ["take", "close"]
+
+
 async def test_only_one_of_two_operators_takes_a_conversation(kv):
     kv.desk.hours = None
     a, b = await operator(kv, "a", []), await operator(kv, "b", [])

@@ -72,6 +72,14 @@ async def test_only_configured_origins_of_the_agency_get_in(deployment, origin, 
     assert refused.value.response.status_code == 403
 
 
+async def test_kavshiris_own_demo_page_may_host_the_widget(deployment):
+    citizen = Citizen(deployment, origin=deployment.api_url, agency="mof")
+    assert await citizen.connect() == []
+    await citizen.close()
+    demo = httpx.get(deployment.api_url + "/demo")
+    assert demo.status_code == 200 and 'src="/widget.js"' in demo.text
+
+
 async def test_reconnecting_with_the_token_brings_back_the_whole_conversation(deployment):
     citizen = Citizen(deployment)
     assert await citizen.connect() == []
