@@ -277,3 +277,38 @@ def test_screenshots_in_both_languages_on_desktop_and_phone(browser, deployment,
     assert dialog["width"] <= viewport["width"] and dialog["x"] >= 0  # fits a 360-px phone
     widget.shot(name)
     page.context.close()
+
+
+CONTRAST_JS = """() => {
+    const root = document.querySelector('kavshiri-chat').shadowRoot;
+    const bg = (el) => {
+        for (; el && el.nodeType === 1; el = el.parentElement || el.getRootNode().host) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;
+        }
+        return 'rgb(255, 255, 255)';
+    };
+    const pick = ['h2', '.who', '.bot .body', '.citizen .body', 'time', '.choices button', '.choices button:disabled',
+                  'form button', 'textarea', '.typing', 'header button'];
+    return pick.flatMap((s) => [...root.querySelectorAll(s)].slice(0, 3).map(
+        (el) => [s, getComputedStyle(el).color, bg(el)]));
+}"""
+
+
+def luminance(css: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_text_contrast_meets_wcag_aa(page):
+    widget = Widget(page).open()
+    widget.say("გამარჯობა")
+    widget.expect_text(t("ka", "menu.prompt"))
+    widget.choose("choice.help")  # leaves disabled buttons behind, which must stay readable too
+    widget.expect_text(t("ka", "help.text")[:40])
+    pairs = page.evaluate(CONTRAST_JS)
+    assert {s for s, _, _ in pairs} >= {"h2", ".bot .body", ".citizen .body", ".choices button:disabled"}
+    for selector, fg, bg in pairs:
+        light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (selector, fg, bg)
