@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api import callback, chat, operators, widget
+from api import callback, chat, published
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -25,6 +26,7 @@ def create_app(kavshiri) -> FastAPI:
     app.include_router(callback.router)
     app.include_router(widget.router)
     app.include_router(operators.router)
+    app.include_router(published.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

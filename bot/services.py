@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from bot.deadline import WorkCalendar
 from bot.desk import Desk
-from bot.ports import Clock, Identity, Portal, Store
+from bot.ports import Clock, Identity, Portal, Register, Store, Wording
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
 from nlu.understanding import Understander
+from published.knowledge import Knowledge
 
 
 @dataclass(slots=True)
@@ -22,3 +23,6 @@ class Services:
     calendar: WorkCalendar
     identity: Identity
     desk: Desk
+    register: Register
+    published: Knowledge
+    wording: Wording

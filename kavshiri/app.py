@@ -14,7 +14,7 @@ from bot.deadline import WorkCalendar
 from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
 from bot.outbox import Outbox
-from bot.ports import Portal, Store
+from bot.ports import Portal, Register, Store
 from bot.services import Services
 from connectors.accounts import Accounts
 from connectors.i18n import Catalog
@@ -26,6 +26,7 @@ from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
 from nlu.understanding import Understander
+from published.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
 PULL_CHANNELS = ("console", "web")
@@ -46,6 +47,17 @@ async def open_store(settings: Settings) -> Store:
     return await SqliteStore.open(settings.sqlite_path)
 
 
+async def open_register(settings: Settings) -> Register:
+    """The publication register, in the same backend (and Redis prefix) as the store."""
+    if settings.redis_url:
+        from connectors.redis_register import RedisRegister
+
+        return RedisRegister.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    from connectors.sqlite_register import SqliteRegister
+
+    return await SqliteRegister.open(settings.sqlite_path)
+
+
 @dataclass(slots=True)
 class Kavshiri:
     settings: Settings
@@ -59,6 +71,7 @@ class Kavshiri:
     webchat: WebChat
     origins: WidgetOrigins
     accounts: Accounts
+    register: Register
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
@@ -73,6 +86,8 @@ class Kavshiri:
         clock = SystemClock()
         calendar = WorkCalendar(settings.extra_days)
         desk = Desk(store, clock, calendar, OfficeHours.parse(settings.office_hours))
+        catalog = Catalog(settings.locales_dir)
+        register = await open_register(settings)
         services = Services(
             store=store,
             portal=portal,
@@ -83,9 +98,11 @@ class Kavshiri:
             calendar=calendar,
             identity=TestCitizens(settings.identity_secret),
             desk=desk,
+            register=register,
+            published=Knowledge.load(),
+            wording=catalog,
         )
         senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
-        catalog = Catalog(settings.locales_dir)
         engine = Engine(services, settings.default_lang)
         return cls(
             settings=settings,
@@ -99,6 +116,7 @@ class Kavshiri:
             webchat=WebChat(engine, store, catalog),
             origins=WidgetOrigins(settings.widget_origins, settings.own_url),
             accounts=Accounts(store, clock),
+            register=register,
         )
 
     async def run_worker(self) -> None:
@@ -118,3 +136,4 @@ class Kavshiri:
     async def close(self) -> None:
         await self.portal.close()
         await self.store.close()
+        await self.register.close()

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # Per client IP and API process: widget connections and messages a minute.
     widget_connections_per_minute: int = 30
     widget_messages_per_minute: int = 120
+    # Bearer token of agencies' systems that import register files; unset disables the endpoint.
+    register_token: str | None = None
     locales_dir: Path = REPO_ROOT / "locales"
 
     @property
