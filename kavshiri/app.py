@@ -58,6 +58,12 @@ async def open_register(settings: Settings) -> Register:
     return await SqliteRegister.open(settings.sqlite_path)
 
 
+async def open_accounts(settings: Settings) -> tuple[Accounts, Store]:
+    """Operator accounts alone, for `kavshiri operator add`; the caller closes the store."""
+    store = await open_store(settings)
+    return Accounts(store, SystemClock()), store
+
+
 @dataclass(slots=True)
 class Kavshiri:
     settings: Settings

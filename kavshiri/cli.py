@@ -85,16 +85,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def cmd_operator_add(args: argparse.Namespace) -> int:
-    from connectors.accounts import Accounts
-    from kavshiri.app import SystemClock, open_store
+    from kavshiri.app import open_accounts
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     agencies = [a.strip() for a in args.agencies.split(",") if a.strip()]
 
     async def add() -> None:
-        store = await open_store(Settings())
+        accounts, store = await open_accounts(Settings())
         try:
-            await Accounts(store, SystemClock()).add(args.login, args.name, password, agencies)
+            await accounts.add(args.login, args.name, password, agencies)
         finally:
             await store.close()
 

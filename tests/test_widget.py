@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -12,6 +14,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from connectors.sqlite_store import SqliteStore
+from tests.support import KAVSHIRI
 from tests.widget_support import ELSEWHERE, OPERATOR, PASSWORD, WidgetDeployment
 
 STATIC = Path(__file__).resolve().parents[1] / "api" / "static"
@@ -227,3 +230,11 @@ async def test_handover_to_an_operator_and_back(deployment):
                      (OPERATOR, "hand_back", None)]
     log = (deployment.root / "api.log").read_text()
     assert "passport" not in log and "come tomorrow" not in log and '"WebSocket' not in log  # no texts, no addresses
+
+
+def test_operator_add_refuses_a_short_password(tmp_path):
+    env = {**os.environ, "KAVSHIRI_HOME": str(tmp_path)}
+    env.pop("REDIS_URL", None)
+    done = subprocess.run([KAVSHIRI, "operator", "add", "x", "--name", "X", "--password-stdin"], input="short\n",
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "12 characters" in done.stderr
