@@ -39,6 +39,7 @@ class Citizen:
     lang: str | None = None
     portal_id: str | None = None
     created_at: str = ""
+    agency: str | None = None  # the agency whose website they came from (web chat)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

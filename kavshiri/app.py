@@ -11,14 +11,17 @@ from datetime import datetime, timezone
 
 from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
+from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
 from bot.outbox import Outbox
 from bot.ports import Portal, Register, Store
 from bot.services import Services
+from connectors.accounts import Accounts
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
 from connectors.portal import HttpPortal
+from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
@@ -65,6 +68,12 @@ def build_understander(settings: Settings, matcher: AgencyMatcher) -> Backend:
     return understander
 
 
+async def open_accounts(settings: Settings) -> tuple[Accounts, Store]:
+    """Operator accounts alone, for `kavshiri operator add`; the caller closes the store."""
+    store = await open_store(settings)
+    return Accounts(store, SystemClock()), store
+
+
 @dataclass(slots=True)
 class Kavshiri:
     settings: Settings
@@ -74,6 +83,10 @@ class Kavshiri:
     engine: Engine
     alerts: Alerts
     outbox: Outbox
+    desk: Desk
+    webchat: WebChat
+    origins: WidgetOrigins
+    accounts: Accounts
     register: Register
 
     @classmethod
@@ -87,6 +100,8 @@ class Kavshiri:
         directory = Directory.load()
         matcher = AgencyMatcher(directory)
         clock = SystemClock()
+        calendar = WorkCalendar(settings.extra_days)
+        desk = Desk(store, clock, calendar, OfficeHours.parse(settings.office_hours))
         catalog = Catalog(settings.locales_dir)
         register = await open_register(settings)
         services = Services(
@@ -96,21 +111,27 @@ class Kavshiri:
             matcher=matcher,
             understander=build_understander(settings, matcher),
             clock=clock,
-            calendar=WorkCalendar(settings.extra_days),
+            calendar=calendar,
             identity=TestCitizens(settings.identity_secret),
+            desk=desk,
             register=register,
             published=Knowledge.load(),
             wording=catalog,
         )
         senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
+        engine = Engine(services, settings.default_lang)
         return cls(
             settings=settings,
             store=store,
             portal=portal,
             catalog=catalog,
-            engine=Engine(services, settings.default_lang),
+            engine=engine,
             alerts=Alerts(store, portal, directory, clock),
             outbox=Outbox(store, senders, clock),
+            desk=desk,
+            webchat=WebChat(engine, store, catalog),
+            origins=WidgetOrigins(settings.widget_origins, settings.own_url),
+            accounts=Accounts(store, clock),
             register=register,
         )
 

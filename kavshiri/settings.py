@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 2.0
+    # Operators answer chats on working days in these hours (Tbilisi time); empty: around the clock.
+    office_hours: str = "09:00-18:00"
+    # Pages allowed to open the widget's WebSocket: "AGENCY=origin origin;*=origin" (* any agency).
+    # Empty allows only Kavshiri's own origin (its /demo page).
+    widget_origins: str = ""
+    # Per client IP and API process: widget connections and messages a minute.
+    widget_connections_per_minute: int = 30
+    widget_messages_per_minute: int = 120
     # Bearer token of agencies' systems that import register files; unset disables the endpoint.
     register_token: str | None = None
     locales_dir: Path = REPO_ROOT / "locales"

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import draft_from_text, start_draft, submit
+from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
 from bot.messages import Choice, Reply
@@ -23,6 +24,8 @@ class Menu(Step):
         intent, entities = understood.intent, understood.entities
         if number := entities.get("reg_number"):
             return await show_status(turn, number)
+        if intent == "human":
+            return await ask_for_human(turn)
         # An unsure reading may still be a search of what a named body published.
         unsure = understood.confidence < CLARIFY_BELOW
         asked = replace(understood, intent="out_of_scope") if unsure else understood
@@ -116,6 +119,8 @@ async def back(turn: Turn) -> list[Reply]:
 async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
     if choice_id.startswith("lang:"):
         return await set_language(turn, choice_id.split(":", 1)[1])
+    if choice_id in HANDOVER_CHOICES:
+        return await on_handover_choice(turn, choice_id)
     match choice_id:
         case "new_request":
             return await start_draft(turn)
@@ -133,7 +138,7 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
 
 
 # Steps whose text is the citizen's own words for the letter, never an instruction.
-FREE_TEXT_STEPS = frozenset({"subject", "body"})
+FREE_TEXT_STEPS = frozenset({"subject", "body", "handover", "ticket_message", "ticket_contact"})
 IN_FLOW_SURE = 0.6  # an instruction typed mid-flow is followed only when clearly meant
 
 
@@ -157,7 +162,7 @@ async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None
 # Whole-message commands that mean the same as pressing a global choice.
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
-    "list_requests": "my_requests", "check_status": "check_status",
+    "list_requests": "my_requests", "check_status": "check_status", "human": "human",
 }
 
 
