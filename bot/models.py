@@ -39,6 +39,10 @@ class Citizen:
     lang: str | None = None
     portal_id: str | None = None
     created_at: str = ""
+    # Where else alerts go, as "<channel>:<address>" ("email:a@example.ge", "sms:+995555123456").
+    notify: list[str] = field(default_factory=list)
+    sms_script: str = "geo"  # "geo" (Mkhedruli) or "latin" (national romanisation) on SMS
+    silenced: bool = False  # nothing is sent on this channel (SMS STOP, Telegram bot blocked)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import start_draft, submit
+from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.requests import list_requests, show_status
 from bot.messages import Reply
 
@@ -31,6 +32,8 @@ class Menu(Step):
             return [Reply("welcome"), *await self.prompt(turn)]
         if intent == "change_language":
             return await ask_language(turn)
+        if intent == "notification_settings":
+            return await goto(turn, "notify")
         return [Reply("out_of_scope"), *await self.prompt(turn)]
 
 
@@ -96,6 +99,8 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await cancel(turn)
         case "back":
             return await back(turn)
+        case "notify":
+            return await goto(turn, "notify")
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
 
 
@@ -103,6 +108,7 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
     "list_requests": "my_requests", "check_status": "check_status",
+    "notification_settings": "notify",
 }
 
 
