@@ -11,6 +11,11 @@ REQUEST_TYPES = ("information_request", "application", "complaint", "letter")
 OPEN_STATUSES = ("registered", "in_progress")
 FINAL_STATUSES = ("completed", "refused")
 
+# Outgoing-message delivery statuses (Twilio's), in the order they can follow one another:
+# a late "sent" callback never overwrites "delivered".
+DELIVERY_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3,
+                 "failed": 3, "read": 4}
+
 
 @dataclass(slots=True)
 class Session:

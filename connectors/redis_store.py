@@ -32,7 +32,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError, WatchError
 
-from bot.models import OPEN_STATUSES, Citizen, Notification, Session, Submission
+from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 
 SESSION_TTL_SECONDS = 30 * 24 * 3600
 GROUP = "workers"
@@ -251,3 +251,22 @@ class RedisStore:
     async def first_time(self, key: str, ttl_seconds: int) -> bool:
         return bool(await self._r.set(f"{self._p}once:{key}", "1", nx=True,
                                       ex=max(1, int(ttl_seconds))))
+
+    # Delivery statuses: "<rank>:<status>", kept for a month
+
+    async def record_delivery(self, message_id: str, status: str) -> None:
+        rank = DELIVERY_RANK.get(status, 1)
+        await self._r.eval(_RECORD_DELIVERY, 1, f"{self._p}delivery:{message_id}", rank, status, 30 * 86_400)
+
+    async def delivery(self, message_id: str) -> str | None:
+        value = await self._r.get(f"{self._p}delivery:{message_id}")
+        return value.split(":", 1)[1] if value else None
+
+
+# Set unless the stored status is further along (one atomic step on the server).
+_RECORD_DELIVERY = """
+local old = redis.call('GET', KEYS[1])
+if old and tonumber(string.match(old, '^(%d+)')) > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
+return 1
+"""

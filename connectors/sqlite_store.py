@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import OPEN_STATUSES, Citizen, Notification, Session, Submission
+from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     item TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS inbox_address ON inbox (address, id);
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
 COMMIT;
 """
 
@@ -225,3 +226,15 @@ class SqliteStore:
             (key, now + ttl_seconds),
         )
         return cursor.rowcount == 1
+
+    # Delivery statuses
+
+    async def record_delivery(self, message_id: str, status: str) -> None:
+        await self._db.execute(
+            "INSERT INTO deliveries (id, status, rank) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE"
+            " SET status = excluded.status, rank = excluded.rank WHERE excluded.rank >= deliveries.rank",
+            (message_id, status, DELIVERY_RANK.get(status, 1)),
+        )
+
+    async def delivery(self, message_id: str) -> str | None:
+        return await self._one("SELECT status FROM deliveries WHERE id = ?", (message_id,))

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
@@ -18,6 +20,7 @@ from bot.services import Services
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
+from connectors.mail import EmailSender
 from connectors.portal import HttpPortal
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
@@ -52,6 +55,8 @@ class Kavshiri:
     engine: Engine
     alerts: Alerts
     outbox: Outbox
+    telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
+    sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
@@ -74,15 +79,28 @@ class Kavshiri:
             calendar=WorkCalendar(settings.extra_days),
             identity=TestCitizens(settings.identity_secret),
         )
-        senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
+        catalog = Catalog(settings.locales_dir)
+        engine = Engine(services, settings.default_lang)
+        senders: dict[str, Any] = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
+        telegram = await build_telegram(settings, engine, store, catalog) if settings.telegram_bot_token else None
+        sms = build_sms(settings, engine, store, catalog) if settings.twilio_account_sid else None
+        if telegram:
+            senders["telegram"] = telegram
+        if sms:
+            senders.update({channel: sms.sender(channel) for channel in ("sms", "whatsapp")})
+        if settings.smtp_url:
+            tls = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
+            senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls)
         return cls(
             settings=settings,
             store=store,
             portal=portal,
-            catalog=Catalog(settings.locales_dir),
-            engine=Engine(services, settings.default_lang),
+            catalog=catalog,
+            engine=engine,
             alerts=Alerts(store, portal, directory, clock),
             outbox=Outbox(store, senders, clock),
+            telegram=telegram,
+            sms=sms,
         )
 
     async def run_worker(self) -> None:
@@ -100,5 +118,41 @@ class Kavshiri:
             await asyncio.sleep(self.settings.worker_interval_seconds)
 
     async def close(self) -> None:
+        if self.telegram:
+            await self.telegram.bot.shutdown()
+        if self.sms:
+            await self.sms.client.http_client.close()
         await self.portal.close()
         await self.store.close()
+
+
+async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
+    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.request import HTTPXRequest
+
+    from connectors.telegram import ChatPacer, TelegramChannel
+
+    if not settings.telegram_webhook_secret:
+        log.warning("TELEGRAM_WEBHOOK_SECRET is empty: the webhook refuses every update")
+    limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate, max_retries=3)
+    bot = ExtBot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot",
+                 request=HTTPXRequest(connection_pool_size=64), rate_limiter=limiter)
+    try:
+        await bot.initialize()  # getMe: proves the token early, but Telegram may be briefly away
+    except Exception as error:
+        log.warning("telegram getMe failed at start-up: %s", type(error).__name__)
+    pacer = ChatPacer(settings.telegram_chat_interval)
+    return TelegramChannel(bot, engine, store, catalog, settings.telegram_webhook_secret, pacer)
+
+
+def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
+    from twilio.http.async_http_client import AsyncTwilioHttpClient
+    from twilio.rest import Client
+
+    from connectors.sms import TWILIO_HTTP_LOG, SmsChannel
+
+    http = AsyncTwilioHttpClient(timeout=15, logger=TWILIO_HTTP_LOG)
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
+    client.api.base_url = settings.twilio_api_url.rstrip("/")
+    status_url = settings.own_url.rstrip("/") + "/webhooks/twilio/status"
+    return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments)

@@ -329,3 +329,13 @@ async def test_redis_sessions_live_30_days_from_the_last_save(open_store):
     finally:
         await client.aclose()
     assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
+
+
+async def test_delivery_status_never_moves_backwards(store):
+    assert await store.delivery("SM1") is None
+    await store.record_delivery("SM1", "queued")
+    await store.record_delivery("SM1", "delivered")
+    await store.record_delivery("SM1", "sent")  # a late callback
+    assert await store.delivery("SM1") == "delivered"
+    await store.record_delivery("SM2", "failed")
+    assert await store.delivery("SM2") == "failed"
