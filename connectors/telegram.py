@@ -177,8 +177,8 @@ class TelegramChannel:
                 raise DeliveryError(f"telegram refused: {error.message}", permanent=True) from None
             except BadRequest as error:
                 raise DeliveryError(f"telegram bad request: {error.message}", permanent=True) from None
-            except RetryAfter as error:  # the rate limiter already waited and retried
-                raise DeliveryError(f"telegram flood control: retry after {error.retry_after}") from None
+            except RetryAfter:  # the rate limiter already waited and retried
+                raise DeliveryError("telegram flood control") from None
             except TelegramError as error:
                 raise DeliveryError(f"telegram error: {type(error).__name__}") from None
 
