@@ -135,8 +135,8 @@ class SmsChannel:
                 to=prefix + citizen.address, from_=prefix + self.from_number, body=body,
                 status_callback=self.status_url)
         except TwilioRestException as error:
-            if error.code == TWILIO_OPTED_OUT:
-                citizen.silenced = True
+            if error.code == TWILIO_OPTED_OUT and await self.store.get_citizen(citizen.key):
+                citizen.silenced = True  # opted out at the carrier: remember it like STOP
                 await self.store.save_citizen(citizen)
             temporary = error.status >= 500 or error.status == 429
             raise DeliveryError(f"twilio {error.status} (code {error.code})", permanent=not temporary) from None

@@ -64,7 +64,9 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
 
 
 async def signed_post(client: httpx.AsyncClient, url: str, params: dict[str, str], auth_token: str,
-                      signature: str | None = None) -> httpx.Response:
-    """POST a form as Twilio does, signed with the real validator (or with a given, forged signature)."""
-    signature = signature if signature is not None else RequestValidator(auth_token).compute_signature(url, params)
+                      signature: str | None = None, public_url: str | None = None) -> httpx.Response:
+    """POST a form as Twilio does, signed with the real validator over `public_url` (the address
+    Twilio was given, when a proxy sits in front), or with a given, forged signature."""
+    validator = RequestValidator(auth_token)
+    signature = signature if signature is not None else validator.compute_signature(public_url or url, params)
     return await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
