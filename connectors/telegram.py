@@ -95,12 +95,12 @@ class TelegramChannel:
 
     async def handle_update(self, update: Update) -> None:
         if query := update.callback_query:
-            await self._acknowledge(query)
-            if query.message is None or query.data is None:
-                return
-            chat_id = query.message.chat.id
-            inbound = self._inbound(chat_id, choice=query.data, message_id=f"cb{query.id}")
-            await self._converse(chat_id, query.from_user.language_code, inbound)
+            acknowledged = asyncio.ensure_future(self._acknowledge(query))  # while the engine works
+            if query.message is not None and query.data is not None:
+                chat_id = query.message.chat.id
+                inbound = self._inbound(chat_id, choice=query.data, message_id=f"cb{query.id}")
+                await self._converse(chat_id, query.from_user.language_code, inbound)
+            await acknowledged
             return
         message = update.message
         if message is None or message.chat.type != "private":
