@@ -90,7 +90,8 @@ async def test_full_journey_with_buttons_to_a_registration_number_and_an_alert(t
     agency, subject, body = JOURNEY[lang]
     menu = await tg.say(chat, "/start", lang=lang)  # language taken from Telegram's language_code
     assert menu["parse_mode"] == "HTML" and "new_request" in buttons(menu)
-    assert await tg.press(chat, "new_request", lang) and tg.api.called("answerCallbackQuery")
+    await tg.press(chat, "new_request", lang)
+    await until(lambda: tg.api.called("answerCallbackQuery") and tg.api.called("editMessageReplyMarkup"))
     assert tg.api.called("editMessageReplyMarkup")[-1].get("reply_markup") is None  # old keyboard removed
     types = await tg.say(chat, agency, lang)
     assert "type:information_request" in buttons(types)
