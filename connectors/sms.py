@@ -119,10 +119,10 @@ class SmsChannel:
         rendered = [self.catalog.render(lang, r) for r in replies]
         labels = dict(c for r in rendered for c in r.choices)
         menu = "\n".join(f"{n} {labels[cid]}" for n, cid in sorted(numbered(list(labels)).items(), key=_menu_order))
-        text = "\n".join(r.text for r in rendered)
+        texts = [r.text for r in rendered]
         if script == "latin":
-            text, menu = romanise(text), romanise(menu)
-        return fit(text, menu, self.max_segments)
+            texts, menu = [romanise(t) for t in texts], romanise(menu)
+        return fit(texts, menu, self.max_segments)
 
     async def deliver(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> None:
         if citizen.silenced and not force:

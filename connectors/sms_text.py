@@ -47,17 +47,27 @@ def romanise(text: str) -> str:
     return "".join(c.lower() if "\u1c90" <= c <= "\u1cbf" else c for c in text).translate(ROMAN)
 
 
-def fit(text: str, tail: str, max_segments: int) -> str:
-    """`text` + `tail` within `max_segments`, shortening `text` (never the tail, a menu)."""
-    whole = f"{text}\n{tail}" if tail else text
+def fit(parts: list[str], menu: str, max_segments: int) -> str:
+    """The parts and the menu within `max_segments`. What gives way first is the earlier parts
+    (context such as a rights notice), then the last part (the question); the menu never."""
+    whole = "\n".join([*parts, menu] if menu else parts)
     if cost(whole).segments <= max_segments:
         return whole
-    ellipsis = "..." if cost(whole).encoding == "gsm7" else "…"
+    if len(parts) > 1:
+        tail = "\n".join([parts[-1], menu] if menu else parts[-1:])
+        if cost(tail).segments < max_segments:
+            return _shorten("\n".join(parts[:-1]), tail, max_segments)
+    return _shorten("\n".join(parts), menu, max_segments)
+
+
+def _shorten(text: str, tail: str, max_segments: int) -> str:
+    """`text`, cut short with an ellipsis, then `tail`, within `max_segments`."""
+    joined = lambda head: f"{head}\n{tail}" if tail else head  # noqa: E731
+    ellipsis = "..." if cost(joined(text)).encoding == "gsm7" else "…"
     keep = len(text)
     while keep > 0:
-        keep -= max(1, (cost(whole).units - PART[cost(whole).encoding] * max_segments))
-        shortened = text[: max(keep, 0)].rstrip() + ellipsis
-        whole = f"{shortened}\n{tail}" if tail else shortened
-        if cost(whole).segments <= max_segments:
-            return whole
+        over = cost(joined(text[:keep] + ellipsis))
+        if over.segments <= max_segments:
+            return joined(text[:keep].rstrip() + ellipsis)
+        keep -= max(1, over.units - PART[over.encoding] * max_segments)
     return tail

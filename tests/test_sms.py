@@ -211,11 +211,15 @@ def test_romanisation_is_the_national_system():
     assert cost(romanise("საქართველოს იუსტიციის სამინისტრო")).encoding == "gsm7"
 
 
-def test_fit_caps_segments_and_keeps_the_menu_whole():
+def test_fit_caps_segments_keeping_the_menu_and_the_question_whole():
     menu = "1 ერთი\n2 ორი\n0 უკან"
-    text = fit("ტექსტი " * 200, menu, 3)
+    text = fit(["ტექსტი " * 200], menu, 3)
     assert cost(text).segments <= 3 and text.endswith(menu) and "…" in text
-    assert fit("short", "1 one", 2) == "short\n1 one"
+    question = "რა არის მიმართვის თემა?"
+    text = fit(["შენიშვნა " * 100, question], menu, 3)
+    assert cost(text).segments <= 3 and text.endswith(f"…\n{question}\n{menu}")
+    assert fit(["short", "question?"], "1 one", 2) == "short\nquestion?\n1 one"
+    assert cost(fit(["long " * 300], "", 2)).segments == 2
 
 
 def test_menu_numbers_put_back_at_zero():
