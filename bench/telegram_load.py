@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import subprocess
@@ -18,7 +19,6 @@ import sys
 import tempfile
 import time
 import uuid
-import itertools
 from collections import Counter
 
 import httpx
