@@ -128,15 +128,16 @@ class Kavshiri:
 
 async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
     from telegram.ext import AIORateLimiter, ExtBot
-    from telegram.request import HTTPXRequest
 
     from connectors.telegram import ChatPacer, TelegramChannel
+    from connectors.telegram_http import AiohttpRequest
 
     if not settings.telegram_webhook_secret:
         log.warning("TELEGRAM_WEBHOOK_SECRET is empty: the webhook refuses every update")
     limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate, max_retries=3)
     bot = ExtBot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot",
-                 request=HTTPXRequest(connection_pool_size=64), rate_limiter=limiter)
+                 request=AiohttpRequest(), get_updates_request=AiohttpRequest(connections=1),
+                 rate_limiter=limiter)
     try:
         await bot.initialize()  # getMe: proves the token early, but Telegram may be briefly away
     except Exception as error:
