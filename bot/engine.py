@@ -1,9 +1,7 @@
 """The engine: one `Inbound` in, the replies out, the conversation saved after every step."""
 from __future__ import annotations
 
-import asyncio
 import unicodedata
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,8 +31,6 @@ class Engine:
     def __init__(self, services: Services, default_lang: str = "ka") -> None:
         self.services = services
         self.default_lang = default_lang
-        # A lock lives while someone holds or waits for it, so idle citizens cost nothing.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def citizen(self, channel: str, address: str, lang: str | None = None) -> Citizen:
         """The citizen behind a channel address, created (and linked) on first contact."""
@@ -48,9 +44,8 @@ class Engine:
         return citizen
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        # One message at a time per conversation within this process.
-        lock = self._locks.get(inbound.citizen_key) or self._locks.setdefault(inbound.citizen_key, asyncio.Lock())
-        async with lock:
+        # One message at a time per conversation, whichever process receives it.
+        async with self.services.store.conversation_lock(inbound.citizen_key):
             return await self._handle(inbound)
 
     async def _handle(self, inbound: Inbound) -> Outcome:

@@ -1,6 +1,7 @@
 """The small interfaces the engine receives. Implementations live in connectors/."""
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +37,7 @@ class Store(Protocol):
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]: ...
 
     async def first_time(self, key: str, ttl_seconds: int) -> bool: ...  # replay guard
+    def conversation_lock(self, key: str) -> AbstractAsyncContextManager[None]: ...  # all processes
 
     # Delivery status of an outgoing message (by the provider's id); never moves backwards.
     async def record_delivery(self, message_id: str, status: str) -> None: ...

@@ -25,6 +25,8 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -251,6 +253,15 @@ class RedisStore:
     async def first_time(self, key: str, ttl_seconds: int) -> bool:
         return bool(await self._r.set(f"{self._p}once:{key}", "1", nx=True,
                                       ex=max(1, int(ttl_seconds))))
+
+    # Conversation lock
+
+    @asynccontextmanager
+    async def conversation_lock(self, key: str, lease_seconds: float = 120.0) -> AsyncIterator[None]:
+        """One turn at a time per conversation across every process sharing this Redis; the lease
+        frees the lock if its holder dies."""
+        async with self._r.lock(f"{self._p}lock:{key}", timeout=lease_seconds, sleep=0.02):
+            yield
 
     # Delivery statuses: "<rank>:<status>", kept for a month
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +56,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     item TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS inbox_address ON inbox (address, id);
+CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
 COMMIT;
 """
@@ -65,6 +70,7 @@ class SqliteStore:
     def __init__(self, conn: aiosqlite.Connection, lease_seconds: float) -> None:
         self._db = conn
         self._lease = lease_seconds
+        self._local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     async def open(cls, path: Path, *, lease_seconds: float = 60.0) -> SqliteStore:
@@ -224,6 +230,31 @@ class SqliteStore:
         cursor = await self._db.execute(
             "INSERT INTO once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
             (key, now + ttl_seconds),
+        )
+        return cursor.rowcount == 1
+
+    # Conversation lock
+
+    @asynccontextmanager
+    async def conversation_lock(self, key: str, lease_seconds: float = 120.0) -> AsyncIterator[None]:
+        """One turn at a time per conversation: an in-process lock first (cheap), then a leased
+        row that other processes on the same file respect; a dead holder's lease runs out."""
+        local = self._local_locks.get(key) or self._local_locks.setdefault(key, asyncio.Lock())
+        async with local:
+            owner = uuid.uuid4().hex
+            while not await self._take_lock(key, owner, lease_seconds):
+                await asyncio.sleep(0.05)
+            try:
+                yield
+            finally:
+                await self._db.execute("DELETE FROM locks WHERE key = ? AND owner = ?", (key, owner))
+
+    async def _take_lock(self, key: str, owner: str, lease_seconds: float) -> bool:
+        now = time.time()
+        cursor = await self._db.execute(
+            "INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+            " SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.expires_at <= ?",
+            (key, owner, now + lease_seconds, now),
         )
         return cursor.rowcount == 1
 

@@ -331,6 +331,32 @@ async def test_redis_sessions_live_30_days_from_the_last_save(open_store):
     assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
 
 
+# Conversation lock
+
+async def test_conversation_lock_serialises_turns_across_stores(open_store):
+    """Two processes handling messages of one conversation never interleave their turns."""
+    first, second = await open_store(), await open_store()
+    trace: list[str] = []
+
+    async def turn(store, name: str) -> None:
+        async with store.conversation_lock("web:abc"):
+            trace.append(f"{name}-in")
+            await asyncio.sleep(0.05)  # a portal call in the middle of the turn
+            trace.append(f"{name}-out")
+
+    await asyncio.gather(turn(first, "a"), turn(second, "b"), turn(first, "c"))
+    pairs = [trace[i:i + 2] for i in range(0, len(trace), 2)]
+    assert all(p[0].endswith("-in") and p[1] == p[0].replace("-in", "-out") for p in pairs), trace
+
+
+async def test_conversation_lock_is_per_conversation_and_reusable(store):
+    async with store.conversation_lock("web:one"):
+        async with store.conversation_lock("web:two"):  # another conversation is not blocked
+            pass
+    async with store.conversation_lock("web:one"):  # released on exit
+        pass
+
+
 async def test_delivery_status_never_moves_backwards(store):
     assert await store.delivery("SM1") is None
     await store.record_delivery("SM1", "queued")
