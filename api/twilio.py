@@ -33,8 +33,8 @@ async def inbound(request: Request, background: BackgroundTasks) -> Response:
     sender, sid = form.get("From", ""), form.get("MessageSid", "")
     if not sender or not sid:
         raise HTTPException(400, "not a Twilio message")
-    # Media (MMS, WhatsApp files) is not attached yet; the text that came with it still counts.
-    background.add_task(request.app.state.kavshiri.sms.receive, sender, form.get("Body", ""), sid)
+    media = form.get("NumMedia", "0") not in ("", "0")
+    background.add_task(request.app.state.kavshiri.sms.receive, sender, form.get("Body", ""), sid, media)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 

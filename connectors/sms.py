@@ -75,16 +75,16 @@ class SmsChannel:
         """Twilio's signature over the public URL and the form (constant-time comparison)."""
         return bool(self.client.password) and self.validator.validate(url, form, signature)
 
-    async def receive(self, sender: str, body: str, message_sid: str) -> None:
+    async def receive(self, sender: str, body: str, message_sid: str, media: bool = False) -> None:
         """One verified inbound message; runs after Twilio has had its answer. Never raises."""
         try:
             channel, number = parse_sender(sender) or ("", "")
             if channel and await self.store.first_time(f"twilio-in:{message_sid}", MESSAGE_TTL):
-                await self._receive(channel, number, body)
+                await self._receive(channel, number, body, media)
         except Exception:
             log.exception("inbound SMS failed")
 
-    async def _receive(self, channel: str, number: str, body: str) -> None:
+    async def _receive(self, channel: str, number: str, body: str, media: bool) -> None:
         word = body.strip().casefold()
         citizen = await self.engine.citizen(channel, number)
         lang = citizen.lang or ("en" if word in ENGLISH_WORDS else "ka")
@@ -98,6 +98,9 @@ class SmsChannel:
             return
         if citizen.silenced:
             return  # a stopped number gets nothing until START
+        if media and not body.strip():  # files are not attached to drafts yet: say so
+            await self._reply(citizen, lang, [Reply("attachment.unsupported")])
+            return
         outcome = await self.engine.handle(await self._inbound(citizen, body))
         citizen = await self.store.get_citizen(citizen.key) or citizen  # the turn may change settings
         await self._reply(citizen, outcome.lang, outcome.replies)

@@ -53,12 +53,12 @@ class Phone:
     async def post(self, path: str, params: dict[str, str], signature: str | None = None) -> httpx.Response:
         return await signed_post(self.client, path, params, AUTH, signature, public_url=PUBLIC + path)
 
-    async def send(self, sender: str, body: str, expect_reply: bool = True) -> str | None:
+    async def send(self, sender: str, body: str, expect_reply: bool = True, **extra: str) -> str | None:
         self.count += 1
         to = sender if sender.startswith("whatsapp:") else sender
         before = len(self.api.to(to))
         params = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": f"SMin{self.count:030d}",
-                  "AccountSid": SID, "NumMedia": "0"}
+                  "AccountSid": SID, "NumMedia": "0", **extra}
         response = await self.post("/webhooks/twilio/sms", params)
         assert response.status_code == 200 and "<Response>" in response.text
         if not expect_reply:
@@ -178,6 +178,11 @@ async def test_whatsapp_takes_the_same_path(sms: Phone):
     reply = await sms.send("whatsapp:+995555123409", "hello")
     assert reply and sms.api.to("whatsapp:+995555123409")[-1]["from"] == "whatsapp:+15005550006"
     assert await sms.kv.store.get_citizen("whatsapp:+995555123409")
+
+
+async def test_a_picture_without_text_gets_a_clear_answer(sms: Phone):
+    answer = await sms.send("+995555123410", "", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1")
+    assert "მიმაგრება" in answer
 
 
 async def test_numbers_that_are_not_georgian_mobiles_are_ignored(sms: Phone):
