@@ -28,7 +28,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
         sock.close()
 
 
-async def until(check: Callable[[], object], seconds: float = 10) -> None:
+async def until(check: Callable[[], object], seconds: float = 20) -> None:
     """Wait until `check()` is truthy; fail loudly if it never is."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
