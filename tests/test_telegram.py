@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from kavshiri.app import Kavshiri
 from standins.telegram_api import BotApi, callback_update, message_update
 from tests.channels import serve, until
 from tests.conftest import REDIS_URL, settings_for
-from tests.support import ThreadServer
+from tests.support import KAVSHIRI, ThreadServer
 
 TOKEN = "123456:stand-in-token"
 SECRET = "webhook_Secret-42"
@@ -225,3 +227,15 @@ def test_long_text_splits_on_paragraphs_within_the_limit():
     assert chunks[0] == "a" * 3000 and chunks[1] == "b" * 3000
     assert "".join(chunks[2:]) == "c" * 9000
     assert split_message("short") == ["short"]
+
+
+def test_the_setup_command_registers_the_webhook_at_the_public_url(bot_api, portal, tmp_path):
+    env = {**os.environ, "KAVSHIRI_HOME": str(tmp_path), "PORTAL_URL": portal.url, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_URL": bot_api.url,
+           "PUBLIC_URL": "https://kavshiri.example.ge/"}
+    env.pop("REDIS_URL", None)
+    done = subprocess.run([KAVSHIRI, "telegram", "setup"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    webhook = bot_api.called("setWebhook")[-1]
+    assert webhook["url"] == "https://kavshiri.example.ge/webhooks/telegram" and webhook["secret_token"] == SECRET
+    assert {p["language_code"] for p in bot_api.called("setMyCommands")} == {"ka", "en"}
