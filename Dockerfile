@@ -4,6 +4,7 @@ WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
 COPY bot bot
 COPY nlu nlu
+COPY published published
 COPY connectors connectors
 COPY api api
 COPY kavshiri kavshiri

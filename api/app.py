@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat, telegram, twilio
+from api import callback, chat, published, telegram, twilio
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -21,6 +21,7 @@ def create_app(kavshiri) -> FastAPI:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(chat.router)
     app.include_router(callback.router)
+    app.include_router(published.router)
     app.include_router(telegram.router)
     app.include_router(twilio.router)
 

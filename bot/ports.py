@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.models import Citizen, Notification, Session, Submission
+from published.register import Entry
 
 
 class Clock(Protocol):
@@ -114,3 +115,17 @@ class Identity(Protocol):
     """Maps a channel identity to a portal identity. Real MY.GOV.GE linking slots in here."""
 
     async def portal_id(self, citizen: Citizen) -> str | None: ...
+
+
+class Register(Protocol):
+    """The publication register (Ordinance 219, Annex): what each agency has published."""
+
+    async def put_entries(self, entries: list[Entry]) -> None: ...  # all or none; same key replaces
+    async def entries(self, agency_id: str | None = None) -> list[Entry]: ...  # None: every agency
+    async def close(self) -> None: ...
+
+
+class Wording(Protocol):
+    """Catalog sentences in a language, for text Kavshiri drafts on a citizen's behalf."""
+
+    def text(self, lang: str, key: str, params: dict[str, Any] | None = None) -> str: ...

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.deadline import WorkCalendar
-from bot.ports import Clock, Identity, Portal, Store
+from bot.ports import Clock, Identity, Portal, Register, Store, Wording
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
 from nlu.understanding import Understander
+from published.knowledge import Knowledge
 
 
 @dataclass(slots=True)
@@ -20,3 +21,6 @@ class Services:
     clock: Clock
     calendar: WorkCalendar
     identity: Identity
+    register: Register
+    published: Knowledge
+    wording: Wording

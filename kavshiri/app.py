@@ -15,7 +15,7 @@ from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
 from bot.engine import Engine
 from bot.outbox import Outbox
-from bot.ports import Portal, Store
+from bot.ports import Portal, Register, Store
 from bot.services import Services
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
@@ -26,6 +26,7 @@ from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
 from nlu.understanding import Understander
+from published.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
 PULL_CHANNELS = ("console", "web")
@@ -46,6 +47,17 @@ async def open_store(settings: Settings) -> Store:
     return await SqliteStore.open(settings.sqlite_path)
 
 
+async def open_register(settings: Settings) -> Register:
+    """The publication register, in the same backend (and Redis prefix) as the store."""
+    if settings.redis_url:
+        from connectors.redis_register import RedisRegister
+
+        return RedisRegister.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    from connectors.sqlite_register import SqliteRegister
+
+    return await SqliteRegister.open(settings.sqlite_path)
+
+
 @dataclass(slots=True)
 class Kavshiri:
     settings: Settings
@@ -55,6 +67,7 @@ class Kavshiri:
     engine: Engine
     alerts: Alerts
     outbox: Outbox
+    register: Register
     telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
     sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
 
@@ -69,6 +82,8 @@ class Kavshiri:
         directory = Directory.load()
         matcher = AgencyMatcher(directory)
         clock = SystemClock()
+        catalog = Catalog(settings.locales_dir)
+        register = await open_register(settings)
         services = Services(
             store=store,
             portal=portal,
@@ -78,8 +93,10 @@ class Kavshiri:
             clock=clock,
             calendar=WorkCalendar(settings.extra_days),
             identity=TestCitizens(settings.identity_secret),
+            register=register,
+            published=Knowledge.load(),
+            wording=catalog,
         )
-        catalog = Catalog(settings.locales_dir)
         engine = Engine(services, settings.default_lang)
         senders: dict[str, Any] = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
         telegram = await build_telegram(settings, engine, store, catalog) if settings.telegram_bot_token else None
@@ -101,6 +118,7 @@ class Kavshiri:
             outbox=Outbox(store, senders, clock),
             telegram=telegram,
             sms=sms,
+            register=register,
         )
 
     async def run_worker(self) -> None:
@@ -124,6 +142,7 @@ class Kavshiri:
             await self.sms.client.http_client.close()
         await self.portal.close()
         await self.store.close()
+        await self.register.close()
 
 
 async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):

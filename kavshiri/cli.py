@@ -7,7 +7,7 @@ import getpass
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from kavshiri.settings import Settings
@@ -65,6 +65,19 @@ def parser() -> argparse.ArgumentParser:
     complete.add_argument("--refuse", action="store_true")
     complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
     complete.set_defaults(run=cmd_portal_complete)
+
+    catalog = sub.add_parser("catalog", help="the publication register (Ordinance 219, Annex)")
+    catalog_sub = catalog.add_subparsers(required=True, metavar="ACTION")
+    overdue = catalog_sub.add_parser("overdue", help="what agencies should have published by a date and have not")
+    which = overdue.add_mutually_exclusive_group()
+    which.add_argument("--agency", help="one agency's id [the agencies the register has entries for]")
+    which.add_argument("--all-agencies", action="store_true", help="every agency in the directory")
+    overdue.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD [today in Tbilisi]")
+    overdue.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    overdue.set_defaults(run=cmd_catalog_overdue)
+    load = catalog_sub.add_parser("import", help="import a register file (CSV or JSON), all or nothing")
+    load.add_argument("file", type=Path)
+    load.set_defaults(run=cmd_catalog_import)
     return p
 
 
@@ -219,6 +232,37 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False))
     else:
         print(f"starts {data['starts']}, due {data['due']}\n{data['basis']}")
+    return 0
+
+
+def cmd_catalog_overdue(args: argparse.Namespace) -> int:
+    from kavshiri.catalog_cli import overdue_report
+    from nlu.directory import Directory
+    from published.rules import checkable, today_in_georgia
+
+    directory = Directory.load()
+    if args.agency and directory.get(args.agency) is None:
+        print(f"unknown agency: {args.agency}", file=sys.stderr)
+        return 2
+    agencies = [args.agency] if args.agency else [a.id for a in directory] if args.all_agencies else None
+    as_of = args.as_of or today_in_georgia()
+    if not checkable(as_of):
+        print("--as-of must be between 2013-09-01 (Ordinance 219 in force) and 9000-01-01", file=sys.stderr)
+        return 2
+    print(asyncio.run(overdue_report(Settings(), agencies, as_of, args.format)))
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from kavshiri.catalog_cli import import_file
+    from published.register import RegisterError
+
+    try:
+        count = asyncio.run(import_file(Settings(), args.file))
+    except (OSError, RegisterError) as error:
+        print(f"{args.file}: nothing imported:\n{error}", file=sys.stderr)
+        return 1
+    print(f"imported {count} entries from {args.file}")
     return 0
 
 

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = 60.0
     worker_interval_seconds: float = 1.0
     default_lang: str = "ka"
+    # Bearer token of agencies' systems that import register files; unset disables the endpoint.
+    register_token: str | None = None
     # Telegram: the bot's token, the webhook's secret header value, and the Bot API's address.
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str = ""

@@ -48,3 +48,11 @@ def test_readme_commands_are_what_ci_runs():
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
     assert ci == ["scripts/test"] and "\nscripts/test\n" in readme and "\nscripts/start\n" in readme
     assert (ROOT / "scripts" / "test").stat().st_mode & 0o111  # executable, as the README runs it
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert [p for p in packages if f"COPY {p.rstrip('*')} {p.rstrip('*')}" not in dockerfile] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import start_draft, submit
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
+from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
 from bot.messages import Reply
 
@@ -24,9 +25,11 @@ class Menu(Step):
             return await goto(turn, "status")
         if intent == "list_requests":
             return await list_requests(turn)
+        if await wants_published(turn, text, understood):
+            return await ask_published(turn, text, understood)
         if intent == "submit_request" or entities.get("agency"):
             return await start_draft(turn, entities.get("agency"), entities.get("request_type"))
-        if intent in ("help", "ask_procedure", "ask_published_info"):
+        if intent == "help":
             return [Reply("help.text"), *await self.prompt(turn)]
         if intent == "greet":
             return [Reply("welcome"), *await self.prompt(turn)]
