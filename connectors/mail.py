@@ -41,7 +41,10 @@ class EmailSender:
         footer = self.catalog.text(lang, "email.footer")
         number = (reply.event or {}).get("registration_number") or reply.params.get("number", "")
         message = EmailMessage()
-        message["Subject"] = self.catalog.text(lang, "email.subject", {"number": number})
+        verifying = (reply.event or {}).get("type") == "verify"
+        subject = self.catalog.text(lang, "email.subject_code") if verifying else \
+            self.catalog.text(lang, "email.subject", {"number": number})
+        message["Subject"] = subject
         message["From"], message["To"] = self.mail_from, address
         message["Message-ID"] = make_msgid(domain=self.mail_from.rpartition("@")[2] or None)
         message.set_content(f"{text}\n\n-- \n{footer}\n")

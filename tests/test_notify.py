@@ -10,6 +10,22 @@ from bot.contacts import email_address, georgian_mobile
 from tests.conftest import Chat, choice_ids, event, texts
 
 
+async def sent_code(kv, address: str) -> str:
+    """The confirmation code queued for `address` (no SMS or e-mail sender runs here)."""
+    for n in await kv.store.claim_due(time.time() + 1, 50):
+        if n.address == address and n.reply["key"] == "notify.code":
+            return n.reply["params"]["code"]
+    raise AssertionError(f"no code queued for {address}")
+
+
+async def add_address(chat: Chat, kind: str, typed: str, address: str) -> list[dict]:
+    await chat.choose("notify")
+    await chat.choose(f"notify:{kind}")
+    sent = await chat.say(typed)
+    assert address in texts(sent)
+    return await chat.say(await sent_code(chat.kv, address))
+
+
 @pytest.mark.parametrize("words", ["alerts", "შეტყობინებები", "/notify"])
 async def test_settings_are_reached_by_words_in_both_languages(kv, words):
     chat = Chat(kv, f"n-{words}")
@@ -25,9 +41,9 @@ async def test_a_mobile_number_is_validated_and_replaces_the_previous_one(kv):
     await chat.choose("notify:sms")
     wrong = await chat.say("032 2 12 34 56")
     assert "not a Georgian mobile number" in texts(wrong)
-    await chat.say("555 12 34 56")
-    await chat.choose("notify:sms")
-    settings = await chat.say("+995 599 00 11 22")
+    await chat.choose("back")
+    await add_address(chat, "sms", "555 12 34 56", "+995555123456")
+    settings = await add_address(chat, "sms", "+995 599 00 11 22", "+995599001122")
     assert "+995599001122" in texts(settings) and "+995555123456" not in texts(settings)
     citizen = await kv.store.get_citizen("console:n-sms")
     assert citizen.notify == ["sms:+995599001122"]
@@ -39,11 +55,8 @@ async def test_a_mobile_number_is_validated_and_replaces_the_previous_one(kv):
 async def test_a_completion_is_queued_once_per_channel_even_when_reported_twice(kv, operator):
     chat = Chat(kv, "n-both")
     await chat.start("en")
-    await chat.choose("notify")
-    await chat.choose("notify:sms")
-    await chat.say("555 12 34 56")
-    await chat.choose("notify:email")
-    await chat.say("me@example.ge")
+    await add_address(chat, "sms", "555 12 34 56", "+995555123456")
+    await add_address(chat, "email", "me@example.ge", "me@example.ge")
     await chat.choose("menu")
     await chat.draft("Ministry of Justice", "letter", "Subject", "Body of the letter.")
     number = event(await chat.choose("submit"), "submitted")["registration_number"]
@@ -53,6 +66,23 @@ async def test_a_completion_is_queued_once_per_channel_even_when_reported_twice(
     assert sorted((n.channel, n.address) for n in queued) == [
         ("console", "n-both"), ("email", "me@example.ge"), ("sms", "+995555123456")]
     assert all(n.key.startswith(f"final:{number}:") for n in queued)
+
+
+async def test_an_address_is_used_only_after_its_code_comes_back(kv):
+    chat = Chat(kv, "n-code")
+    await chat.start("en")
+    await chat.choose("notify")
+    await chat.choose("notify:email")
+    await chat.say("someone.else@example.ge")
+    code = await sent_code(kv, "someone.else@example.ge")
+    wrong = "000000" if code != "000000" else "111111"
+    assert "not right" in texts(await chat.say(wrong))
+    await chat.say(wrong)
+    failed = await chat.say(wrong)
+    assert "three times" in texts(failed) and "notify:email" in choice_ids(failed)
+    assert (await kv.store.get_citizen("console:n-code")).notify == []
+    late = await chat.say(code)  # the right code after giving up is just text now
+    assert (await kv.store.get_citizen("console:n-code")).notify == [] and late
 
 
 def test_contact_parsing():

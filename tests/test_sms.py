@@ -162,6 +162,18 @@ async def test_a_citizen_may_choose_georgian_in_latin_letters(sms: Phone):
     assert cost(latin).encoding == "gsm7" and "shet" in latin  # "შეტყობინებები" romanised
 
 
+async def test_a_second_number_for_alerts_is_confirmed_by_a_code_sent_to_it(sms: Phone):
+    phone, other = "+995555123411", "+995555123412"
+    menu = await sms.send(phone, "hello")
+    settings = await sms.send(phone, number_of(menu, "Alerts"))
+    await sms.send(phone, number_of(settings, "mobile"))
+    sent = await sms.send(phone, "555 12 34 12")
+    assert other in sent and await sms.kv.outbox.deliver_due() == 1
+    code = re.search(r"\b\d{6}\b", sms.api.to(other)[-1]["body"]).group(0)
+    assert other in await sms.send(phone, code)
+    assert (await sms.kv.store.get_citizen(f"sms:{phone}")).notify == [f"sms:{other}"]
+
+
 async def test_delivery_status_callbacks_are_verified_and_recorded(sms: Phone):
     phone = "+995555123408"
     await sms.send(phone, "hello")

@@ -1,12 +1,23 @@
-"""Notification settings: where else completion alerts go (e-mail, SMS) and the SMS script."""
+"""Notification settings: where else completion alerts go (e-mail, SMS) and the SMS script.
+
+A new address is used only once the citizen types back the code sent to it, so nobody can
+point alerts (and the requests they name) at someone else's phone or mailbox.
+"""
 from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
 
 from bot.contacts import email_address, georgian_mobile
 from bot.flows import BACK, CANCEL, Step, Turn, choice, goto, step
-from bot.messages import Reply, Text
+from bot.messages import Reply, Text, reply_to_json
+from bot.models import Notification
 
 KINDS = {"email": email_address, "sms": georgian_mobile}
 SMS_CHANNELS = ("sms", "whatsapp")
+CODE_TRIES = 3
 
 
 def extra_channels(citizen) -> dict[str, str]:
@@ -61,8 +72,42 @@ class NotifyAddressStep(Step):
         address = KINDS[kind](text)
         if address is None:
             return [Reply(f"notify.invalid_{kind}"), *await self.prompt(turn)]
-        kept = [e for e in turn.citizen.notify if not e.startswith(f"{kind}:")]
-        turn.citizen.notify = [*kept, f"{kind}:{address}"]
-        turn.citizen_changed = True
-        turn.session.context.pop("notify_kind", None)
-        return [Reply("notify.added", {"address": address}), *await goto(turn, "notify")]
+        code = f"{secrets.randbelow(10**6):06d}"
+        turn.session.context["notify_pending"] = {"entry": f"{kind}:{address}", "tries": 0,
+                                                  "code": _digest(turn, code)}
+        message = Reply("notify.code", {"code": code}, event={"type": "verify"})
+        await turn.services.store.enqueue(Notification(
+            key=f"verify:{uuid.uuid4().hex}", channel=kind, address=address, lang=turn.lang,
+            reply=reply_to_json(message), due_at=turn.services.clock.now().timestamp()))
+        return [Reply("notify.code_sent", {"address": address}), *await goto(turn, "notify_code")]
+
+
+def _digest(turn: Turn, code: str) -> str:
+    return hashlib.sha256(f"{turn.citizen.key}:{code}".encode()).hexdigest()
+
+
+@step
+class NotifyCodeStep(Step):
+    name = "notify_code"
+    back_to = "notify"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        return [Reply("notify.code_prompt", choices=(BACK, CANCEL))]
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        pending = turn.session.context.get("notify_pending")
+        if not pending:
+            return await goto(turn, "notify")
+        typed = "".join(c for c in text if c.isdigit())
+        if hmac.compare_digest(_digest(turn, typed), pending["code"]):
+            kind, _, address = pending["entry"].partition(":")
+            kept = [e for e in turn.citizen.notify if not e.startswith(f"{kind}:")]
+            turn.citizen.notify = [*kept, pending["entry"]]
+            turn.citizen_changed = True
+            turn.session.context.pop("notify_pending")
+            return [Reply("notify.added", {"address": address}), *await goto(turn, "notify")]
+        pending["tries"] += 1
+        if pending["tries"] >= CODE_TRIES:
+            turn.session.context.pop("notify_pending")
+            return [Reply("notify.code_failed"), *await goto(turn, "notify")]
+        return [Reply("notify.code_wrong"), *await self.prompt(turn)]
