@@ -85,6 +85,18 @@ async def test_an_address_is_used_only_after_its_code_comes_back(kv):
     assert (await kv.store.get_citizen("console:n-code")).notify == [] and late
 
 
+async def test_codes_are_limited_per_day(kv):
+    chat = Chat(kv, "n-many")
+    await chat.start("en")
+    for n in range(6):
+        await chat.choose("notify")
+        await chat.choose("notify:sms")
+        answer = await chat.say(f"55512340{n}")
+    assert "five codes today" in texts(answer)
+    codes = [x for x in await kv.store.claim_due(time.time() + 1, 50) if x.reply["key"] == "notify.code"]
+    assert len(codes) == 5
+
+
 def test_contact_parsing():
     assert georgian_mobile("555123456") == georgian_mobile("+995 555-12-34-56") == "+995555123456"
     assert georgian_mobile("00995 599 000 111") == "+995599000111"

@@ -18,6 +18,7 @@ from bot.models import Notification
 KINDS = {"email": email_address, "sms": georgian_mobile}
 SMS_CHANNELS = ("sms", "whatsapp")
 CODE_TRIES = 3
+CODES_PER_DAY = 5  # each code costs an SMS or an e-mail to someone: not a way to pester them
 
 
 def extra_channels(citizen) -> dict[str, str]:
@@ -72,14 +73,31 @@ class NotifyAddressStep(Step):
         address = KINDS[kind](text)
         if address is None:
             return [Reply(f"notify.invalid_{kind}"), *await self.prompt(turn)]
-        code = f"{secrets.randbelow(10**6):06d}"
-        turn.session.context["notify_pending"] = {"entry": f"{kind}:{address}", "tries": 0,
-                                                  "code": _digest(turn, code)}
-        message = Reply("notify.code", {"code": code}, event={"type": "verify"})
-        await turn.services.store.enqueue(Notification(
-            key=f"verify:{uuid.uuid4().hex}", channel=kind, address=address, lang=turn.lang,
-            reply=reply_to_json(message), due_at=turn.services.clock.now().timestamp()))
+        if not _count_code(turn):
+            return [Reply("notify.too_many_codes"), *await goto(turn, "notify")]
+        await _send_code(turn, kind, address)
         return [Reply("notify.code_sent", {"address": address}), *await goto(turn, "notify_code")]
+
+
+def _count_code(turn: Turn) -> bool:
+    """Count one more code today; False once the day's allowance is spent."""
+    today = turn.services.clock.now().date().isoformat()
+    sent = turn.session.context.get("notify_codes", {})
+    count = sent.get("count", 0) if sent.get("day") == today else 0
+    if count >= CODES_PER_DAY:
+        return False
+    turn.session.context["notify_codes"] = {"day": today, "count": count + 1}
+    return True
+
+
+async def _send_code(turn: Turn, kind: str, address: str) -> None:
+    """Queue a code to the new address; only its digest stays in the session."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    turn.session.context["notify_pending"] = {"entry": f"{kind}:{address}", "tries": 0, "code": _digest(turn, code)}
+    message = Reply("notify.code", {"code": code}, event={"type": "verify"})
+    await turn.services.store.enqueue(Notification(
+        key=f"verify:{uuid.uuid4().hex}", channel=kind, address=address, lang=turn.lang,
+        reply=reply_to_json(message), due_at=turn.services.clock.now().timestamp()))
 
 
 def _digest(turn: Turn, code: str) -> str:
