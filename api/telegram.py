@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 
 from connectors.telegram import SECRET_HEADER
 
@@ -26,6 +27,12 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
         update_id = int(data["update_id"])
     except (ValueError, KeyError, TypeError):
         raise HTTPException(400, "not a Telegram update") from None
-    if await channel.first_time(update_id):
-        background.add_task(channel.process, data)
+    if not await channel.first_time(update_id):
+        return Response(status_code=200)
+    background.add_task(channel.process, data)
+    query = data.get("callback_query") if isinstance(data, dict) else None
+    if isinstance(query, dict) and isinstance(query.get("id"), str):
+        # Telegram runs a method given in the webhook's answer: the button stops spinning at
+        # once, and a Bot API call is saved.
+        return JSONResponse({"method": "answerCallbackQuery", "callback_query_id": query["id"]})
     return Response(status_code=200)

@@ -87,15 +87,16 @@ class TelegramChannel:
         return await self.store.first_time(f"tg-update:{update_id}", UPDATE_TTL)
 
     async def process(self, data: dict[str, Any]) -> None:
-        """Handle one update (already verified and de-duplicated); never raises."""
+        """Handle one webhook update (verified, de-duplicated, a button press already answered
+        in the webhook's response); never raises."""
         try:
-            await self.handle_update(Update.de_json(data, self.bot))
+            await self.handle_update(Update.de_json(data, self.bot), answered=True)
         except Exception:  # one bad update must not take the others down
             log.exception("telegram update failed")
 
-    async def handle_update(self, update: Update) -> None:
+    async def handle_update(self, update: Update, answered: bool = False) -> None:
         if query := update.callback_query:
-            acknowledged = asyncio.ensure_future(self._acknowledge(query))  # while the engine works
+            acknowledged = asyncio.ensure_future(self._acknowledge(query, answered))  # beside the engine
             if query.message is not None and query.data is not None:
                 chat_id = query.message.chat.id
                 inbound = self._inbound(chat_id, choice=query.data, message_id=f"cb{query.id}")
@@ -145,8 +146,10 @@ class TelegramChannel:
         except DeliveryError as error:
             log.info("telegram reply not delivered: %s", error)
 
-    async def _acknowledge(self, query) -> None:
-        await self._quietly(query.answer())
+    async def _acknowledge(self, query, answered: bool) -> None:
+        """Stop the button's spinner (unless the webhook did) and take the old keyboard away."""
+        if not answered:
+            await self._quietly(query.answer())
         if query.message is not None:
             await self._quietly(self.bot.edit_message_reply_markup(
                 chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None))

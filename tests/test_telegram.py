@@ -58,17 +58,23 @@ class Telegram:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         return await self.client.post("/webhooks/telegram", json=update, headers=headers)
 
-    async def say(self, chat: int, text: str | None = None, lang: str = "en", **extra) -> dict:
-        return await self._send(chat, message_update(self._next(), chat, text, lang, **extra))
-
     async def press(self, chat: int, data: str, lang: str = "en") -> dict:
-        return await self._send(chat, callback_update(self._next(), chat, data, message_id=1, lang=lang))
-
-    async def _send(self, chat: int, update: dict) -> dict:
-        before = len(self.api.sent(chat))
-        assert (await self.post(update)).status_code == 200
-        await until(lambda: len(self.api.sent(chat)) > before)
+        update = callback_update(self._next(), chat, data, message_id=1, lang=lang)
+        response = await self._send(chat, update)
+        # The press is answered in the webhook's own response, as Telegram allows.
+        assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": update["callback_query"]["id"]}
         return self.api.sent(chat)[-1]
+
+    async def say(self, chat: int, text: str | None = None, lang: str = "en", **extra) -> dict:
+        await self._send(chat, message_update(self._next(), chat, text, lang, **extra))
+        return self.api.sent(chat)[-1]
+
+    async def _send(self, chat: int, update: dict) -> httpx.Response:
+        before = len(self.api.sent(chat))
+        response = await self.post(update)
+        assert response.status_code == 200
+        await until(lambda: len(self.api.sent(chat)) > before)
+        return response
 
     def _next(self) -> int:
         self.update_id += 1
@@ -93,7 +99,8 @@ async def test_full_journey_with_buttons_to_a_registration_number_and_an_alert(t
     menu = await tg.say(chat, "/start", lang=lang)  # language taken from Telegram's language_code
     assert menu["parse_mode"] == "HTML" and "new_request" in buttons(menu)
     await tg.press(chat, "new_request", lang)
-    await until(lambda: tg.api.called("answerCallbackQuery") and tg.api.called("editMessageReplyMarkup"))
+    await until(lambda: tg.api.called("editMessageReplyMarkup"))
+    assert not tg.api.called("answerCallbackQuery")  # answered in the webhook's response instead
     assert tg.api.called("editMessageReplyMarkup")[-1].get("reply_markup") is None  # old keyboard removed
     types = await tg.say(chat, agency, lang)
     assert "type:information_request" in buttons(types)
@@ -218,6 +225,16 @@ async def test_long_polling_handles_each_update_once(tg: Telegram):
     finally:
         task.cancel()
     assert len(tg.api.sent(5007)) == 1
+
+
+async def test_long_polling_answers_button_presses_itself(tg: Telegram):
+    await tg.say(5009, "hello")
+    tg.api.updates = [callback_update(1400, 5009, "help", message_id=1)]
+    task = asyncio.create_task(tg.kv.telegram.poll(timeout=1))
+    try:
+        await until(lambda: tg.api.called("answerCallbackQuery") and len(tg.api.sent(5009)) == 2)
+    finally:
+        task.cancel()
 
 
 def test_long_text_splits_on_paragraphs_within_the_limit():
