@@ -1,11 +1,12 @@
-"""The HTTP surface: web chat, the portal's completion callback, health. Routes stay short."""
+"""The HTTP surface: web chat and its widget, the operator console, the portal's completion
+callback, health. Routes stay short."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat, published, telegram, twilio
+from api import callback, chat, operators, published, telegram, twilio, widget
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -18,9 +19,12 @@ def create_app(kavshiri) -> FastAPI:
     """`kavshiri` is the composition root's `Kavshiri` (engine, store, catalog, alerts)."""
     app = FastAPI(title="Kavshiri", version="0.1.0")
     app.state.kavshiri = kavshiri
+    app.state.limits = widget.Limits(kavshiri.settings)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(chat.router)
     app.include_router(callback.router)
+    app.include_router(widget.router)
+    app.include_router(operators.router)
     app.include_router(published.router)
     app.include_router(telegram.router)
     app.include_router(twilio.router)

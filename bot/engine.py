@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
 from bot.flows.conversation import on_command, on_global_choice
+from bot.flows.handover import relay
 from bot.messages import Inbound, Reply
 from bot.models import Citizen, Session
 from bot.services import Services
@@ -32,13 +33,14 @@ class Engine:
         self.services = services
         self.default_lang = default_lang
 
-    async def citizen(self, channel: str, address: str, lang: str | None = None) -> Citizen:
+    async def citizen(self, channel: str, address: str, lang: str | None = None,
+                      agency: str | None = None) -> Citizen:
         """The citizen behind a channel address, created (and linked) on first contact."""
         store, key = self.services.store, f"{channel}:{address}"
         citizen = await store.get_citizen(key)
         if citizen is None:
             now = self.services.clock.now().isoformat()
-            citizen = Citizen(key, channel, address, lang=lang, created_at=now)
+            citizen = Citizen(key, channel, address, lang=lang, created_at=now, agency=agency)
             citizen.portal_id = await self.services.identity.portal_id(citizen)
             await store.save_citizen(citizen)
         return citizen
@@ -65,6 +67,8 @@ class Engine:
         inbound, session = turn.inbound, turn.session
         if turn.citizen.lang is None:
             return await self._first_contact(turn)
+        if await self.services.desk.live_operator(turn.citizen.key):
+            return await relay(turn)
         if inbound.choice is not None:
             choice = inbound.choice.strip()
             if choice in GLOBAL_CHOICES:

@@ -44,6 +44,7 @@ class Citizen:
     lang: str | None = None
     portal_id: str | None = None
     created_at: str = ""
+    agency: str | None = None  # the agency whose website they came from (web chat)
     # Where else alerts go, as "<channel>:<address>" ("email:a@example.ge", "sms:+995555123456").
     notify: list[str] = field(default_factory=list)
     sms_script: str = "geo"  # "geo" (Mkhedruli) or "latin" (national romanisation) on SMS

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.deadline import WorkCalendar
+from bot.desk import Desk
 from bot.ports import Clock, Identity, Portal, Register, Store, Wording
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
@@ -21,6 +22,7 @@ class Services:
     clock: Clock
     calendar: WorkCalendar
     identity: Identity
+    desk: Desk
     register: Register
     published: Knowledge
     wording: Wording

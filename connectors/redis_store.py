@@ -18,6 +18,8 @@ Keys (after the prefix):
   outbox:dead                       list of dead-lettered notification JSON
   once:<key>                        replay guard (SET NX EX)
   inbox:<address>                   list of JSON items
+  record:<kind>                     hash id -> JSON (operator desk: queue, tickets, accounts)
+  log:<key>                         list of JSON items, capped (transcripts, audit)
 """
 from __future__ import annotations
 
@@ -57,6 +59,9 @@ for _, key in ipairs(keys) do
 end
 return #keys
 """
+
+
+LOG_CAP = 10_000
 
 
 def _dump(data: Any) -> str:
@@ -247,6 +252,30 @@ class RedisStore:
         async with self._r.pipeline(transaction=True) as tx:
             items, _ = await tx.lrange(key, 0, -1).delete(key).execute()
         return [json.loads(i) for i in items]
+
+    # Small keyed records and append-only logs
+
+    async def put_record(self, kind: str, id: str, data: dict[str, Any]) -> None:
+        await self._r.hset(f"{self._p}record:{kind}", id, _dump(data))
+
+    async def get_record(self, kind: str, id: str) -> dict[str, Any] | None:
+        data = await self._r.hget(f"{self._p}record:{kind}", id)
+        return json.loads(data) if data else None
+
+    async def records(self, kind: str) -> list[dict[str, Any]]:
+        found = await self._r.hgetall(f"{self._p}record:{kind}")
+        return [json.loads(found[id]) for id in sorted(found)]
+
+    async def delete_record(self, kind: str, id: str) -> None:
+        await self._r.hdel(f"{self._p}record:{kind}", id)
+
+    async def append_log(self, key: str, item: dict[str, Any]) -> None:
+        # Capped: a runaway conversation cannot grow without bound.
+        async with self._r.pipeline(transaction=True) as tx:
+            await tx.rpush(f"{self._p}log:{key}", _dump(item)).ltrim(f"{self._p}log:{key}", -LOG_CAP, -1).execute()
+
+    async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:
+        return [json.loads(i) for i in await self._r.lrange(f"{self._p}log:{key}", -last, -1)]
 
     # Replay guard
 

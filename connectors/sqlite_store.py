@@ -56,6 +56,14 @@ CREATE TABLE IF NOT EXISTS inbox (
     item TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS inbox_address ON inbox (address, id);
+CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+                                    PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS logs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    item TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_key ON logs (key, seq);
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
 COMMIT;
@@ -220,6 +228,35 @@ class SqliteStore:
             "DELETE FROM inbox WHERE address = ? RETURNING id, item", (address,)
         )
         return [json.loads(item) for _, item in sorted(rows)]
+
+    # Small keyed records and append-only logs (the operator desk's tickets, queue, transcripts)
+
+    async def put_record(self, kind: str, id: str, data: dict[str, Any]) -> None:
+        await self._db.execute(
+            "INSERT INTO records (kind, id, data) VALUES (?, ?, ?)"
+            " ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data", (kind, id, _dump(data))
+        )
+
+    async def get_record(self, kind: str, id: str) -> dict[str, Any] | None:
+        data = await self._one("SELECT data FROM records WHERE kind = ? AND id = ?", (kind, id))
+        return json.loads(data) if data else None
+
+    async def records(self, kind: str) -> list[dict[str, Any]]:
+        rows = await self._db.execute_fetchall("SELECT data FROM records WHERE kind = ? ORDER BY id", (kind,))
+        return [json.loads(data) for (data,) in rows]
+
+    async def delete_record(self, kind: str, id: str) -> None:
+        await self._db.execute("DELETE FROM records WHERE kind = ? AND id = ?", (kind, id))
+
+    async def append_log(self, key: str, item: dict[str, Any]) -> None:
+        await self._db.execute("INSERT INTO logs (key, item) VALUES (?, ?)", (key, _dump(item)))
+
+    async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:
+        rows = await self._db.execute_fetchall(
+            "SELECT item FROM (SELECT seq, item FROM logs WHERE key = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            (key, last),
+        )
+        return [json.loads(item) for (item,) in rows]
 
     # Replay guard
 

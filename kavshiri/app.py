@@ -13,15 +13,18 @@ from typing import Any
 
 from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
+from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
 from bot.outbox import Outbox
 from bot.ports import Portal, Register, Store
 from bot.services import Services
+from connectors.accounts import Accounts
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
 from connectors.mail import EmailSender
 from connectors.portal import HttpPortal
+from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
@@ -58,6 +61,12 @@ async def open_register(settings: Settings) -> Register:
     return await SqliteRegister.open(settings.sqlite_path)
 
 
+async def open_accounts(settings: Settings) -> tuple[Accounts, Store]:
+    """Operator accounts alone, for `kavshiri operator add`; the caller closes the store."""
+    store = await open_store(settings)
+    return Accounts(store, SystemClock()), store
+
+
 @dataclass(slots=True)
 class Kavshiri:
     settings: Settings
@@ -67,6 +76,10 @@ class Kavshiri:
     engine: Engine
     alerts: Alerts
     outbox: Outbox
+    desk: Desk
+    webchat: WebChat
+    origins: WidgetOrigins
+    accounts: Accounts
     register: Register
     telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
     sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
@@ -82,6 +95,8 @@ class Kavshiri:
         directory = Directory.load()
         matcher = AgencyMatcher(directory)
         clock = SystemClock()
+        calendar = WorkCalendar(settings.extra_days)
+        desk = Desk(store, clock, calendar, OfficeHours.parse(settings.office_hours))
         catalog = Catalog(settings.locales_dir)
         register = await open_register(settings)
         services = Services(
@@ -91,8 +106,9 @@ class Kavshiri:
             matcher=matcher,
             understander=Understander(matcher),
             clock=clock,
-            calendar=WorkCalendar(settings.extra_days),
+            calendar=calendar,
             identity=TestCitizens(settings.identity_secret),
+            desk=desk,
             register=register,
             published=Knowledge.load(),
             wording=catalog,
@@ -116,6 +132,10 @@ class Kavshiri:
             engine=engine,
             alerts=Alerts(store, portal, directory, clock),
             outbox=Outbox(store, senders, clock),
+            desk=desk,
+            webchat=WebChat(engine, store, catalog),
+            origins=WidgetOrigins(settings.widget_origins, settings.own_url),
+            accounts=Accounts(store, clock),
             telegram=telegram,
             sms=sms,
             register=register,

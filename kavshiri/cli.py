@@ -1,4 +1,4 @@
-"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim."""
+"""`kavshiri` and its subcommands: serve, console, worker, deadline, portal-sim, operator."""
 from __future__ import annotations
 
 import argparse
@@ -66,6 +66,14 @@ def parser() -> argparse.ArgumentParser:
     complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
     complete.set_defaults(run=cmd_portal_complete)
 
+    operator = sub.add_parser("operator", help="operator accounts of the live chat")
+    op_sub = operator.add_subparsers(required=True, metavar="ACTION")
+    add = op_sub.add_parser("add", help="create an operator (or reset their password and agencies)")
+    add.add_argument("login")
+    add.add_argument("--name", required=True, help="the name citizens see")
+    add.add_argument("--agencies", default="", help="comma-separated agency ids; empty: all")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(run=cmd_operator_add)
     catalog = sub.add_parser("catalog", help="the publication register (Ordinance 219, Annex)")
     catalog_sub = catalog.add_subparsers(required=True, metavar="ACTION")
     overdue = catalog_sub.add_parser("overdue", help="what agencies should have published by a date and have not")
@@ -79,6 +87,28 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path)
     load.set_defaults(run=cmd_catalog_import)
     return p
+
+
+def cmd_operator_add(args: argparse.Namespace) -> int:
+    from kavshiri.app import open_accounts
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    agencies = [a.strip() for a in args.agencies.split(",") if a.strip()]
+
+    async def add() -> None:
+        accounts, store = await open_accounts(Settings())
+        try:
+            await accounts.add(args.login, args.name, password, agencies)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(add())
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"operator {args.login} saved")
+    return 0
 
 
 def cmd_portal_sim(args: argparse.Namespace) -> int:
@@ -110,6 +140,13 @@ def cmd_portal_complete(args: argparse.Namespace) -> int:
     return 0
 
 
+class NoClientAddresses(logging.Filter):
+    """uvicorn logs every WebSocket handshake with the client's address and query: not kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return '"WebSocket ' not in str(record.msg)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -119,6 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
     settings = Settings(**overrides)
+    logging.getLogger("uvicorn.error").addFilter(NoClientAddresses())
 
     async def serve() -> None:
         async with embedded.portal(settings) as portal_url:

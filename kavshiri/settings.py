@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = 60.0
     worker_interval_seconds: float = 1.0
     default_lang: str = "ka"
+    # Operators answer chats on working days in these hours (Tbilisi time); empty: around the clock.
+    office_hours: str = "09:00-18:00"
+    # Pages allowed to open the widget's WebSocket: "AGENCY=origin origin;*=origin" (* any agency).
+    # Empty allows only Kavshiri's own origin (its /demo page).
+    widget_origins: str = ""
+    # Per client IP and API process: widget connections and messages a minute.
+    widget_connections_per_minute: int = 30
+    widget_messages_per_minute: int = 120
     # Bearer token of agencies' systems that import register files; unset disables the endpoint.
     register_token: str | None = None
     # Telegram: the bot's token, the webhook's secret header value, and the Bot API's address.

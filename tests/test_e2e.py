@@ -62,6 +62,7 @@ def deployment(tmp_path: Path):
     d = Deployment(tmp_path)
     with d.portal, d.api:
         yield d
+        d.api.stop()  # a test that restarted the API replaced d.api: stop that one too
 
 
 def submitted(messages: list[dict]) -> dict:

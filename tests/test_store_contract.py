@@ -331,6 +331,25 @@ async def test_redis_sessions_live_30_days_from_the_last_save(open_store):
     assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
 
 
+# Records and logs (the operator desk)
+
+async def test_records_upsert_list_in_id_order_and_delete(store):
+    await store.put_record("ticket", "b", {"n": 1})
+    await store.put_record("ticket", "a", {"n": 2})
+    await store.put_record("ticket", "b", {"n": 3})
+    await store.put_record("other", "a", {"n": 4})
+    assert await store.records("ticket") == [{"n": 2}, {"n": 3}]
+    await store.delete_record("ticket", "a")
+    assert await store.get_record("ticket", "a") is None and await store.get_record("ticket", "b") == {"n": 3}
+
+
+async def test_log_keeps_order_and_reads_the_last_items(store):
+    for n in range(5):
+        await store.append_log("transcript:web:x", {"n": n, "text": "ტექსტი"})
+    assert [i["n"] for i in await store.read_log("transcript:web:x", 3)] == [2, 3, 4]
+    assert await store.read_log("transcript:web:other", 3) == []
+
+
 # Conversation lock
 
 async def test_conversation_lock_serialises_turns_across_stores(open_store):

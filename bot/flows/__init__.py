@@ -14,7 +14,8 @@ from nlu.understanding import Understanding
 
 # Choices honoured from any step: they never go stale.
 GLOBAL_CHOICES = frozenset(
-    {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back", "notify"}
+    {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back",
+     "human", "stop_waiting", "end_chat", "notify"}
 )
 
 
@@ -66,7 +67,7 @@ def agency_name(agency: Agency | None, fallback: str = "", short: bool = False) 
 
 def menu_prompt(turn: Turn) -> Reply:
     other = "en" if turn.lang == "ka" else "ka"
-    ids = ("new_request", "my_requests", "check_status", "notify", "help", f"lang:{other}")
+    ids = ("new_request", "my_requests", "check_status", "notify", "human", "help", f"lang:{other}")
     return Reply("menu.prompt", choices=tuple(choice(i) for i in ids))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import start_draft, submit
+from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
@@ -25,6 +26,8 @@ class Menu(Step):
             return await goto(turn, "status")
         if intent == "list_requests":
             return await list_requests(turn)
+        if intent == "human":
+            return await ask_for_human(turn)
         if await wants_published(turn, text, understood):
             return await ask_published(turn, text, understood)
         if intent == "submit_request" or entities.get("agency"):
@@ -89,6 +92,8 @@ async def back(turn: Turn) -> list[Reply]:
 async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
     if choice_id.startswith("lang:"):
         return await set_language(turn, choice_id.split(":", 1)[1])
+    if choice_id in HANDOVER_CHOICES:
+        return await on_handover_choice(turn, choice_id)
     match choice_id:
         case "new_request":
             return await start_draft(turn)
@@ -110,7 +115,7 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
 # Whole-message commands that mean the same as pressing a global choice.
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
-    "list_requests": "my_requests", "check_status": "check_status",
+    "list_requests": "my_requests", "check_status": "check_status", "human": "human",
     "notification_settings": "notify",
 }
 

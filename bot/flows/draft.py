@@ -31,6 +31,8 @@ async def start_draft(turn: Turn, agency: Agency | None = None, request_type: st
     resumed = bool(draft) and agency is None and request_type is None
     if not resumed:
         turn.session.draft = draft = {"id": uuid.uuid4().hex}
+        # A citizen who came from an agency's website writes to that agency unless they say otherwise.
+        agency = agency or turn.services.directory.get(turn.citizen.agency or "")
         if agency:
             draft["agency_id"] = agency.id
         if request_type:

@@ -1,0 +1,134 @@
+"""The web chat channel: the widget's (and the JSON API's) adapter to the engine.
+
+A conversation is opened with a random bearer token; its address is a hash of the token, so the
+token alone proves whose conversation it is and nothing stored reveals it. Everything the citizen
+sent and saw is kept as a transcript, so a reloaded page shows the whole conversation again and
+an operator who takes over reads it.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from datetime import date, datetime, timezone
+from typing import Any
+
+from bot.desk import transcript_key
+from bot.engine import Engine
+from bot.messages import Inbound, Reply, reply_from_json
+from bot.ports import Store
+from connectors.i18n import Catalog, message_json
+
+CHANNEL = "web"
+HISTORY = 500  # messages a reloaded page gets back
+REPLAY_SECONDS = 86_400
+
+
+def address_of(token: str) -> str | None:
+    if len(token) < 32 or len(token) > 128:
+        return None
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+class WidgetOrigins:
+    """Which pages may host the widget for which agency: "AGENCY=origin origin;*=origin"."""
+
+    def __init__(self, spec: str, own_origin: str) -> None:
+        self.allowed: dict[str, set[str]] = {"*": {own_origin.rstrip("/")}}
+        for part in filter(None, (p.strip() for p in spec.split(";"))):
+            agency, _, origins = part.partition("=")
+            self.allowed.setdefault(agency.strip(), set()).update(o.rstrip("/") for o in origins.split())
+
+    def allows(self, agency: str, origin: str | None, served_from: str = "") -> bool:
+        """`served_from`: the origin the socket was opened on; a page of Kavshiri's own (/demo) may."""
+        if not origin:
+            return False
+        return origin in (served_from, *self.allowed["*"]) or origin in self.allowed.get(agency, set())
+
+
+class WebChat:
+    def __init__(self, engine: Engine, store: Store, catalog: Catalog) -> None:
+        self.engine, self.store, self.catalog = engine, store, catalog
+
+    async def open(self, lang: str | None, agency: str | None) -> tuple[str, str]:
+        """A new conversation: (token, address)."""
+        token = secrets.token_urlsafe(32)
+        address = address_of(token) or ""
+        known = agency if agency and self.engine.services.directory.get(agency) else None
+        await self.engine.citizen(CHANNEL, address, lang, known)
+        return token, address
+
+    async def resume(self, token: str) -> str | None:
+        address = address_of(token)
+        if address and await self.store.get_citizen(f"{CHANNEL}:{address}"):
+            return address
+        return None
+
+    async def handle(self, address: str, text: str | None, choice: str | None,
+                     message_id: str = "") -> list[dict[str, Any]] | None:
+        """The replies to one message; None when `message_id` was handled before (a resend)."""
+        if message_id and not await self.store.first_time(f"web-msg:{address}:{message_id}", REPLAY_SECONDS):
+            return None
+        key = f"{CHANNEL}:{address}"
+        said = text if choice is None else await self._label(key, choice)
+        outcome = await self.engine.handle(Inbound(CHANNEL, address, text=text, choice=choice, message_id=message_id,
+                                                   at=datetime.now(timezone.utc)))
+        # Recorded after the engine, with its replies: a page reloaded meanwhile either has the
+        # message and its answer in the history, or neither (and resends it).
+        await self._record(key, {"from": "citizen", "text": said, "id": message_id})
+        return [await self._out(key, outcome.lang, r, message_id) for r in outcome.replies]
+
+    async def replies_to(self, address: str, message_id: str, wait_seconds: float = 10.0) -> list[dict[str, Any]]:
+        """What a resent message was answered the first time (waiting while that is still in progress)."""
+        key, deadline = transcript_key(f"{CHANNEL}:{address}"), asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            log = await self.store.read_log(key, 50)
+            if any(m["from"] == "citizen" and m.get("id") == message_id for m in log):
+                return [m for m in log if m.get("reply_to") == message_id]
+            if asyncio.get_running_loop().time() > deadline:
+                return []
+            await asyncio.sleep(0.1)
+
+    async def pending(self, address: str) -> list[dict[str, Any]]:
+        """Messages that arrived since the last call: alerts, and what an operator wrote."""
+        key = f"{CHANNEL}:{address}"
+        items = await self.store.drain_inbox(key)
+        return [await self._out(key, i["lang"], reply_from_json(i["reply"])) for i in items]
+
+    async def history(self, address: str) -> list[dict[str, Any]]:
+        return await self.store.read_log(transcript_key(f"{CHANNEL}:{address}"), HISTORY)
+
+    async def _out(self, key: str, lang: str, reply: Reply, reply_to: str = "") -> dict[str, Any]:
+        message = message_json(self.catalog, lang, reply)
+        if reply_to:
+            message["reply_to"] = reply_to
+        message["event"] = self._receipt(lang, message["event"])
+        message["from"] = "operator" if (message["event"] or {}).get("type") == "operator" else "bot"
+        return await self._record(key, message)
+
+    async def _record(self, key: str, message: dict[str, Any]) -> dict[str, Any]:
+        message["at"] = datetime.now(timezone.utc).isoformat()
+        await self.store.append_log(transcript_key(key), message)
+        return message
+
+    async def _label(self, key: str, choice: str) -> str:
+        """What the pressed button said, for the transcript (the id when it is not found)."""
+        for message in reversed(await self.store.read_log(transcript_key(key), 10)):
+            for c in message.get("choices") or ():
+                if c["id"] == choice:
+                    return c["label"]
+        return choice
+
+    def _receipt(self, lang: str, event: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A submission's receipt card needs the agency's name and the deadline in the citizen's words."""
+        if not event or event.get("type") != "submitted":
+            return event
+        agency = self.engine.services.directory.get(event["agency_id"])
+        name = (agency.name_ka if lang == "ka" else agency.name_en) if agency else event["agency_id"]
+        deadline = self.catalog.value(lang, date.fromisoformat(event["deadline"]))
+        return {**event, "agency": name, "deadline_text": deadline}
+
+    def ui_strings(self) -> dict[str, dict[str, str]]:
+        """The widget's own labels, in both languages, so switching language needs no round trip."""
+        keys = sorted(k for k in self.catalog.keys["en"] if k.startswith("widget."))
+        return {lang: {k.removeprefix("widget."): self.catalog.text(lang, k) for k in keys} for lang in ("ka", "en")}
