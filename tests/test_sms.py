@@ -156,16 +156,16 @@ async def test_georgian_stop_word_in_both_scripts(sms: Phone):
 
 async def test_a_citizen_may_choose_georgian_in_latin_letters(sms: Phone):
     phone = "+995555123407"
-    menu = await sms.send(phone, "გამარჯობა")
-    settings = await sms.send(phone, number_of(menu, "შეტყობინებები"))
+    await sms.send(phone, "გამარჯობა")
+    settings = await sms.send(phone, "შეტყობინებები")  # the word: SMS menus leave the item out
     latin = await sms.send(phone, number_of(settings, "ლათინური"))
     assert cost(latin).encoding == "gsm7" and "shet" in latin  # "შეტყობინებები" romanised
 
 
 async def test_a_second_number_for_alerts_is_confirmed_by_a_code_sent_to_it(sms: Phone):
     phone, other = "+995555123411", "+995555123412"
-    menu = await sms.send(phone, "hello")
-    settings = await sms.send(phone, number_of(menu, "Alerts"))
+    await sms.send(phone, "hello")
+    settings = await sms.send(phone, "alerts")
     await sms.send(phone, number_of(settings, "mobile"))
     sent = await sms.send(phone, "555 12 34 12")
     assert other in sent and await sms.kv.outbox.deliver_due() == 1

@@ -68,6 +68,8 @@ def agency_name(agency: Agency | None, fallback: str = "", short: bool = False) 
 def menu_prompt(turn: Turn) -> Reply:
     other = "en" if turn.lang == "ka" else "ka"
     ids = ("new_request", "my_requests", "check_status", "notify", "human", "help", f"lang:{other}")
+    if turn.citizen.channel in ("sms", "whatsapp"):  # a menu fits two SMS segments; "alerts" works as a word
+        ids = tuple(i for i in ids if i != "notify")
     return Reply("menu.prompt", choices=tuple(choice(i) for i in ids))
 
 
