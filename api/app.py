@@ -6,8 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat, operators, widget
-from api import callback, chat, published
+from api import callback, chat, operators, published, telegram, twilio, widget
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -27,6 +26,8 @@ def create_app(kavshiri) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(operators.router)
     app.include_router(published.router)
+    app.include_router(telegram.router)
+    app.include_router(twilio.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,7 +1,8 @@
 """When the portal says a request is answered, the citizen hears of it exactly once.
 
-The portal's signed callback and the fallback poll both land in `Alerts.on_update`; the
-outbox key `final:<number>` makes the second arrival a no-op.
+The portal's signed callback and the fallback poll both land in `Alerts.on_update`. The alert
+goes to the channel the citizen used and to each channel they chose (notification settings);
+the outbox key `final:<number>:<channel>` makes a second arrival a no-op, once per channel.
 """
 from __future__ import annotations
 
@@ -46,10 +47,15 @@ class Alerts:
         name = Localized(agency.short_ka, agency.short_en) if agency else agency_id
         event = {"type": status, "registration_number": number, "answer_url": url}
         reply = Reply(f"alert.{status}", {"number": number, "agency": name, "url": url or ""}, event=event)
-        await self.store.enqueue(Notification(
-            key=f"final:{number}", channel=citizen.channel, address=citizen.address,
-            lang=citizen.lang or "ka", reply=reply_to_json(reply), due_at=self.clock.now().timestamp(),
-        ))
+        targets = {citizen.channel: citizen.address}
+        for entry in citizen.notify:
+            channel, _, address = entry.partition(":")
+            targets.setdefault(channel, address)
+        for channel, address in targets.items():
+            await self.store.enqueue(Notification(
+                key=f"final:{number}:{channel}", channel=channel, address=address,
+                lang=citizen.lang or "ka", reply=reply_to_json(reply), due_at=self.clock.now().timestamp(),
+            ))
 
     async def poll_open(self) -> int:
         """Ask the portal about every open request: a lost callback delays, never loses, an alert."""

@@ -11,6 +11,11 @@ REQUEST_TYPES = ("information_request", "application", "complaint", "letter")
 OPEN_STATUSES = ("registered", "in_progress")
 FINAL_STATUSES = ("completed", "refused")
 
+# Outgoing-message delivery statuses (Twilio's), in the order they can follow one another:
+# a late "sent" callback never overwrites "delivered".
+DELIVERY_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3,
+                 "failed": 3, "read": 4}
+
 
 @dataclass(slots=True)
 class Session:
@@ -40,6 +45,10 @@ class Citizen:
     portal_id: str | None = None
     created_at: str = ""
     agency: str | None = None  # the agency whose website they came from (web chat)
+    # Where else alerts go, as "<channel>:<address>" ("email:a@example.ge", "sms:+995555123456").
+    notify: list[str] = field(default_factory=list)
+    sms_script: str = "geo"  # "geo" (Mkhedruli) or "latin" (national romanisation) on SMS
+    silenced: bool = False  # nothing is sent on this channel (SMS STOP, Telegram bot blocked)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

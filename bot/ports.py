@@ -48,6 +48,10 @@ class Store(Protocol):
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]: ...  # oldest first
 
     def conversation_lock(self, key: str) -> AbstractAsyncContextManager[None]: ...  # all processes
+
+    # Delivery status of an outgoing message (by the provider's id); never moves backwards.
+    async def record_delivery(self, message_id: str, status: str) -> None: ...
+    async def delivery(self, message_id: str) -> str | None: ...
     async def close(self) -> None: ...
 
 

@@ -36,7 +36,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError, WatchError
 
-from bot.models import OPEN_STATUSES, Citizen, Notification, Session, Submission
+from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 
 SESSION_TTL_SECONDS = 30 * 24 * 3600
 GROUP = "workers"
@@ -291,3 +291,22 @@ class RedisStore:
         frees the lock if its holder dies."""
         async with self._r.lock(f"{self._p}lock:{key}", timeout=lease_seconds, sleep=0.02):
             yield
+
+    # Delivery statuses: "<rank>:<status>", kept for a month
+
+    async def record_delivery(self, message_id: str, status: str) -> None:
+        rank = DELIVERY_RANK.get(status, 1)
+        await self._r.eval(_RECORD_DELIVERY, 1, f"{self._p}delivery:{message_id}", rank, status, 30 * 86_400)
+
+    async def delivery(self, message_id: str) -> str | None:
+        value = await self._r.get(f"{self._p}delivery:{message_id}")
+        return value.split(":", 1)[1] if value else None
+
+
+# Set unless the stored status is further along (one atomic step on the server).
+_RECORD_DELIVERY = """
+local old = redis.call('GET', KEYS[1])
+if old and tonumber(string.match(old, '^(%d+)')) > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
+return 1
+"""

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import OPEN_STATUSES, Citizen, Notification, Session, Submission
+from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS logs (
 );
 CREATE INDEX IF NOT EXISTS logs_key ON logs (key, seq);
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
 COMMIT;
 """
 
@@ -293,3 +294,15 @@ class SqliteStore:
             (key, owner, now + lease_seconds, now),
         )
         return cursor.rowcount == 1
+
+    # Delivery statuses
+
+    async def record_delivery(self, message_id: str, status: str) -> None:
+        await self._db.execute(
+            "INSERT INTO deliveries (id, status, rank) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE"
+            " SET status = excluded.status, rank = excluded.rank WHERE excluded.rank >= deliveries.rank",
+            (message_id, status, DELIVERY_RANK.get(status, 1)),
+        )
+
+    async def delivery(self, message_id: str) -> str | None:
+        return await self._one("SELECT status FROM deliveries WHERE id = ?", (message_id,))

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
@@ -20,6 +22,7 @@ from connectors.accounts import Accounts
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
+from connectors.mail import EmailSender
 from connectors.portal import HttpPortal
 from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
@@ -88,6 +91,8 @@ class Kavshiri:
     origins: WidgetOrigins
     accounts: Accounts
     register: Register
+    telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
+    sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
@@ -118,8 +123,17 @@ class Kavshiri:
             published=Knowledge.load(),
             wording=catalog,
         )
-        senders = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
         engine = Engine(services, settings.default_lang)
+        senders: dict[str, Any] = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
+        telegram = await build_telegram(settings, engine, store, catalog) if settings.telegram_bot_token else None
+        sms = build_sms(settings, engine, store, catalog) if settings.twilio_account_sid else None
+        if telegram:
+            senders["telegram"] = telegram
+        if sms:
+            senders.update({channel: sms.sender(channel) for channel in ("sms", "whatsapp")})
+        if settings.smtp_url:
+            tls = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
+            senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls)
         return cls(
             settings=settings,
             store=store,
@@ -132,6 +146,8 @@ class Kavshiri:
             webchat=WebChat(engine, store, catalog),
             origins=WidgetOrigins(settings.widget_origins, settings.own_url),
             accounts=Accounts(store, clock),
+            telegram=telegram,
+            sms=sms,
             register=register,
         )
 
@@ -150,7 +166,44 @@ class Kavshiri:
             await asyncio.sleep(self.settings.worker_interval_seconds)
 
     async def close(self) -> None:
+        if self.telegram:
+            await self.telegram.bot.shutdown()
+        if self.sms:
+            await self.sms.client.http_client.close()
         await self.portal.close()
         await self.store.close()
         await self.register.close()
         await self.engine.services.understander.close()
+
+
+async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
+    from telegram.ext import AIORateLimiter, ExtBot
+
+    from connectors.telegram import ChatPacer, TelegramChannel
+    from connectors.telegram_http import AiohttpRequest
+
+    if not settings.telegram_webhook_secret:
+        log.warning("TELEGRAM_WEBHOOK_SECRET is empty: the webhook refuses every update")
+    limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate, max_retries=3)
+    bot = ExtBot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot",
+                 request=AiohttpRequest(), get_updates_request=AiohttpRequest(connections=1),
+                 rate_limiter=limiter)
+    try:
+        await bot.initialize()  # getMe: proves the token early, but Telegram may be briefly away
+    except Exception as error:
+        log.warning("telegram getMe failed at start-up: %s", type(error).__name__)
+    pacer = ChatPacer(settings.telegram_chat_interval)
+    return TelegramChannel(bot, engine, store, catalog, settings.telegram_webhook_secret, pacer)
+
+
+def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
+    from twilio.http.async_http_client import AsyncTwilioHttpClient
+    from twilio.rest import Client
+
+    from connectors.sms import TWILIO_HTTP_LOG, SmsChannel
+
+    http = AsyncTwilioHttpClient(timeout=15, logger=TWILIO_HTTP_LOG)
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
+    client.api.base_url = settings.twilio_api_url.rstrip("/")
+    status_url = settings.own_url.rstrip("/") + "/webhooks/twilio/status"
+    return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments)

@@ -38,6 +38,11 @@ def parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="deliver alerts and poll open requests")
     worker.set_defaults(run=cmd_worker)
 
+    telegram = sub.add_parser("telegram", help="the Telegram bot: long polling, or registering the webhook")
+    telegram.add_argument("action", choices=("poll", "setup"),
+                          help="poll: run without a public URL; setup: register commands and PUBLIC_URL's webhook")
+    telegram.set_defaults(run=cmd_telegram)
+
     deadline = sub.add_parser("deadline", help="the legal deadline of a request")
     deadline.add_argument("registered_at", help="ISO 8601 with offset, e.g. 2026-11-20T15:00:00+04:00")
     deadline.add_argument("--type", required=True, dest="request_type",
@@ -219,6 +224,35 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 await kv.close()
 
     asyncio.run(work())
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    from kavshiri import embedded
+    from kavshiri.app import Kavshiri
+
+    settings = Settings()
+    if not settings.telegram_bot_token:
+        print("set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
+        return 2
+    if args.action == "setup" and not settings.public_url:
+        print("set PUBLIC_URL (the https address Telegram can reach) first", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        async with embedded.portal(settings) as portal_url:
+            kv = await Kavshiri.build(settings, portal_url)
+            try:
+                if args.action == "setup":
+                    await kv.telegram.setup(settings.public_url.rstrip("/") + "/webhooks/telegram")
+                    return
+                await kv.telegram.setup(None)  # polling and a webhook exclude each other
+                tasks = [kv.telegram.poll()] + ([kv.run_worker()] if settings.run_worker else [])
+                await asyncio.gather(*tasks)
+            finally:
+                await kv.close()
+
+    asyncio.run(run())
     return 0
 
 

@@ -60,6 +60,22 @@ class Settings(BaseSettings):
     widget_messages_per_minute: int = 120
     # Bearer token of agencies' systems that import register files; unset disables the endpoint.
     register_token: str | None = None
+    # Telegram: the bot's token, the webhook's secret header value, and the Bot API's address.
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_rate: float = 30.0  # messages per second overall (Telegram's limit)
+    telegram_chat_interval: float = 1.0  # seconds between messages in one chat
+    # Twilio (SMS and WhatsApp): signatures are checked against PUBLIC_URL.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    sms_max_segments: int = 6  # the most one SMS reply may cost
+    # E-mail alerts: smtp://user:password@host:587 (STARTTLS) or smtps://… (TLS from the start).
+    smtp_url: str | None = None
+    mail_from: str = ""
+    smtp_ca_file: Path | None = None  # trust this CA for the SMTP server (a private relay)
     locales_dir: Path = REPO_ROOT / "locales"
 
     @property

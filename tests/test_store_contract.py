@@ -374,3 +374,13 @@ async def test_conversation_lock_is_per_conversation_and_reusable(store):
             pass
     async with store.conversation_lock("web:one"):  # released on exit
         pass
+
+
+async def test_delivery_status_never_moves_backwards(store):
+    assert await store.delivery("SM1") is None
+    await store.record_delivery("SM1", "queued")
+    await store.record_delivery("SM1", "delivered")
+    await store.record_delivery("SM1", "sent")  # a late callback
+    assert await store.delivery("SM1") == "delivered"
+    await store.record_delivery("SM2", "failed")
+    assert await store.delivery("SM2") == "failed"

@@ -15,7 +15,7 @@ from nlu.understanding import Understanding
 # Choices honoured from any step: they never go stale.
 GLOBAL_CHOICES = frozenset(
     {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back",
-     "human", "stop_waiting", "end_chat"}
+     "human", "stop_waiting", "end_chat", "notify"}
 )
 
 
@@ -74,7 +74,9 @@ def agency_name(agency: Agency | None, fallback: str = "", short: bool = False) 
 
 def menu_prompt(turn: Turn) -> Reply:
     other = "en" if turn.lang == "ka" else "ka"
-    ids = ("new_request", "my_requests", "check_status", "human", "help", f"lang:{other}")
+    ids = ("new_request", "my_requests", "check_status", "notify", "human", "help", f"lang:{other}")
+    if turn.citizen.channel in ("sms", "whatsapp"):  # a menu fits two SMS segments; "alerts" works as a word
+        ids = tuple(i for i in ids if i != "notify")
     return Reply("menu.prompt", choices=tuple(choice(i) for i in ids))
 
 

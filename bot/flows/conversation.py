@@ -6,6 +6,7 @@ from dataclasses import replace
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import draft_from_text, start_draft, submit
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
+from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
 from bot.messages import Choice, Reply
@@ -45,6 +46,8 @@ class Menu(Step):
             return [Reply("welcome"), *await self.prompt(turn)]
         if intent == "change_language":
             return await change_language(turn, entities.get("lang"))
+        if intent == "notification_settings":
+            return await goto(turn, "notify")
         return [Reply("out_of_scope"), *await self.prompt(turn)]
 
 
@@ -134,11 +137,15 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await cancel(turn)
         case "back":
             return await back(turn)
+        case "notify":
+            return await goto(turn, "notify")
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
 
 
 # Steps whose text is the citizen's own words for the letter, never an instruction.
-FREE_TEXT_STEPS = frozenset({"subject", "body", "handover", "ticket_message", "ticket_contact"})
+FREE_TEXT_STEPS = frozenset(
+    {"subject", "body", "handover", "ticket_message", "ticket_contact", "notify_address", "notify_code"}
+)
 IN_FLOW_SURE = 0.6  # an instruction typed mid-flow is followed only when clearly meant
 
 
@@ -163,6 +170,7 @@ async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
     "list_requests": "my_requests", "check_status": "check_status", "human": "human",
+    "notification_settings": "notify",
 }
 
 

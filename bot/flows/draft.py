@@ -20,6 +20,9 @@ PAGE_SIZE = 8
 EXCERPT = 400  # how much of a long text the review shows
 SLOTS = ("agency_id", "request_type", "subject", "body")
 STEP_OF_SLOT = {"agency_id": "agency", "request_type": "type", "subject": "subject", "body": "body"}
+# Channels where a long text arrives in several messages, ended by one of DONE_WORDS.
+MULTIPART_CHANNELS = ("sms", "whatsapp")
+DONE_WORDS = {"done", "ready", "მზადაა", "mzadaa", "დასრულება", "dasruleba"}
 # A rejection code the citizen can fix by changing one field.
 FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type"}
 
@@ -231,6 +234,24 @@ class BodyStep(TextStep):
     name = slot = "body"
     back_to = "subject"
     limit = BODY_MAX
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        if turn.citizen.channel in MULTIPART_CHANNELS:
+            return [Reply("body.prompt_parts", {"limit": self.limit}, choices=(BACK, CANCEL))]
+        return await super().prompt(turn)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        if turn.citizen.channel not in MULTIPART_CHANNELS:
+            return await super().on_text(turn, text)
+        parts = turn.draft.setdefault("body_parts", [])  # saved with the draft: nothing is lost
+        if text.strip().casefold() not in DONE_WORDS:
+            parts.append(text)
+            return [Reply("body.part_received", {"parts": len(parts), "length": len("\n".join(parts))})]
+        if not parts:
+            return await self.prompt(turn)
+        body = "\n".join(turn.draft.pop("body_parts"))
+        done = Reply("body.parts_done", {"parts": len(parts), "length": len(body)})
+        return [done, *await super().on_text(turn, body)]
 
 
 @step

@@ -1,0 +1,48 @@
+"""Twilio's webhooks: inbound SMS/WhatsApp and delivery status, each signature-checked.
+
+Twilio signs the exact public URL it called, so the URL is rebuilt from PUBLIC_URL (the address
+seen outside any proxy), not from what reached this process.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
+
+router = APIRouter(prefix="/webhooks/twilio")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_BODY = 64 * 1024
+
+
+async def verified_form(request: Request) -> dict[str, str]:
+    kv = request.app.state.kavshiri
+    if kv.sms is None:
+        raise HTTPException(404, "twilio is not configured")
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise HTTPException(413, "request too large")
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    url = kv.settings.own_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += f"?{request.url.query}"
+    if not kv.sms.verify(url, form, request.headers.get("X-Twilio-Signature", "")):
+        raise HTTPException(403, "bad signature")
+    return form
+
+
+@router.post("/sms")
+async def inbound(request: Request, background: BackgroundTasks) -> Response:
+    form = await verified_form(request)
+    sender, sid = form.get("From", ""), form.get("MessageSid", "")
+    if not sender or not sid:
+        raise HTTPException(400, "not a Twilio message")
+    media = form.get("NumMedia", "0") not in ("", "0")
+    background.add_task(request.app.state.kavshiri.sms.receive, sender, form.get("Body", ""), sid, media)
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+@router.post("/status", status_code=204)
+async def status(request: Request) -> Response:
+    form = await verified_form(request)
+    sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    if not sid or not state:
+        raise HTTPException(400, "not a Twilio status callback")
+    await request.app.state.kavshiri.store.record_delivery(sid, state)
+    return Response(status_code=204)

@@ -1,0 +1,169 @@
+"""SMS and WhatsApp through Twilio: opt-out words first, numbered menus, costed replies.
+
+A citizen is their phone number (E.164). WhatsApp arrives as `whatsapp:+995…` and takes the same
+path under its own channel name. Replies go out through Twilio's REST API, so conversation
+replies and alerts share one path, and each is capped in segments.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.request_validator import RequestValidator
+
+from bot.contacts import georgian_mobile
+from bot.engine import Engine
+from bot.messages import Inbound, Reply
+from bot.models import Citizen
+from bot.outbox import DeliveryError
+from bot.ports import Store
+from connectors.i18n import Catalog
+from connectors.sms_text import cost, fit, romanise
+
+log = logging.getLogger(__name__)
+# Twilio's HTTP client logs responses (numbers, texts) at INFO: keep it to warnings.
+TWILIO_HTTP_LOG = logging.getLogger("kavshiri.twilio_http")
+TWILIO_HTTP_LOG.setLevel(logging.WARNING)
+PREFIXES = {"sms": "", "whatsapp": "whatsapp:"}
+MESSAGE_TTL = 7 * 86_400  # Twilio retries a webhook for far less than this
+# Keywords honoured before anything else. CANCEL and END are left out: they mean "cancel" and
+# "finish" in the conversation itself. START and HELP only act here when they have to.
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "quit", "optout", "revoke", "გაჩერება", "gachereba", "gaCereba"}
+START_WORDS = {"start", "unstop", "yes", "დაწყება", "dawyeba", "daWyeba"}
+HELP_WORDS = {"help", "info", "დახმარება", "daxmareba"}
+ENGLISH_WORDS = {"stop", "stopall", "unsubscribe", "quit", "optout", "revoke", "start", "unstop", "yes", "help", "info"}
+TWILIO_OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def parse_sender(value: str) -> tuple[str, str] | None:
+    """`+995555123456` → ("sms", number); `whatsapp:+995…` → ("whatsapp", number); else None."""
+    channel, number = ("whatsapp", value[9:]) if value.startswith("whatsapp:") else ("sms", value)
+    if not E164.match(number) or (number.startswith("+995") and georgian_mobile(number) != number):
+        return None
+    return channel, number
+
+
+def numbered(ids: list[str]) -> dict[str, str]:
+    """Menu numbers for choice ids: "back" is 0, the others 1, 2, … in order."""
+    numbers: dict[str, str] = {}
+    count = 0
+    for choice_id in ids:
+        if choice_id == "back":
+            numbers["0"] = choice_id
+        else:
+            count += 1
+            numbers[str(count)] = choice_id
+    return numbers
+
+
+class SmsChannel:
+    """`client` is a `twilio.rest.Client` with an async HTTP client."""
+
+    def __init__(self, client: Any, engine: Engine, store: Store, catalog: Catalog, from_number: str,
+                 status_url: str, max_segments: int) -> None:
+        self.client, self.engine, self.store, self.catalog = client, engine, store, catalog
+        self.from_number, self.status_url, self.max_segments = from_number, status_url, max_segments
+        self.validator = RequestValidator(client.password)
+
+    def verify(self, url: str, form: dict[str, str], signature: str) -> bool:
+        """Twilio's signature over the public URL and the form (constant-time comparison)."""
+        return bool(self.client.password) and self.validator.validate(url, form, signature)
+
+    async def receive(self, sender: str, body: str, message_sid: str, media: bool = False) -> None:
+        """One verified inbound message; runs after Twilio has had its answer. Never raises."""
+        try:
+            channel, number = parse_sender(sender) or ("", "")
+            if channel and await self.store.first_time(f"twilio-in:{message_sid}", MESSAGE_TTL):
+                await self._receive(channel, number, body, media)
+        except Exception:
+            log.exception("inbound SMS failed")
+
+    async def _receive(self, channel: str, number: str, body: str, media: bool) -> None:
+        word = body.strip().casefold()
+        citizen = await self.engine.citizen(channel, number)
+        lang = citizen.lang or ("en" if word in ENGLISH_WORDS else "ka")
+        if word in STOP_WORDS or (citizen.silenced and word in START_WORDS):
+            citizen.silenced = word in STOP_WORDS
+            await self.store.save_citizen(citizen)
+            await self._reply(citizen, lang, [Reply("sms.stopped" if citizen.silenced else "sms.started")], True)
+            return
+        if word in HELP_WORDS:
+            await self._reply(citizen, lang, [Reply("sms.help")], force=True)
+            return
+        if citizen.silenced:
+            return  # a stopped number gets nothing until START
+        if media and not body.strip():  # files are not attached to drafts yet: say so
+            await self._reply(citizen, lang, [Reply("attachment.unsupported")])
+            return
+        outcome = await self.engine.handle(await self._inbound(citizen, body))
+        citizen = await self.store.get_citizen(citizen.key) or citizen  # the turn may change settings
+        await self._reply(citizen, outcome.lang, outcome.replies)
+
+    async def _inbound(self, citizen: Citizen, body: str) -> Inbound:
+        common: dict[str, Any] = {"at": datetime.now(timezone.utc)}
+        session = await self.store.load_session(citizen.key)
+        if session and (choice := numbered(session.offered).get(body.strip())):
+            return Inbound(citizen.channel, citizen.address, choice=choice, **common)
+        return Inbound(citizen.channel, citizen.address, text=body, **common)
+
+    async def _reply(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> None:
+        try:
+            await self.deliver(citizen, lang, replies, force)
+        except DeliveryError as error:
+            log.info("SMS reply not delivered: %s", error)
+
+    def render(self, lang: str, replies: list[Reply], script: str = "geo") -> str:
+        rendered = [self.catalog.render(lang, r) for r in replies]
+        labels = dict(c for r in rendered for c in r.choices)
+        menu = "\n".join(f"{n} {labels[cid]}" for n, cid in sorted(numbered(list(labels)).items(), key=_menu_order))
+        texts = [r.text for r in rendered]
+        if script == "latin":
+            texts, menu = [romanise(t) for t in texts], romanise(menu)
+        return fit(texts, menu, self.max_segments)
+
+    async def deliver(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> None:
+        if citizen.silenced and not force:
+            raise DeliveryError("the number has opted out", permanent=True)
+        body = self.render(lang, replies, citizen.sms_script)
+        price = cost(body)
+        prefix = PREFIXES[citizen.channel]
+        try:
+            message = await self.client.messages.create_async(
+                to=prefix + citizen.address, from_=prefix + self.from_number, body=body,
+                status_callback=self.status_url)
+        except TwilioRestException as error:
+            if error.code == TWILIO_OPTED_OUT and await self.store.get_citizen(citizen.key):
+                citizen.silenced = True  # opted out at the carrier: remember it like STOP
+                await self.store.save_citizen(citizen)
+            temporary = error.status >= 500 or error.status == 429
+            raise DeliveryError(f"twilio {error.status} (code {error.code})", permanent=not temporary) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
+        await self.store.record_delivery(message.sid, message.status or "queued")
+        log.info("%s sent: %d segment(s), %s", citizen.channel, price.segments, price.encoding)
+
+    def sender(self, channel: str) -> _Sender:
+        return _Sender(self, channel)
+
+
+class _Sender:
+    """The outbox's view of one of the two channels."""
+
+    def __init__(self, sms: SmsChannel, channel: str) -> None:
+        self.sms, self.channel = sms, channel
+
+    async def send(self, address: str, lang: str, reply: Reply) -> None:
+        key = f"{self.channel}:{address}"
+        citizen = await self.sms.store.get_citizen(key) or Citizen(key, self.channel, address, lang)
+        await self.sms.deliver(citizen, lang, [reply])
+
+
+def _menu_order(item: tuple[str, str]) -> int:
+    number = int(item[0])
+    return number if number else 10_000  # 0 (back) comes last

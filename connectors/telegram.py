@@ -1,0 +1,229 @@
+"""The Telegram channel (python-telegram-bot): updates in, HTML messages with inline keyboards out.
+
+One turn of the engine becomes one Telegram message (split at 4,096 characters on paragraph
+boundaries) whose keyboard carries the turn's choices; a pressed button is acknowledged and its
+keyboard removed, so a stale button cannot be pressed twice to effect.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.engine import Engine
+from bot.messages import Inbound, Reply
+from bot.outbox import DeliveryError
+from bot.ports import Store
+from connectors.i18n import LANGS, Catalog
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+UPDATE_TTL = 2 * 86_400  # Telegram gives up re-sending an update within a day
+TYPING_AFTER = 0.3  # seconds of work before the citizen sees "typing…"
+# Telegram's commands, and what the engine's understander calls them.
+COMMANDS = {"start": "/start", "help": "/help", "lang": "/lang", "status": "/status", "my": "/requests",
+            "cancel": "/cancel"}
+
+
+def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Chunks of at most `limit` characters, cut at paragraph, then line, then hard boundaries."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        while len(paragraph) > limit:
+            cut = paragraph.rfind("\n", 0, limit)
+            cut = cut if cut > 0 else limit
+            chunks.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip("\n")
+        current = paragraph
+    return [*chunks, current] if current or not chunks else chunks
+
+
+class ChatPacer:
+    """At most one message per `interval` seconds in each chat (Telegram's per-chat limit)."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._next: dict[int, float] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        if self.interval <= 0:
+            return
+        now = asyncio.get_running_loop().time()
+        at = max(now, self._next.get(chat_id, 0.0))
+        self._next[chat_id] = at + self.interval
+        if len(self._next) > 10_000:  # forget chats that are free to send again
+            self._next = {k: v for k, v in self._next.items() if v > now}
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+class TelegramChannel:
+    """`bot` is a python-telegram-bot `Bot` (an `ExtBot` with a rate limiter in production)."""
+
+    def __init__(self, bot: Any, engine: Engine, store: Store, catalog: Catalog, secret: str,
+                 pacer: ChatPacer) -> None:
+        self.bot, self.engine, self.store, self.catalog = bot, engine, store, catalog
+        self.secret, self.pacer = secret, pacer
+
+    def verify(self, header: str | None) -> bool:
+        return bool(self.secret) and hmac.compare_digest((header or "").encode(), self.secret.encode())
+
+    async def first_time(self, update_id: int) -> bool:
+        return await self.store.first_time(f"tg-update:{update_id}", UPDATE_TTL)
+
+    async def process(self, data: dict[str, Any]) -> None:
+        """Handle one webhook update (verified, de-duplicated, a button press already answered
+        in the webhook's response); never raises."""
+        try:
+            await self.handle_update(Update.de_json(data, self.bot), answered=True)
+        except Exception:  # one bad update must not take the others down
+            log.exception("telegram update failed")
+
+    async def handle_update(self, update: Update, answered: bool = False) -> None:
+        if query := update.callback_query:
+            acknowledged = asyncio.ensure_future(self._acknowledge(query, answered))  # beside the engine
+            if query.message is not None and query.data is not None:
+                chat_id = query.message.chat.id
+                inbound = self._inbound(chat_id, choice=query.data, message_id=f"cb{query.id}")
+                await self._converse(chat_id, query.from_user.language_code, inbound)
+            await acknowledged
+            return
+        message = update.message
+        if message is None or message.chat.type != "private":
+            return
+        user_lang = message.from_user.language_code if message.from_user else None
+        if message.text is None:
+            citizen = await self._citizen(message.chat.id, user_lang)
+            key = "attachment.unsupported" if message.photo or message.document else "input.unreadable"
+            await self.deliver(message.chat.id, citizen.lang or "ka", [Reply(key)])
+            return
+        inbound = self._inbound(message.chat.id, text=self._command(message.text), message_id=str(message.message_id))
+        await self._converse(message.chat.id, user_lang, inbound)
+
+    @staticmethod
+    def _command(text: str) -> str:
+        """`/my@KavshiriBot` → the understander's `/requests`; other text passes unchanged."""
+        if not text.startswith("/"):
+            return text
+        name = text[1:].split("@", 1)[0].split(maxsplit=1)[0].lower() if len(text) > 1 else ""
+        return COMMANDS.get(name, text)
+
+    @staticmethod
+    def _inbound(chat_id: int, **fields: Any) -> Inbound:
+        return Inbound(CHANNEL, str(chat_id), at=datetime.now(timezone.utc), **fields)
+
+    async def _citizen(self, chat_id: int, user_lang: str | None):
+        citizen = await self.engine.citizen(CHANNEL, str(chat_id), user_lang if user_lang in LANGS else None)
+        if citizen.silenced:  # they unblocked the bot and wrote again
+            citizen.silenced = False
+            await self.store.save_citizen(citizen)
+        return citizen
+
+    async def _converse(self, chat_id: int, user_lang: str | None, inbound: Inbound) -> None:
+        await self._citizen(chat_id, user_lang)
+        work = asyncio.ensure_future(self.engine.handle(inbound))
+        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
+        if not done:
+            await self._quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
+        outcome = await work
+        try:
+            await self.deliver(chat_id, outcome.lang, outcome.replies)
+        except DeliveryError as error:
+            log.info("telegram reply not delivered: %s", error)
+
+    async def _acknowledge(self, query, answered: bool) -> None:
+        """Stop the button's spinner (unless the webhook did) and take the old keyboard away."""
+        if not answered:
+            await self._quietly(query.answer())
+        if query.message is not None:
+            await self._quietly(self.bot.edit_message_reply_markup(
+                chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None))
+
+    @staticmethod
+    async def _quietly(call) -> None:
+        """Acknowledgements and typing are courtesies: their failure changes nothing."""
+        try:
+            await call
+        except TelegramError as error:
+            log.debug("telegram courtesy call failed: %s", error)
+
+    def render(self, lang: str, replies: list[Reply]) -> tuple[list[str], InlineKeyboardMarkup | None]:
+        rendered = [self.catalog.render(lang, r) for r in replies]
+        text = "\n\n".join(r.text for r in rendered)
+        buttons = [[InlineKeyboardButton(label, callback_data=cid)] for r in rendered for cid, label in r.choices]
+        return [html.escape(c, quote=False) for c in split_message(text)], InlineKeyboardMarkup(buttons) if buttons else None
+
+    async def deliver(self, chat_id: int, lang: str, replies: list[Reply]) -> None:
+        chunks, keyboard = self.render(lang, replies)
+        for n, chunk in enumerate(chunks, 1):
+            await self.pacer.wait(chat_id)
+            markup = keyboard if n == len(chunks) else None
+            try:
+                await self.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+            except Forbidden as error:  # blocked, or the account is gone: stop writing to them
+                await self._silence(chat_id)
+                raise DeliveryError(f"telegram refused: {error.message}", permanent=True) from None
+            except BadRequest as error:
+                raise DeliveryError(f"telegram bad request: {error.message}", permanent=True) from None
+            except RetryAfter:  # the rate limiter already waited and retried
+                raise DeliveryError("telegram flood control") from None
+            except TelegramError as error:
+                raise DeliveryError(f"telegram error: {type(error).__name__}") from None
+
+    async def send(self, address: str, lang: str, reply: Reply) -> None:
+        """The outbox's entry point (alerts)."""
+        citizen = await self.store.get_citizen(f"{CHANNEL}:{address}")
+        if citizen is not None and citizen.silenced:
+            raise DeliveryError("the citizen blocked the bot", permanent=True)
+        await self.deliver(int(address), lang, [reply])
+
+    async def _silence(self, chat_id: int) -> None:
+        citizen = await self.store.get_citizen(f"{CHANNEL}:{chat_id}")
+        if citizen is not None and not citizen.silenced:
+            citizen.silenced = True
+            await self.store.save_citizen(citizen)
+
+    async def setup(self, webhook_url: str | None) -> None:
+        """Register the commands in both languages, and the webhook (None: long polling)."""
+        for lang in LANGS:
+            commands = [BotCommand(name, self.catalog.text(lang, f"telegram.cmd_{name}")) for name in COMMANDS]
+            await self.bot.set_my_commands(commands, language_code=lang)
+        if webhook_url:
+            await self.bot.set_webhook(webhook_url, secret_token=self.secret,
+                                       allowed_updates=["message", "callback_query"])
+        else:
+            await self.bot.delete_webhook()
+
+    async def poll(self, timeout: int = 30) -> None:
+        """Long polling, for running without a public URL. Runs until cancelled."""
+        offset = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=timeout,
+                                                     allowed_updates=["message", "callback_query"])
+            except TelegramError as error:
+                log.warning("getUpdates failed: %s", type(error).__name__)
+                await asyncio.sleep(1)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                if await self.first_time(update.update_id):
+                    try:
+                        await self.handle_update(update)
+                    except Exception:
+                        log.exception("telegram update failed")

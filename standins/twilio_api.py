@@ -1,0 +1,72 @@
+"""A stand-in of Twilio's Messages REST API, and Twilio's signed webhooks towards Kavshiri.
+
+Magic numbers, as GOV.UK Notify's stand-ins do: a recipient ending in 0002 has opted out
+(400, code 21610, permanent); one ending in 0003 meets a server error (500, temporary).
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from twilio.request_validator import RequestValidator
+
+from connectors.sms_text import cost
+
+
+class TwilioApi:
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.messages: list[dict[str, Any]] = []
+        self._sids = itertools.count(1)
+
+    def to(self, number: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["to"] == number]
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/2010-04-01/Accounts/{sid}/Messages.json")
+        async def create(sid: str, request: Request) -> JSONResponse:
+            expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+            if sid != self.account_sid or request.headers.get("authorization") != f"Basic {expected}":
+                return _error(401, 20003, "Authenticate")
+            form = dict((await request.form()).items())
+            to = str(form.get("To", ""))
+            if to.endswith("0002"):
+                return _error(400, 21610, "Attempt to send to unsubscribed recipient")
+            if to.endswith("0003"):
+                return _error(500, 20500, "Internal Server Error")
+            return JSONResponse(self._record(form), status_code=201)
+
+        return app
+
+    def _record(self, form: dict[str, Any]) -> dict[str, Any]:
+        body = str(form.get("Body", ""))
+        message = {
+            "sid": f"SM{next(self._sids):032x}", "account_sid": self.account_sid, "to": form.get("To"),
+            "from": form.get("From"), "body": body, "status": "queued", "direction": "outbound-api",
+            "num_segments": str(cost(body).segments), "status_callback": form.get("StatusCallback"),
+            "date_created": datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000"),
+            "error_code": None, "error_message": None, "price": None, "api_version": "2010-04-01",
+        }
+        self.messages.append(message)
+        return message
+
+
+def _error(status: int, code: int, message: str) -> JSONResponse:
+    more = f"https://www.twilio.com/docs/errors/{code}"
+    return JSONResponse({"code": code, "message": message, "more_info": more, "status": status}, status_code=status)
+
+
+async def signed_post(client: httpx.AsyncClient, url: str, params: dict[str, str], auth_token: str,
+                      signature: str | None = None, public_url: str | None = None) -> httpx.Response:
+    """POST a form as Twilio does, signed with the real validator over `public_url` (the address
+    Twilio was given, when a proxy sits in front), or with a given, forged signature."""
+    validator = RequestValidator(auth_token)
+    signature = signature if signature is not None else validator.compute_signature(public_url or url, params)
+    return await client.post(url, data=params, headers={"X-Twilio-Signature": signature})

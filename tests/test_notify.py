@@ -1,0 +1,105 @@
+"""Notification settings: reached by button or by words, addresses validated, and a completion
+alerted once on every chosen channel."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.contacts import email_address, georgian_mobile
+from tests.conftest import Chat, choice_ids, event, texts
+
+
+async def sent_code(kv, address: str) -> str:
+    """The confirmation code queued for `address` (no SMS or e-mail sender runs here)."""
+    for n in await kv.store.claim_due(time.time() + 1, 50):
+        if n.address == address and n.reply["key"] == "notify.code":
+            return n.reply["params"]["code"]
+    raise AssertionError(f"no code queued for {address}")
+
+
+async def add_address(chat: Chat, kind: str, typed: str, address: str) -> list[dict]:
+    await chat.choose("notify")
+    await chat.choose(f"notify:{kind}")
+    sent = await chat.say(typed)
+    assert address in texts(sent)
+    return await chat.say(await sent_code(chat.kv, address))
+
+
+@pytest.mark.parametrize("words", ["alerts", "შეტყობინებები", "/notify"])
+async def test_settings_are_reached_by_words_in_both_languages(kv, words):
+    chat = Chat(kv, f"n-{words}")
+    await chat.start("ka")
+    replies = await chat.say(words)
+    assert "notify:email" in choice_ids(replies) and "notify:sms" in choice_ids(replies)
+
+
+async def test_a_mobile_number_is_validated_and_replaces_the_previous_one(kv):
+    chat = Chat(kv, "n-sms")
+    await chat.start("en")
+    await chat.choose("notify")
+    await chat.choose("notify:sms")
+    wrong = await chat.say("032 2 12 34 56")
+    assert "not a Georgian mobile number" in texts(wrong)
+    await chat.choose("back")
+    await add_address(chat, "sms", "555 12 34 56", "+995555123456")
+    settings = await add_address(chat, "sms", "+995 599 00 11 22", "+995599001122")
+    assert "+995599001122" in texts(settings) and "+995555123456" not in texts(settings)
+    citizen = await kv.store.get_citizen("console:n-sms")
+    assert citizen.notify == ["sms:+995599001122"]
+    cleared = await chat.choose("notify:clear")
+    assert "notify:clear" not in choice_ids(cleared)
+    assert (await kv.store.get_citizen("console:n-sms")).notify == []
+
+
+async def test_a_completion_is_queued_once_per_channel_even_when_reported_twice(kv, operator):
+    chat = Chat(kv, "n-both")
+    await chat.start("en")
+    await add_address(chat, "sms", "555 12 34 56", "+995555123456")
+    await add_address(chat, "email", "me@example.ge", "me@example.ge")
+    await chat.choose("menu")
+    await chat.draft("Ministry of Justice", "letter", "Subject", "Body of the letter.")
+    number = event(await chat.choose("submit"), "submitted")["registration_number"]
+    for _ in range(2):
+        await kv.alerts.on_update(number, "completed", "https://my.gov.ge/answer/1", None)
+    queued = await kv.store.claim_due(time.time() + 1, 20)
+    assert sorted((n.channel, n.address) for n in queued) == [
+        ("console", "n-both"), ("email", "me@example.ge"), ("sms", "+995555123456")]
+    assert all(n.key.startswith(f"final:{number}:") for n in queued)
+
+
+async def test_an_address_is_used_only_after_its_code_comes_back(kv):
+    chat = Chat(kv, "n-code")
+    await chat.start("en")
+    await chat.choose("notify")
+    await chat.choose("notify:email")
+    await chat.say("someone.else@example.ge")
+    code = await sent_code(kv, "someone.else@example.ge")
+    wrong = "000000" if code != "000000" else "111111"
+    assert "not right" in texts(await chat.say(wrong))
+    await chat.say(wrong)
+    failed = await chat.say(wrong)
+    assert "three times" in texts(failed) and "notify:email" in choice_ids(failed)
+    assert (await kv.store.get_citizen("console:n-code")).notify == []
+    late = await chat.say(code)  # the right code after giving up is just text now
+    assert (await kv.store.get_citizen("console:n-code")).notify == [] and late
+
+
+async def test_codes_are_limited_per_day(kv):
+    chat = Chat(kv, "n-many")
+    await chat.start("en")
+    for n in range(6):
+        await chat.choose("notify")
+        await chat.choose("notify:sms")
+        answer = await chat.say(f"55512340{n}")
+    assert "five codes today" in texts(answer)
+    codes = [x for x in await kv.store.claim_due(time.time() + 1, 50) if x.reply["key"] == "notify.code"]
+    assert len(codes) == 5
+
+
+def test_contact_parsing():
+    assert georgian_mobile("555123456") == georgian_mobile("+995 555-12-34-56") == "+995555123456"
+    assert georgian_mobile("00995 599 000 111") == "+995599000111"
+    assert georgian_mobile("322123456") is None and georgian_mobile("55512345") is None
+    assert email_address(" a.b+c@sub.example.ge ") == "a.b+c@sub.example.ge"
+    assert email_address("no@tld") is None and email_address("<x>@example.ge") is None

@@ -1,0 +1,251 @@
+"""SMS and WhatsApp: the real twilio client against a stand-in REST API, inbound webhooks signed
+with twilio's own RequestValidator over the public URL."""
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.app import create_app
+from bot.messages import Reply
+from bot.outbox import DeliveryError
+from connectors.sms import numbered, parse_sender
+from connectors.sms_text import cost, fit, romanise
+from kavshiri.app import Kavshiri
+from standins.twilio_api import TwilioApi, signed_post
+from tests.channels import serve, until
+from tests.conftest import settings_for
+from tests.support import ThreadServer
+
+SID, AUTH = "AC" + "0" * 31 + "1", "twilio-auth-token"
+PUBLIC = "https://kavshiri.example.ge"  # behind a proxy: signatures cover this, not the local URL
+REG = re.compile(r"E-\d{4}-\d{7}")
+
+
+@pytest.fixture
+def twilio_api(monkeypatch):
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    api = TwilioApi(SID, AUTH)
+    with ThreadServer(api.app()) as server:
+        api.url = server.url
+        yield api
+
+
+@pytest.fixture
+async def sms(tmp_path: Path, portal, twilio_api):
+    settings = settings_for(tmp_path / "home", portal.url, twilio_account_sid=SID, twilio_auth_token=AUTH,
+                            twilio_from="+15005550006", twilio_api_url=twilio_api.url, public_url=PUBLIC)
+    kv = await Kavshiri.build(settings, portal.url)
+    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield Phone(kv, client, twilio_api)
+    await kv.close()
+
+
+class Phone:
+    def __init__(self, kv: Kavshiri, client: httpx.AsyncClient, api: TwilioApi) -> None:
+        self.kv, self.client, self.api = kv, client, api
+        self.count = 0
+
+    async def post(self, path: str, params: dict[str, str], signature: str | None = None) -> httpx.Response:
+        return await signed_post(self.client, path, params, AUTH, signature, public_url=PUBLIC + path)
+
+    async def send(self, sender: str, body: str, expect_reply: bool = True, **extra: str) -> str | None:
+        self.count += 1
+        to = sender if sender.startswith("whatsapp:") else sender
+        before = len(self.api.to(to))
+        params = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": f"SMin{self.count:030d}",
+                  "AccountSid": SID, "NumMedia": "0", **extra}
+        response = await self.post("/webhooks/twilio/sms", params)
+        assert response.status_code == 200 and "<Response>" in response.text
+        if not expect_reply:
+            await asyncio.sleep(0.3)
+            assert len(self.api.to(to)) == before
+            return None
+        await until(lambda: len(self.api.to(to)) > before)
+        return self.api.to(to)[-1]["body"]
+
+    def post_url(self, path: str) -> str:
+        return str(self.client.base_url) + path
+
+
+def number_of(text: str, label_part: str) -> str:
+    """The menu number whose label contains `label_part`."""
+    for line in text.splitlines():
+        if (match := re.match(r"^(\d+) (.+)$", line)) and label_part.lower() in match.group(2).lower():
+            return match.group(1)
+    raise AssertionError(f"no {label_part!r} in {text!r}")
+
+
+JOURNEY = {
+    "en": ("hello", "New request", "Ministry of Justice", "information", "Copy of a decision", "Submit"),
+    "ka": ("გამარჯობა", "ახალი", "იუსტიციის სამინისტრო", "ინფორმაცი", "გადაწყვეტილების ასლი", "გაგზავნა"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ka"])
+async def test_full_sms_journey_with_a_letter_in_parts_and_an_alert(sms: Phone, operator, lang):
+    phone = "+995555123401"
+    hello, new, agency, kind, subject, submit = JOURNEY[lang]
+    menu = await sms.send(phone, hello)
+    reply = await sms.send(phone, number_of(menu, new))
+    reply = await sms.send(phone, agency)
+    reply = await sms.send(phone, number_of(reply, kind))
+    reply = await sms.send(phone, subject)
+    part1 = await sms.send(phone, "First part of my letter. " * 4)
+    assert "99" in part1  # the length so far (the trailing space is trimmed)
+    await sms.send(phone, "Second part.")
+    review = await sms.send(phone, "done" if lang == "en" else "მზადაა")
+    assert str(99 + 1 + len("Second part.")) in review
+    done = await sms.send(phone, number_of(review, submit))
+    number = REG.search(done).group(0)
+    assert all(int(m["num_segments"]) <= sms.kv.settings.sms_max_segments for m in sms.api.to(phone))
+    if lang == "ka":
+        assert cost(menu).encoding == "ucs2"
+    operator.complete(number, "Here it is.")
+    await sms.kv.alerts.poll_open()
+    assert await sms.kv.outbox.deliver_due() == 1
+    assert number in sms.api.to(phone)[-1]["body"]
+
+
+async def test_menus_fit_in_two_segments_and_zero_goes_back(sms: Phone):
+    phone = "+995555123402"
+    await sms.send(phone, "გამარჯობა")
+    menu = await sms.send(phone, "მენიუ")
+    assert cost(menu).segments <= 2
+    agency = await sms.send(phone, "1")
+    assert "\n0 " in agency
+    back = await sms.send(phone, "0")
+    assert back == menu
+
+
+async def test_forged_or_misaddressed_signatures_are_refused_with_no_effect(sms: Phone):
+    params = {"From": "+995555123403", "Body": "hello", "MessageSid": "SMforged", "AccountSid": SID}
+    assert (await sms.post("/webhooks/twilio/sms", params, signature="Zm9yZ2Vk")).status_code == 403
+    assert (await sms.post("/webhooks/twilio/sms", params, signature="")).status_code == 403
+    # Signed for another URL (the local one, not the public one Twilio calls).
+    local = await signed_post(sms.client, "/webhooks/twilio/sms", params, AUTH, public_url=sms.post_url("/webhooks/twilio/sms"))
+    assert local.status_code == 403
+    await asyncio.sleep(0.2)
+    assert sms.api.messages == [] and await sms.kv.store.get_citizen("sms:+995555123403") is None
+
+
+async def test_stop_silences_everything_until_start(sms: Phone):
+    phone = "+995555123404"
+    await sms.send(phone, "hello")
+    stopped = await sms.send(phone, "STOP")
+    assert "START" in stopped
+    await sms.send(phone, "hello", expect_reply=False)
+    with pytest.raises(DeliveryError) as raised:
+        await sms.kv.outbox.senders["sms"].send(phone, "en", Reply("help.text"))
+    assert raised.value.permanent
+    assert "Kavshiri" in await sms.send(phone, "HELP")
+    assert await sms.send(phone, "start")
+    assert await sms.send(phone, "hello")
+
+
+async def test_georgian_stop_word_in_both_scripts(sms: Phone):
+    for phone, word in (("+995555123405", "გაჩერება"), ("+995555123406", "gachereba")):
+        stopped = await sms.send(phone, word)
+        assert "დაწყება" in stopped
+        await sms.send(phone, "გამარჯობა", expect_reply=False)
+
+
+async def test_a_citizen_may_choose_georgian_in_latin_letters(sms: Phone):
+    phone = "+995555123407"
+    await sms.send(phone, "გამარჯობა")
+    settings = await sms.send(phone, "შეტყობინებები")  # the word: SMS menus leave the item out
+    latin = await sms.send(phone, number_of(settings, "ლათინური"))
+    assert cost(latin).encoding == "gsm7" and "shet" in latin  # "შეტყობინებები" romanised
+
+
+async def test_a_second_number_for_alerts_is_confirmed_by_a_code_sent_to_it(sms: Phone):
+    phone, other = "+995555123411", "+995555123412"
+    await sms.send(phone, "hello")
+    settings = await sms.send(phone, "alerts")
+    await sms.send(phone, number_of(settings, "mobile"))
+    sent = await sms.send(phone, "555 12 34 12")
+    assert other in sent and await sms.kv.outbox.deliver_due() == 1
+    code = re.search(r"\b\d{6}\b", sms.api.to(other)[-1]["body"]).group(0)
+    assert other in await sms.send(phone, code)
+    assert (await sms.kv.store.get_citizen(f"sms:{phone}")).notify == [f"sms:{other}"]
+
+
+async def test_delivery_status_callbacks_are_verified_and_recorded(sms: Phone):
+    phone = "+995555123408"
+    await sms.send(phone, "hello")
+    sid = sms.api.to(phone)[-1]["sid"]
+    assert await sms.kv.store.delivery(sid) == "queued"
+    for state in ("sent", "delivered"):
+        response = await sms.post("/webhooks/twilio/status", {"MessageSid": sid, "MessageStatus": state})
+        assert response.status_code == 204
+    forged = await sms.post("/webhooks/twilio/status", {"MessageSid": sid, "MessageStatus": "failed"}, "eA==")
+    assert forged.status_code == 403 and await sms.kv.store.delivery(sid) == "delivered"
+
+
+async def test_whatsapp_takes_the_same_path(sms: Phone):
+    reply = await sms.send("whatsapp:+995555123409", "hello")
+    assert reply and sms.api.to("whatsapp:+995555123409")[-1]["from"] == "whatsapp:+15005550006"
+    assert await sms.kv.store.get_citizen("whatsapp:+995555123409")
+
+
+async def test_a_picture_without_text_gets_a_clear_answer(sms: Phone):
+    answer = await sms.send("+995555123410", "", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1")
+    assert "მიმაგრება" in answer
+
+
+async def test_numbers_that_are_not_georgian_mobiles_are_ignored(sms: Phone):
+    await sms.send("+995322123456", "hello", expect_reply=False)  # a Tbilisi landline
+    await sms.send("not-a-number", "hello", expect_reply=False)
+
+
+async def test_twilio_refusals_are_permanent_or_temporary_as_twilio_says(sms: Phone):
+    sender = sms.kv.outbox.senders["sms"]
+    with pytest.raises(DeliveryError) as opted_out:
+        await sender.send("+995555120002", "en", Reply("help.text"))
+    assert opted_out.value.permanent and (await sms.kv.store.get_citizen("sms:+995555120002")) is None
+    with pytest.raises(DeliveryError) as server_error:
+        await sender.send("+995555120003", "en", Reply("help.text"))
+    assert not server_error.value.permanent
+
+
+def test_segments_gsm7_and_ucs2():
+    assert cost("a" * 160) == cost("a" * 160) and cost("a" * 160).segments == 1
+    assert cost("a" * 161).segments == 2 and cost("a" * 306).segments == 2 and cost("a" * 307).segments == 3
+    assert cost("€" * 80).units == 160 and cost("€" * 81).segments == 2  # extension characters count twice
+    assert cost("ა" * 70).segments == 1 and cost("ა" * 71).segments == 2
+    assert cost("ა" * 134).segments == 2 and cost("ა" * 135).segments == 3
+    assert cost("a" * 159 + "ა").encoding == "ucs2"
+
+
+def test_romanisation_is_the_national_system():
+    assert romanise("გამარჯობა") == "gamarjoba"
+    assert romanise("წერილი ჭადრაკი ყავა ტყე პური კაცი") == "ts'erili ch'adrak'i q'ava t'q'e p'uri k'atsi"
+    assert romanise("„შეტყობინება“ — ღვინო, ხიდი, ჟურნალი") == '"shet\'q\'obineba" - ghvino, khidi, zhurnali'
+    assert cost(romanise("საქართველოს იუსტიციის სამინისტრო")).encoding == "gsm7"
+
+
+def test_fit_caps_segments_keeping_the_menu_and_the_question_whole():
+    menu = "1 ერთი\n2 ორი\n0 უკან"
+    text = fit(["ტექსტი " * 200], menu, 3)
+    assert cost(text).segments <= 3 and text.endswith(menu) and "…" in text
+    question = "რა არის მიმართვის თემა?"
+    text = fit(["შენიშვნა " * 100, question], menu, 3)
+    assert cost(text).segments <= 3 and text.endswith(f"…\n{question}\n{menu}")
+    assert fit(["short", "question?"], "1 one", 2) == "short\nquestion?\n1 one"
+    assert cost(fit(["long " * 300], "", 2)).segments == 2
+
+
+def test_menu_numbers_put_back_at_zero():
+    assert numbered(["submit", "edit:body", "back", "cancel"]) == {"1": "submit", "2": "edit:body", "0": "back",
+                                                                   "3": "cancel"}
+
+
+def test_senders_are_e164_and_georgian_numbers_are_mobiles():
+    assert parse_sender("+995555123456") == ("sms", "+995555123456")
+    assert parse_sender("whatsapp:+995599000111") == ("whatsapp", "+995599000111")
+    assert parse_sender("+995322000111") is None and parse_sender("555123456") is None
+    assert parse_sender("+4915112345678") == ("sms", "+4915112345678")

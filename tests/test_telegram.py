@@ -1,0 +1,258 @@
+"""Telegram: python-telegram-bot against a stand-in Bot API, real Update JSON posted to the webhook."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.app import create_app
+from bot.messages import Reply
+from bot.outbox import DeliveryError
+from connectors.telegram import SECRET_HEADER, split_message
+from kavshiri.app import Kavshiri
+from standins.telegram_api import BotApi, callback_update, message_update
+from tests.channels import serve, until
+from tests.conftest import REDIS_URL, settings_for
+from tests.support import KAVSHIRI, ThreadServer
+
+TOKEN = "123456:stand-in-token"
+SECRET = "webhook_Secret-42"
+REG = re.compile(r"E-\d{4}-\d{7}")
+LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+@pytest.fixture
+def bot_api():
+    api = BotApi(TOKEN)
+    with ThreadServer(api.app()) as server:
+        api.url = server.url
+        yield api
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, portal, bot_api):
+    """Kavshiri on Redis with Telegram configured, its API served on loopback."""
+    settings = settings_for(tmp_path / "home", portal.url, redis_url=REDIS_URL,
+                            redis_prefix=f"test-{uuid.uuid4().hex[:12]}:", telegram_bot_token=TOKEN,
+                            telegram_webhook_secret=SECRET, telegram_api_url=bot_api.url, telegram_chat_interval=0)
+    kv = await Kavshiri.build(settings, portal.url)
+    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield Telegram(kv, client, bot_api)
+    await kv.close()
+
+
+class Telegram:
+    """One test's view: post updates as Telegram does, read what the Bot API was asked to send."""
+
+    def __init__(self, kv: Kavshiri, client: httpx.AsyncClient, api: BotApi) -> None:
+        self.kv, self.client, self.api = kv, client, api
+        self.update_id = 100
+
+    async def post(self, update: dict, secret: str | None = SECRET) -> httpx.Response:
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        return await self.client.post("/webhooks/telegram", json=update, headers=headers)
+
+    async def press(self, chat: int, data: str, lang: str = "en") -> dict:
+        update = callback_update(self._next(), chat, data, message_id=1, lang=lang)
+        response = await self._send(chat, update)
+        # The press is answered in the webhook's own response, as Telegram allows.
+        assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": update["callback_query"]["id"]}
+        return self.api.sent(chat)[-1]
+
+    async def say(self, chat: int, text: str | None = None, lang: str = "en", **extra) -> dict:
+        await self._send(chat, message_update(self._next(), chat, text, lang, **extra))
+        return self.api.sent(chat)[-1]
+
+    async def _send(self, chat: int, update: dict) -> httpx.Response:
+        before = len(self.api.sent(chat))
+        response = await self.post(update)
+        assert response.status_code == 200
+        await until(lambda: len(self.api.sent(chat)) > before)
+        return response
+
+    def _next(self) -> int:
+        self.update_id += 1
+        return self.update_id
+
+
+def buttons(sent: dict) -> list[str]:
+    markup = sent.get("reply_markup") or {"inline_keyboard": []}
+    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+
+
+JOURNEY = {
+    "en": ("Ministry of Justice", "Copy of a court decision", "Please send me a copy of decision 12/2026."),
+    "ka": ("იუსტიციის სამინისტრო", "სასამართლოს გადაწყვეტილების ასლი", "გთხოვთ, გამომიგზავნოთ გადაწყვეტილების ასლი."),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ka"])
+async def test_full_journey_with_buttons_to_a_registration_number_and_an_alert(tg: Telegram, operator, lang):
+    chat = 5001
+    agency, subject, body = JOURNEY[lang]
+    menu = await tg.say(chat, "/start", lang=lang)  # language taken from Telegram's language_code
+    assert menu["parse_mode"] == "HTML" and "new_request" in buttons(menu)
+    await tg.press(chat, "new_request", lang)
+    await until(lambda: tg.api.called("editMessageReplyMarkup"))
+    assert not tg.api.called("answerCallbackQuery")  # answered in the webhook's response instead
+    assert tg.api.called("editMessageReplyMarkup")[-1].get("reply_markup") is None  # old keyboard removed
+    types = await tg.say(chat, agency, lang)
+    assert "type:information_request" in buttons(types)
+    await tg.press(chat, "type:information_request", lang)
+    await tg.say(chat, subject, lang)
+    review = await tg.say(chat, body, lang)
+    assert "submit" in buttons(review)
+    done = await tg.press(chat, "submit", lang)
+    number = REG.search(done["text"]).group(0)
+    stale = await tg.press(chat, "submit", lang)  # the old button, pressed again
+    assert not REG.search(stale["text"]) and len(await asyncio.to_thread(operator.registrations)) == 1
+    if lang == "ka":
+        assert _english(tg.api.sent(chat)) == set()
+    operator.complete(number, "Here it is.")
+    await tg.kv.alerts.poll_open()
+    assert await tg.kv.outbox.deliver_due() == 1
+    alert = tg.api.sent(chat)[-1]
+    assert number in alert["text"] and "http" in alert["text"]
+
+
+def _english(sent: list[dict]) -> set[str]:
+    allowed = {"MY", "GOV", "GE", "lang", "English", "XIII", "http", "https"}
+    words: set[str] = set()
+    for message in sent:
+        text = re.sub(r"https?://\S+|E-\d{4}-\d{7}|&\w+;", " ", message["text"])
+        words |= set(LATIN.findall(text))
+    return words - allowed
+
+
+async def test_a_duplicated_update_is_handled_once(tg: Telegram):
+    update = message_update(777, 5002, "hello")
+    for _ in range(3):
+        assert (await tg.post(update)).status_code == 200
+    await until(lambda: tg.api.sent(5002))
+    await asyncio.sleep(0.3)  # give a wrongly accepted duplicate the time to show up
+    assert len(tg.api.sent(5002)) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
+async def test_a_forged_or_missing_secret_is_refused_with_no_effect(tg: Telegram, secret):
+    response = await tg.post(message_update(900, 5003, "hello"), secret=secret)
+    assert response.status_code == 401
+    await asyncio.sleep(0.1)
+    assert tg.api.sent(5003) == [] and await tg.kv.store.get_citizen("telegram:5003") is None
+    # The genuine update with the same id still goes through: the forgery consumed nothing.
+    assert (await tg.post(message_update(900, 5003, "hello"))).status_code == 200
+    await until(lambda: tg.api.sent(5003))
+
+
+@pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]"])
+async def test_malformed_updates_are_rejected_cleanly(tg: Telegram, body):
+    response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 400
+
+
+async def test_a_blocked_bot_marks_the_channel_unusable_until_the_citizen_writes_again(tg: Telegram):
+    chat = 5004
+    await tg.say(chat, "hello")
+    tg.api.blocked.add(chat)
+    assert (await tg.post(message_update(950, chat, "help"))).status_code == 200
+    citizen = await _eventually_silenced(tg, chat)
+    assert citizen.silenced
+    with pytest.raises(DeliveryError) as raised:
+        await tg.kv.telegram.send(str(chat), "en", Reply("help.text"))
+    assert raised.value.permanent
+    tg.api.blocked.clear()
+    await tg.say(chat, "hello again")
+    assert not (await tg.kv.store.get_citizen(f"telegram:{chat}")).silenced
+
+
+async def _eventually_silenced(tg: Telegram, chat: int):
+    for _ in range(200):
+        citizen = await tg.kv.store.get_citizen(f"telegram:{chat}")
+        if citizen.silenced:
+            return citizen
+        await asyncio.sleep(0.02)
+    return citizen
+
+
+async def test_photos_and_other_media_get_a_clear_answer(tg: Telegram):
+    photo = [{"file_id": "f1", "file_unique_id": "u1", "width": 90, "height": 90, "file_size": 1000}]
+    answer = await tg.say(5005, None, photo=photo, caption="my passport")
+    assert "attach" in answer["text"]
+    sticker = await tg.say(5005, None, sticker={"file_id": "s1", "file_unique_id": "s1", "type": "regular",
+                                                  "width": 512, "height": 512, "is_animated": False,
+                                                  "is_video": False})
+    assert sticker["text"] and "attach" not in sticker["text"]
+
+
+async def test_markup_in_what_the_citizen_wrote_is_escaped(tg: Telegram):
+    await tg.say(5006, "hello")
+    await tg.press(5006, "new_request")
+    answer = await tg.say(5006, "<script>qqxz</script> & <b>zzv</b>")
+    assert "&lt;script&gt;" in answer["text"] and "<script>" not in answer["text"]
+
+
+async def test_flood_control_retry_after_is_honoured(tg: Telegram):
+    tg.api.flood = 1  # the first sendMessage gets 429 with retry_after=1
+    assert (await tg.post(message_update(1300, 5008, "hello"))).status_code == 200
+    await until(lambda: len(tg.api.sent(5008)) == 2)
+    await asyncio.sleep(0.3)
+    first, retry = tg.api.sent(5008)
+    assert len(tg.api.sent(5008)) == 2 and first["text"] == retry["text"]
+
+
+async def test_setup_registers_commands_in_both_languages_and_the_webhook(tg: Telegram):
+    await tg.kv.telegram.setup("https://kavshiri.example.ge/webhooks/telegram")
+    commands = {p["language_code"]: p["commands"] for p in tg.api.called("setMyCommands")}
+    assert set(commands) == {"ka", "en"}
+    assert [c["command"] for c in commands["ka"]] == ["start", "help", "lang", "status", "my", "cancel"]
+    assert all(not LATIN.search(c["description"]) for c in commands["ka"])
+    assert tg.api.called("setWebhook")[-1]["secret_token"] == SECRET
+
+
+async def test_long_polling_handles_each_update_once(tg: Telegram):
+    update = message_update(1200, 5007, "/my")
+    tg.api.updates = [update, update]
+    task = asyncio.create_task(tg.kv.telegram.poll(timeout=1))
+    try:
+        await until(lambda: tg.api.sent(5007))
+        await asyncio.sleep(0.3)
+    finally:
+        task.cancel()
+    assert len(tg.api.sent(5007)) == 1
+
+
+async def test_long_polling_answers_button_presses_itself(tg: Telegram):
+    await tg.say(5009, "hello")
+    tg.api.updates = [callback_update(1400, 5009, "help", message_id=1)]
+    task = asyncio.create_task(tg.kv.telegram.poll(timeout=1))
+    try:
+        await until(lambda: tg.api.called("answerCallbackQuery") and len(tg.api.sent(5009)) == 2)
+    finally:
+        task.cancel()
+
+
+def test_long_text_splits_on_paragraphs_within_the_limit():
+    paragraphs = ["a" * 3000, "b" * 3000, "c" * 9000]
+    chunks = split_message("\n\n".join(paragraphs))
+    assert all(len(c) <= 4096 for c in chunks)
+    assert chunks[0] == "a" * 3000 and chunks[1] == "b" * 3000
+    assert "".join(chunks[2:]) == "c" * 9000
+    assert split_message("short") == ["short"]
+
+
+def test_the_setup_command_registers_the_webhook_at_the_public_url(bot_api, portal, tmp_path):
+    env = {**os.environ, "KAVSHIRI_HOME": str(tmp_path), "PORTAL_URL": portal.url, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_URL": bot_api.url,
+           "PUBLIC_URL": "https://kavshiri.example.ge/"}
+    env.pop("REDIS_URL", None)
+    done = subprocess.run([KAVSHIRI, "telegram", "setup"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    webhook = bot_api.called("setWebhook")[-1]
+    assert webhook["url"] == "https://kavshiri.example.ge/webhooks/telegram" and webhook["secret_token"] == SECRET
+    assert {p["language_code"] for p in bot_api.called("setMyCommands")} == {"ka", "en"}
