@@ -1,12 +1,14 @@
 """The composition root: the one place that builds infrastructure from settings.
 
-`kavshiri serve`, `console`, `worker` and the tests all get their parts from `Kavshiri.build`.
+`kavshiri serve`, `console`, `worker` (through `running`) and the tests get their parts from `Kavshiri.build`.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -207,3 +209,16 @@ def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog
     client.api.base_url = settings.twilio_api_url.rstrip("/")
     status_url = settings.own_url.rstrip("/") + "/webhooks/twilio/status"
     return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments)
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Kavshiri]:
+    """Kavshiri built on `settings`, with the stand-in portal when none is configured; closed on exit."""
+    from kavshiri import embedded
+
+    async with embedded.portal(settings) as portal_url:
+        kv = await Kavshiri.build(settings, portal_url)
+        try:
+            yield kv
+        finally:
+            await kv.close()

@@ -153,16 +153,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from kavshiri import embedded
-    from kavshiri.app import Kavshiri
+    from kavshiri.app import running
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
     settings = Settings(**overrides)
     logging.getLogger("uvicorn.error").addFilter(NoClientAddresses())
 
     async def serve() -> None:
-        async with embedded.portal(settings) as portal_url:
-            kv = await Kavshiri.build(settings, portal_url)
+        async with running(settings) as kv:
             # No access log: paths and queries can carry registration numbers.
             config = uvicorn.Config(create_app(kv), host=settings.host, port=settings.port,
                                     log_config=None, access_log=False)
@@ -173,7 +171,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             finally:
                 if worker:
                     worker.cancel()
-                await kv.close()
 
     asyncio.run(serve())
     return 0
@@ -181,16 +178,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     from connectors.console import Console
-    from kavshiri import embedded
-    from kavshiri.app import Kavshiri
+    from kavshiri.app import running
 
     if args.json:
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
 
     async def chat() -> None:
-        async with embedded.portal(settings) as portal_url:
-            kv = await Kavshiri.build(settings, portal_url)
+        async with running(settings) as kv:
             write = lambda line: print(line, flush=True)  # noqa: E731
             console = Console(kv.engine, kv.store, kv.catalog, args.user or getpass.getuser(), args.json, write)
             if not args.json and sys.stdin.isatty():
@@ -200,36 +195,27 @@ def cmd_console(args: argparse.Namespace) -> int:
                 line = await asyncio.to_thread(sys.stdin.readline)
                 return line or None
 
-            try:
-                await console.run(read_line, args.lang)
-            finally:
-                await kv.close()
+            await console.run(read_line, args.lang)
 
     asyncio.run(chat())
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from kavshiri import embedded
-    from kavshiri.app import Kavshiri
+    from kavshiri.app import running
 
     settings = Settings()
 
     async def work() -> None:
-        async with embedded.portal(settings) as portal_url:
-            kv = await Kavshiri.build(settings, portal_url)
-            try:
-                await kv.run_worker()
-            finally:
-                await kv.close()
+        async with running(settings) as kv:
+            await kv.run_worker()
 
     asyncio.run(work())
     return 0
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
-    from kavshiri import embedded
-    from kavshiri.app import Kavshiri
+    from kavshiri.app import running
 
     settings = Settings()
     if not settings.telegram_bot_token:
@@ -240,17 +226,13 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> None:
-        async with embedded.portal(settings) as portal_url:
-            kv = await Kavshiri.build(settings, portal_url)
-            try:
-                if args.action == "setup":
-                    await kv.telegram.setup(settings.public_url.rstrip("/") + "/webhooks/telegram")
-                    return
-                await kv.telegram.setup(None)  # polling and a webhook exclude each other
-                tasks = [kv.telegram.poll()] + ([kv.run_worker()] if settings.run_worker else [])
-                await asyncio.gather(*tasks)
-            finally:
-                await kv.close()
+        async with running(settings) as kv:
+            if args.action == "setup":
+                await kv.telegram.setup(settings.public_url.rstrip("/") + "/webhooks/telegram")
+                return
+            await kv.telegram.setup(None)  # polling and a webhook exclude each other
+            tasks = [kv.telegram.poll()] + ([kv.run_worker()] if settings.run_worker else [])
+            await asyncio.gather(*tasks)
 
     asyncio.run(run())
     return 0
