@@ -9,13 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis.asyncio
 
 from connectors.i18n import message_json
 from kavshiri.app import Kavshiri
 from kavshiri.settings import Settings
 from portal_sim.app import create_app
-from tests.support import ThreadServer
+from tests.support import ThreadServer, delete_keys
 
 TOKEN = "test-portal-token"
 SECRET = "test-callback-secret"
@@ -136,8 +135,4 @@ async def kv(request, tmp_path: Path, portal):
     yield app
     await app.close()
     if request.param == "redis":
-        client = redis.asyncio.Redis.from_url(REDIS_URL)
-        keys = [key async for key in client.scan_iter(match=extra["redis_prefix"] + "*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        await delete_keys(REDIS_URL, extra["redis_prefix"])

@@ -10,6 +10,7 @@ import threading
 import time
 
 import httpx
+import redis.asyncio
 import uvicorn
 from fastapi import FastAPI
 
@@ -101,3 +102,12 @@ class Service:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+async def delete_keys(url: str, prefix: str) -> None:
+    """Remove a test's keys from a shared Redis (tests work under a private prefix)."""
+    client = redis.asyncio.Redis.from_url(url)
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()

@@ -15,11 +15,11 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-import redis.asyncio as redis
 
 from connectors.redis_register import RedisRegister
 from connectors.sqlite_register import SqliteRegister
 from published.register import Entry
+from tests.support import delete_keys
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -41,11 +41,7 @@ async def open_register(request, tmp_path):
     for register in opened:
         await register.close()
     if request.param == "redis":
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        await delete_keys(REDIS_URL, prefix)
 
 
 def entry(agency: str = "mof", item: str = "5.3", period: str | None = "2026-Q2", **changes) -> Entry:

@@ -40,6 +40,7 @@ import redis.asyncio as redis
 from bot.models import Citizen, Notification, Session, Submission
 from connectors.redis_store import RedisStore
 from connectors.sqlite_store import SqliteStore
+from tests.support import delete_keys
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 TBILISI = timezone(timedelta(hours=4))
@@ -66,11 +67,7 @@ async def open_store(request, tmp_path):
     for store in opened:
         await store.close()
     if request.param == "redis":
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        await delete_keys(REDIS_URL, prefix)
 
 
 @pytest.fixture
