@@ -16,12 +16,11 @@ import time
 import uuid
 from pathlib import Path
 
-import redis.asyncio
-
 from bot.messages import Inbound
 from kavshiri.app import Kavshiri
 from kavshiri.settings import Settings
 from portal_sim.cli import build_server
+from tests.support import delete_keys
 
 TOKEN, SECRET = "bench-token", "bench-secret"
 JOURNEY = [
@@ -82,11 +81,7 @@ async def bench(backend: str, portal_url: str, home: Path, args: argparse.Namesp
     finally:
         await kv.close()
         if redis_url:
-            client = redis.asyncio.Redis.from_url(redis_url)
-            keys = [k async for k in client.scan_iter(match=prefix + "*")]
-            if keys:
-                await client.delete(*keys)
-            await client.aclose()
+            await delete_keys(redis_url, prefix)
     rate = len(latencies) / elapsed
     print(f"{backend:7} {rate:6.0f} turns/s | every turn {percentiles(latencies)} | "
           f"submit (portal) {percentiles(submits)}")

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ import httpx
 import uvicorn
 
 from standins.telegram_api import BotApi, callback_update, message_update
-from tests.support import KAVSHIRI, bound_socket, free_port
+from tests.support import KAVSHIRI, bound_socket, delete_keys, free_port
 
 TOKEN, SECRET = "4242:bench-token", "bench-secret"
 SCRIPT = ("/start", "help", ("press", "new_request"))  # what each chat does, one step at a time
@@ -167,6 +168,8 @@ async def main(chats: int, concurrency: int) -> int:
             proc.wait(10)
         api_server.should_exit = True
         await api_task
+        await delete_keys(env["REDIS_URL"], env["REDIS_PREFIX"])
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

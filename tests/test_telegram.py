@@ -19,7 +19,7 @@ from kavshiri.app import Kavshiri
 from standins.telegram_api import BotApi, callback_update, message_update
 from tests.channels import serve, until
 from tests.conftest import REDIS_URL, settings_for
-from tests.support import KAVSHIRI, ThreadServer
+from tests.support import KAVSHIRI, ThreadServer, delete_keys
 
 TOKEN = "123456:stand-in-token"
 SECRET = "webhook_Secret-42"
@@ -38,13 +38,15 @@ def bot_api():
 @pytest.fixture
 async def tg(tmp_path: Path, portal, bot_api):
     """Kavshiri on Redis with Telegram configured, its API served on loopback."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
     settings = settings_for(tmp_path / "home", portal.url, redis_url=REDIS_URL,
-                            redis_prefix=f"test-{uuid.uuid4().hex[:12]}:", telegram_bot_token=TOKEN,
+                            redis_prefix=prefix, telegram_bot_token=TOKEN,
                             telegram_webhook_secret=SECRET, telegram_api_url=bot_api.url, telegram_chat_interval=0)
     kv = await Kavshiri.build(settings, portal.url)
     async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         yield Telegram(kv, client, bot_api)
     await kv.close()
+    await delete_keys(REDIS_URL, prefix)
 
 
 class Telegram:
