@@ -1,7 +1,7 @@
 """Full citizen journeys through the engine, on SQLite and on Redis, against the stand-in portal
 over real HTTP. Prints turns per second, p50/p99 latency per turn, and the Redis/SQLite ratio.
 
-    .venv/bin/python bench/journey.py [--citizens 200] [--concurrency 20]
+    .venv/bin/python -m bench.journey [--citizens 200] [--concurrency 20]
 """
 from __future__ import annotations
 
