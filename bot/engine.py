@@ -58,7 +58,8 @@ class Engine:
         replies = await self._dispatch(turn)
         if turn.citizen_changed:
             await store.save_citizen(citizen)
-        session.offered = [c.id for r in replies for c in r.choices]
+        if replies:  # a turn relayed to an operator says nothing: the last buttons stay valid
+            session.offered = [c.id for r in replies for c in r.choices]
         session.updated_at = self.services.clock.now().isoformat()
         await store.save_session(session)
         return Outcome(turn.lang, replies)

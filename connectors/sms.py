@@ -130,6 +130,8 @@ class SmsChannel:
     async def deliver(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> None:
         if citizen.silenced and not force:
             raise DeliveryError("the number has opted out", permanent=True)
+        if not replies:  # e.g. words relayed to an operator: nothing to say back
+            return
         body = self.render(lang, replies, citizen.sms_script)
         price = cost(body)
         prefix = PREFIXES[citizen.channel]

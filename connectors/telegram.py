@@ -169,6 +169,8 @@ class TelegramChannel:
         return [html.escape(c, quote=False) for c in split_message(text)], InlineKeyboardMarkup(buttons) if buttons else None
 
     async def deliver(self, chat_id: int, lang: str, replies: list[Reply]) -> None:
+        if not replies:  # e.g. words relayed to an operator: nothing to say back
+            return
         chunks, keyboard = self.render(lang, replies)
         for n, chunk in enumerate(chunks, 1):
             await self.pacer.wait(chat_id)

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from bot import desk as d
 from bot.deadline import WorkCalendar
-from bot.desk import Desk, OfficeHours
+from bot.desk import Desk, OfficeHours, transcript_key
 from connectors.accounts import Accounts
 from tests.conftest import Chat, choice_ids, english_in, texts
 
@@ -76,6 +76,8 @@ async def test_queue_take_over_relay_and_hand_back(kv):
     assert await kv.desk.position("console:c2") == 1
     assert "has joined" in texts(await delivered(kv, first))
     assert await first.say("Where is my passport?") == []  # the person answers, not the bot
+    transcript = await kv.store.read_log(transcript_key("console:c1"), 10)
+    assert transcript[-1]["from"] == "citizen" and transcript[-1]["text"] == "Where is my passport?"
     assert await kv.desk.say(nino, "console:c1", "It is ready.")
     assert texts(await delivered(kv, first)) == "It is ready."
     assert not await kv.desk.say(nino, "console:c2", "not mine yet")

@@ -85,3 +85,13 @@ async def test_a_body_named_alone_is_confirmed_and_the_type_asked(kv: Kavshiri):
     replies = await chat.say("Revenue Service")
     assert "Understood. Addressee: Revenue Service" in texts(replies)
     assert "type:complaint" in choice_ids(replies)
+
+
+async def test_a_letter_too_long_for_the_portal_in_the_first_message_is_kept_not_dropped(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("en")
+    letter = "I want to complain to the Ministry of Internal Affairs about the police officer. " + "x" * 6000
+    replies = await chat.say(letter)
+    assert f"{len(letter)} characters" in texts(replies) and "5000" in texts(replies)
+    session = await kv.store.load_session("console:citizen-1")
+    assert session.draft["body_too_long"] == letter and session.draft["agency_id"] == "mia"

@@ -56,8 +56,11 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     was understood, and ask only for the rest."""
     entities = understood.entities
     agency, request_type = entities.get("agency"), entities.get("request_type")
-    keep_text = entities.get("details", 0) >= DETAILS_FOR_BODY and len(understood.text) <= BODY_MAX
-    if not (agency or request_type or keep_text):
+    # Words beyond naming the body and type, or a length only a letter has.
+    says_more = entities.get("details", 0) >= DETAILS_FOR_BODY or len(understood.text) > BODY_MAX
+    keep_text = says_more and len(understood.text) <= BODY_MAX
+    too_long = says_more and not keep_text
+    if not (agency or request_type or says_more):
         return await start_draft(turn)
     turn.session.draft = draft = {"id": uuid.uuid4().hex}
     params = {"agency": agency_name(agency), "request_type": Text(f"type.{request_type}") if request_type else ""}
@@ -66,6 +69,9 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     if keep_text:
         draft["body"] = understood.text
         replies.append(Reply("understood.body"))
+    elif too_long:  # kept, never cut: the body step asks for a shorter version
+        draft["body_too_long"] = understood.text
+        replies.append(Reply("text.too_long", {"length": len(understood.text), "limit": BODY_MAX}))
     if not agency and (candidates := entities.get("agency_candidates")):
         turn.session.step = "agency"
         options = tuple(agency_choice(m.agency) for m in candidates)

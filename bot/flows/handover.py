@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot import desk as d
+from bot.desk import transcript_key
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, step
 from bot.flows.draft import start_draft
 from bot.messages import Reply
@@ -46,6 +47,11 @@ async def relay(turn: Turn) -> list[Reply]:
     """While an operator has the conversation, the citizen's words are for them, not the bot."""
     if turn.inbound.choice in ("end_chat", "stop_waiting"):
         return await on_handover_choice(turn, "end_chat")
+    # The web adapter keeps its own transcript of everything; other channels' words reach the
+    # operator through this one.
+    if turn.inbound.channel != "web" and (words := turn.inbound.text or turn.inbound.choice):
+        said = {"from": "citizen", "text": words, "at": turn.services.clock.now().isoformat()}
+        await turn.services.store.append_log(transcript_key(turn.citizen.key), said)
     return []
 
 
