@@ -103,3 +103,17 @@ def test_contact_parsing():
     assert georgian_mobile("322123456") is None and georgian_mobile("55512345") is None
     assert email_address(" a.b+c@sub.example.ge ") == "a.b+c@sub.example.ge"
     assert email_address("no@tld") is None and email_address("<x>@example.ge") is None
+
+
+async def test_cancelling_or_a_new_chat_does_not_reset_the_daily_codes_to_one_number(kv):
+    """Nobody can flood someone else's phone with codes by starting over."""
+    for n in range(7):
+        chat = Chat(kv, f"n-flood-{n % 2}")  # two chats taking turns
+        await chat.start("en")
+        await chat.choose("notify")
+        await chat.choose("notify:sms")
+        answer = await chat.say("555123456")
+        await chat.choose("cancel")
+    assert "five codes today" in texts(answer)
+    codes = [x for x in await kv.store.claim_due(time.time() + 1, 50) if x.reply["key"] == "notify.code"]
+    assert len(codes) == 5

@@ -73,21 +73,29 @@ class NotifyAddressStep(Step):
         address = KINDS[kind](text)
         if address is None:
             return [Reply(f"notify.invalid_{kind}"), *await self.prompt(turn)]
-        if not _count_code(turn):
+        if not await _count_code(turn, address):
             return [Reply("notify.too_many_codes"), *await goto(turn, "notify")]
         await _send_code(turn, kind, address)
         return [Reply("notify.code_sent", {"address": address}), *await goto(turn, "notify_code")]
 
 
-def _count_code(turn: Turn) -> bool:
-    """Count one more code today; False once the day's allowance is spent."""
+async def _count_code(turn: Turn, address: str) -> bool:
+    """Count one more code today, for this citizen and for this address, in the store: neither a
+    cancelled conversation nor a fresh chat resets it, so nobody can flood someone's phone or
+    mailbox. False once either allowance is spent."""
     today = turn.services.clock.now().date().isoformat()
-    sent = turn.session.context.get("notify_codes", {})
-    count = sent.get("count", 0) if sent.get("day") == today else 0
-    if count >= CODES_PER_DAY:
-        return False
-    turn.session.context["notify_codes"] = {"day": today, "count": count + 1}
+    target = hashlib.sha256(address.encode()).hexdigest()[:24]  # no raw addresses in keys
+    for who in (turn.citizen.key, target):
+        if not await _take_slot(turn, f"codes:{who}:{today}"):
+            return False
     return True
+
+
+async def _take_slot(turn: Turn, key: str) -> bool:
+    for n in range(CODES_PER_DAY):
+        if await turn.services.store.first_time(f"{key}:{n}", 2 * 86_400):
+            return True
+    return False
 
 
 async def _send_code(turn: Turn, kind: str, address: str) -> None:
