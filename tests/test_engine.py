@@ -182,3 +182,15 @@ async def test_a_citizen_sees_only_their_own_requests(kv: Kavshiri):
     replies = await bob.say(f"status {number}")
     assert "found no request" in texts(replies) and "Private" not in texts(replies)
     assert number not in texts(await bob.choose("my_requests"))
+
+
+async def test_asking_for_the_status_first_does_not_swallow_the_alert(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.draft("MIA", "letter", "Subject", "Body")
+    number = event(await chat.choose("submit"), "submitted")["registration_number"]
+    operator.complete(number, "Done.")
+    assert "answered" in texts(await chat.say(f"status {number}"))  # seen before any callback
+    await kv.alerts.poll_open()
+    await kv.outbox.deliver_due()
+    assert event(await chat.inbox(), "completed")["registration_number"] == number

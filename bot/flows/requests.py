@@ -1,10 +1,12 @@
 """Following up: the status of one request, and the list of the citizen's requests."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.deadline import deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
 from bot.messages import Choice, Reply, Text
-from bot.models import Submission
+from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
 from nlu.understanding import REG_NUMBER
 
@@ -33,12 +35,14 @@ class StatusStep(Step):
 
 
 async def refresh(turn: Turn, submission: Submission, item: Correspondence) -> Submission:
-    """Bring the stored record up to date with what the portal says."""
-    if (submission.status, submission.answer_url) != (item.status, item.answer_url):
-        submission.status, submission.answer_url = item.status, item.answer_url
-        submission.completed_at = item.completed_at
-        await turn.services.store.save_submission(submission)
-    return submission
+    """Bring the stored record up to date with what the portal says. Final news not yet alerted
+    is only shown: the callback or the poll records it, and so alerts every chosen channel."""
+    if (submission.status, submission.answer_url) == (item.status, item.answer_url):
+        return submission
+    fresh = replace(submission, status=item.status, answer_url=item.answer_url, completed_at=item.completed_at)
+    if not (item.status in FINAL_STATUSES and not submission.alerted):
+        await turn.services.store.save_submission(fresh)
+    return fresh
 
 
 def from_portal(turn: Turn, item: Correspondence) -> Submission:
