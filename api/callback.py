@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from api.body import read_body
 from connectors.portal import CALLBACK_PATH, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_callback
 
 router = APIRouter()
@@ -16,9 +17,9 @@ MAX_BODY = 64 * 1024
 @router.post(CALLBACK_PATH, status_code=204)
 async def portal_callback(request: Request) -> Response:
     kv = request.app.state.kavshiri
-    body = await request.body()
+    body = await read_body(request, MAX_BODY)
     settings = kv.settings
-    if len(body) > MAX_BODY or not verify_callback(
+    if not verify_callback(
         settings.portal_callback_secret,
         request.headers.get(TIMESTAMP_HEADER),
         request.headers.get(SIGNATURE_HEADER),

@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from api.body import read_body
 from published.compliance import agency_rows, overdue, overdue_records
 from published.register import MAX_BYTES, RegisterError, parse
 from published.rules import checkable, today_in_georgia
@@ -47,12 +48,7 @@ async def import_register(request: Request, authorization: str | None = Header(N
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(401, "bad token")
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BYTES:  # refuse before reading it
-        raise HTTPException(413, "register file too large")
-    body = await request.body()
-    if len(body) > MAX_BYTES:
-        raise HTTPException(413, "register file too large")
+    body = await read_body(request, MAX_BYTES)
     name = "upload.json" if "json" in content_type.lower() else "upload.csv"
     agencies = {a.id for a in services.directory}
     try:

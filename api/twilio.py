@@ -5,7 +5,11 @@ seen outside any proxy), not from what reached this process.
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
+
+from api.body import read_body
 
 router = APIRouter(prefix="/webhooks/twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -16,9 +20,9 @@ async def verified_form(request: Request) -> dict[str, str]:
     kv = request.app.state.kavshiri
     if kv.sms is None:
         raise HTTPException(404, "twilio is not configured")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise HTTPException(413, "request too large")
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    # Twilio posts form-encoded fields; read within the limit before anything is parsed.
+    body = await read_body(request, MAX_BODY)
+    form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     url = kv.settings.own_url.rstrip("/") + request.url.path
     if request.url.query:
         url += f"?{request.url.query}"

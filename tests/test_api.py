@@ -84,3 +84,14 @@ async def test_portal_callback_is_verified_and_replays_are_ignored(api, kv):
     await kv.outbox.deliver_due()
     alerts = await chat.inbox()
     assert len(alerts) == 1 and "http://portal.test/answers/1" in alerts[0]["text"]
+
+
+async def test_an_oversized_callback_is_refused_before_it_is_read_whole(api):
+    async def chunks():
+        for _ in range(200):  # 200 × 1 KiB, sent chunked: no Content-Length to trust
+            yield b"x" * 1024
+
+    chunked = await api.post("/portal/callback", content=chunks())
+    assert chunked.status_code == 413
+    lying = await api.post("/portal/callback", content=b"{}", headers={"Content-Length": "nope"})
+    assert lying.status_code in (400, 413)
