@@ -39,8 +39,16 @@ async def conversation(request: Request, authorization: str | None) -> str:
     return address
 
 
+def within_limit(request: Request, kind: str) -> None:
+    """The widget's per-IP limits (new conversations, messages) hold for the JSON API too."""
+    limits = request.app.state.limits
+    if not getattr(limits, kind).allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many requests")
+
+
 @router.post("/sessions", status_code=201)
 async def new_session(request: Request, body: NewSession) -> dict[str, str]:
+    within_limit(request, "connections")
     token, _ = await request.app.state.kavshiri.webchat.open(body.lang, body.agency)
     return {"token": token}
 
@@ -49,6 +57,7 @@ async def new_session(request: Request, body: NewSession) -> dict[str, str]:
 async def post_message(request: Request, body: Message, authorization: Auth = None) -> dict[str, Any]:
     web = request.app.state.kavshiri.webchat
     address = await conversation(request, authorization)
+    within_limit(request, "messages")
     replies = await web.handle(address, body.text, body.choice, body.message_id or "")
     if replies is None:
         return {"messages": [], "duplicate": True}

@@ -95,3 +95,11 @@ async def test_an_oversized_callback_is_refused_before_it_is_read_whole(api):
     assert chunked.status_code == 413
     lying = await api.post("/portal/callback", content=b"{}", headers={"Content-Length": "nope"})
     assert lying.status_code in (400, 413)
+
+
+async def test_the_json_chat_shares_the_widget_limits_per_ip(api, kv):
+    kv.settings.widget_connections_per_minute = 2
+    limited = httpx.ASGITransport(app=create_app(kv))
+    async with httpx.AsyncClient(transport=limited, base_url="http://kavshiri.test") as client:
+        statuses = [(await client.post("/api/chat/sessions", json={})).status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
