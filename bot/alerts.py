@@ -28,6 +28,8 @@ class Alerts:
         submission = await self.store.get_submission(number)
         if submission is None:
             return False
+        if answer_url and not answer_url.startswith(("https://", "http://")):
+            answer_url = None  # only a web link is ever put in front of a citizen
         submission.status, submission.answer_url = status, answer_url or submission.answer_url
         submission.completed_at = completed_at or submission.completed_at
         if status in FINAL_STATUSES and not submission.alerted:

@@ -99,7 +99,8 @@ class Kavshiri:
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
         if settings.portal_url and settings.uses_development_secrets:
-            log.warning("a real portal is configured but secrets are the development defaults")
+            # The defaults are public: anyone could sign a "completed" event with a link of theirs.
+            raise ValueError("PORTAL_URL is set: set PORTAL_TOKEN and PORTAL_CALLBACK_SECRET to real secrets")
         store = await open_store(settings)
         portal = HttpPortal(
             portal_url, settings.portal_token, timeout=settings.portal_timeout, retries=settings.portal_retries

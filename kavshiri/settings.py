@@ -80,8 +80,9 @@ class Settings(BaseSettings):
 
     @property
     def uses_development_secrets(self) -> bool:
+        """True when a portal secret is still the public development value from this file."""
         defaults = {name: field.default for name, field in type(self).model_fields.items()}
-        return any(getattr(self, n) == defaults[n] for n in ("portal_token", "portal_callback_secret", "identity_secret"))
+        return any(getattr(self, n) == defaults[n] for n in ("portal_token", "portal_callback_secret"))
 
     @property
     def sqlite_path(self) -> Path:

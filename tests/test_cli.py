@@ -5,6 +5,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from kavshiri.cli import parser
@@ -56,3 +57,11 @@ def test_the_image_copies_every_package_the_project_installs():
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert [p for p in packages if f"COPY {p.rstrip('*')} {p.rstrip('*')}" not in dockerfile] == []
+
+
+async def test_a_real_portal_with_the_public_development_secrets_is_refused(tmp_path):
+    from kavshiri.app import Kavshiri
+
+    settings = Settings(kavshiri_home=tmp_path, redis_url=None, portal_url="https://portal.example.ge")
+    with pytest.raises(ValueError, match="PORTAL_CALLBACK_SECRET"):
+        await Kavshiri.build(settings, settings.portal_url)
