@@ -270,9 +270,14 @@ class RedisStore:
         await self._r.hdel(f"{self._p}record:{kind}", id)
 
     async def append_log(self, key: str, item: dict[str, Any]) -> None:
-        # Capped: a runaway conversation cannot grow without bound.
+        # Transcripts are capped (a runaway conversation cannot grow without bound); the operators'
+        # audit log is a record and is never trimmed.
+        name = f"{self._p}log:{key}"
+        if not key.startswith("transcript:"):
+            await self._r.rpush(name, _dump(item))
+            return
         async with self._r.pipeline(transaction=True) as tx:
-            await tx.rpush(f"{self._p}log:{key}", _dump(item)).ltrim(f"{self._p}log:{key}", -LOG_CAP, -1).execute()
+            await tx.rpush(name, _dump(item)).ltrim(name, -LOG_CAP, -1).execute()
 
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:
         return [json.loads(i) for i in await self._r.lrange(f"{self._p}log:{key}", -last, -1)]
