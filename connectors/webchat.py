@@ -71,11 +71,16 @@ class WebChat:
             return None
         key = f"{CHANNEL}:{address}"
         said = text if choice is None else await self._label(key, choice)
-        outcome = await self.engine.handle(Inbound(CHANNEL, address, text=text, choice=choice, message_id=message_id,
-                                                   at=datetime.now(timezone.utc)))
+        said_entry = {"from": "citizen", "text": said, "id": message_id}
+        try:
+            outcome = await self.engine.handle(Inbound(CHANNEL, address, text=text, choice=choice,
+                                                       message_id=message_id, at=datetime.now(timezone.utc)))
+        except Exception:
+            await self._record(key, said_entry)  # the resend is refused as a replay: keep the words
+            raise
         # Recorded after the engine, with its replies: a page reloaded meanwhile either has the
         # message and its answer in the history, or neither (and resends it).
-        await self._record(key, {"from": "citizen", "text": said, "id": message_id})
+        await self._record(key, said_entry)
         return [await self._out(key, outcome.lang, r, message_id) for r in outcome.replies]
 
     async def replies_to(self, address: str, message_id: str, wait_seconds: float = 10.0) -> list[dict[str, Any]]:
