@@ -66,7 +66,7 @@ async def signed_in(request: Request, change: bool = True) -> dict[str, Any]:
     operator, csrf = found
     if change and not hmac.compare_digest(request.headers.get("x-csrf-token", ""), csrf):
         raise HTTPException(403, "missing or wrong CSRF token")
-    await kv.desk.seen(operator)
+    await kv.desk.seen(operator["login"])
     return operator
 
 

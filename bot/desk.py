@@ -83,14 +83,20 @@ class Desk:
         return operator.get("online", False) and self._now() - operator.get("seen_at", 0) < ONLINE_GRACE_SECONDS
 
     async def set_presence(self, login: str, online: bool) -> None:
-        if operator := await self.store.get_record("operator", login):
-            operator["online"] = online
-            await self.seen(operator)
+        if await self.seen(login, online):
             await self.audit(login, "online" if online else "away")
 
-    async def seen(self, operator: dict[str, Any]) -> None:
+    async def seen(self, login: str, online: bool | None = None) -> bool:
+        """Mark the operator present (and online or away). The record is read afresh, so a
+        password reset or agency change made meanwhile is never written back over."""
+        operator = await self.store.get_record("operator", login)
+        if operator is None:
+            return False
         operator["seen_at"] = self._now()
-        await self.store.put_record("operator", operator["login"], operator)
+        if online is not None:
+            operator["online"] = online
+        await self.store.put_record("operator", login, operator)
+        return True
 
     # The queue and live conversations
 

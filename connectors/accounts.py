@@ -57,9 +57,11 @@ class Accounts:
             raise ValueError("a password needs at least 12 characters")
         hashed = await asyncio.to_thread(hash_password, password)
         existing = await self.store.get_record("operator", login) or {}
+        # A new generation signs out every session of the old password.
         await self.store.put_record("operator", login, {
             **existing, "login": login, "name": name, "agencies": agencies, "password": hashed,
             "online": existing.get("online", False), "seen_at": existing.get("seen_at", 0),
+            "generation": existing.get("generation", 0) + 1,
         })
 
     async def login(self, login: str, password: str) -> tuple[str, str] | None:
@@ -70,8 +72,8 @@ class Accounts:
             return None
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = self.clock.now().timestamp() + SESSION_SECONDS
-        await self.store.put_record("op_session", _session_key(session_id),
-                                    {"login": login, "csrf": csrf, "expires": expires})
+        await self.store.put_record("op_session", _session_key(session_id), {
+            "login": login, "csrf": csrf, "expires": expires, "generation": operator.get("generation", 0)})
         return session_id, csrf
 
     async def session(self, session_id: str | None) -> tuple[dict[str, Any], str] | None:
@@ -86,7 +88,9 @@ class Accounts:
             await self.store.delete_record("op_session", key)
             return None
         operator = await self.store.get_record("operator", found["login"])
-        return (operator, found["csrf"]) if operator else None
+        if operator is None or operator.get("generation", 0) != found.get("generation", 0):
+            return None  # the account is gone, or its password was reset since this sign-in
+        return operator, found["csrf"]
 
     async def logout(self, session_id: str) -> None:
         await self.store.delete_record("op_session", _session_key(session_id))

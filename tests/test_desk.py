@@ -162,3 +162,15 @@ async def test_the_site_agency_is_preselected_for_a_new_draft(kv):
     chat = Chat(kv, address="site-visitor", channel="web")
     replies = await chat.choose("new_request")
     assert "type:letter" in choice_ids(replies)  # straight to the type: the agency is known
+
+
+async def test_a_password_reset_signs_out_every_session_and_presence_never_undoes_it(kv):
+    accounts = Accounts(kv.store, kv.engine.services.clock)
+    await accounts.add("nino", "Nino", "a long test password", ["mia"])
+    session_id, _ = await accounts.login("nino", "a long test password")
+    assert await accounts.session(session_id)
+    await accounts.add("nino", "Nino", "a brand new password", ["psh"])  # the reset
+    await kv.desk.seen("nino")  # a console still polling with the old cookie
+    assert await accounts.session(session_id) is None
+    stored = await kv.store.get_record("operator", "nino")
+    assert stored["agencies"] == ["psh"] and await accounts.login("nino", "a brand new password")
