@@ -96,7 +96,7 @@ async def _hello(web, sock: Socket, agency: str) -> str | None:
     try:
         hello = json.loads(await asyncio.wait_for(sock.ws.receive_text(), HELLO_SECONDS))
         token, lang = str(hello.get("token") or ""), hello.get("lang")
-    except (asyncio.TimeoutError, ValueError, AttributeError):
+    except (asyncio.TimeoutError, ValueError, AttributeError, KeyError):  # KeyError: a binary frame
         await sock.ws.close(POLICY_VIOLATION)
         return None
     address = await web.resume(token) if token else None
