@@ -21,6 +21,7 @@ from bot.ports import Clock, Store
 TBILISI = ZoneInfo("Asia/Tbilisi")
 ONLINE_GRACE_SECONDS = 90  # an "online" operator whose console went quiet this long is away
 AUDIT_LOG = "audit"
+QUEUE = "waiting"  # record kind: one entry per citizen waiting for, or talking to, an operator
 
 # Named outcomes of asking for a person, in the order they are checked (Bürokratt's chain).
 NO_LIVE_AGENTS = "no_live_agents"  # nobody ever answers this agency's chats
@@ -102,40 +103,39 @@ class Desk:
 
     async def enqueue(self, citizen_key: str, agency_id: str) -> int:
         """Put the citizen in the agency's queue (once); returns their place in it."""
-        if await self.store.get_record("waiting", citizen_key) is None:
-            await self.store.put_record("waiting", citizen_key, {
+        if await self.store.get_record(QUEUE, citizen_key) is None:
+            await self.store.put_record(QUEUE, citizen_key, {
                 "citizen_key": citizen_key, "agency_id": agency_id, "since": self._now(),
                 "state": "waiting", "operator": None,
             })
         return await self.position(citizen_key)
 
     async def position(self, citizen_key: str) -> int:
-        mine = await self.store.get_record("waiting", citizen_key)
+        mine = await self.store.get_record(QUEUE, citizen_key)
         if mine is None or mine["state"] != "waiting":
             return 0
-        queue = [w for w in await self.store.records("waiting")
+        queue = [w for w in await self.store.records(QUEUE)
                  if w["state"] == "waiting" and w["agency_id"] == mine["agency_id"]]
         return 1 + sum(w["since"] < mine["since"] for w in queue)
 
     async def live_operator(self, citizen_key: str) -> str | None:
-        record = await self.store.get_record("waiting", citizen_key)
-        return record["operator"] if record and record["state"] == "live" else None
+        return live_operator(await self.store.get_record(QUEUE, citizen_key))
 
     async def conversations(self, operator: dict[str, Any]) -> list[dict[str, Any]]:
         """What this operator may see: the agencies' queue, oldest first, and their own live chats."""
-        mine = [w for w in await self.store.records("waiting") if serves(operator, w["agency_id"])
+        mine = [w for w in await self.store.records(QUEUE) if serves(operator, w["agency_id"])
                 and (w["state"] == "waiting" or w["operator"] == operator["login"])]
         return sorted(mine, key=lambda w: w["since"])
 
     async def take(self, operator: dict[str, Any], citizen_key: str) -> bool:
-        record = await self.store.get_record("waiting", citizen_key)
+        record = await self.store.get_record(QUEUE, citizen_key)
         if record is None or record["state"] != "waiting" or not serves(operator, record["agency_id"]):
             return False
         # Two operators pressing "take" at once: the store's atomic first_time picks one.
         if not await self.store.first_time(f"take:{citizen_key}:{record['since']}", 86_400):
             return False
         record.update(state="live", operator=operator["login"])
-        await self.store.put_record("waiting", citizen_key, record)
+        await self.store.put_record(QUEUE, citizen_key, record)
         await self.audit(operator["login"], "take", citizen_key)
         await self.tell(citizen_key, Reply("handover.joined", {"name": operator["name"]},
                                            choices=(Choice("end_chat", Text("choice.end_chat")),)))
@@ -153,7 +153,7 @@ class Desk:
         """`hand_back` (the bot continues) or `close` (the conversation is over)."""
         if await self.live_operator(citizen_key) != operator["login"]:
             return False
-        await self.store.delete_record("waiting", citizen_key)
+        await self.store.delete_record(QUEUE, citizen_key)
         await self.audit(operator["login"], action, citizen_key)
         key = "handover.back_to_bot" if action == "hand_back" else "handover.closed"
         await self.tell(citizen_key, Reply(key, choices=(Choice("menu", Text("choice.menu")),)))
@@ -161,7 +161,7 @@ class Desk:
 
     async def leave(self, citizen_key: str) -> None:
         """The citizen stops waiting, or ends the chat with the person."""
-        await self.store.delete_record("waiting", citizen_key)
+        await self.store.delete_record(QUEUE, citizen_key)
 
     # Tickets: messages left when no one could answer
 
@@ -202,3 +202,8 @@ class Desk:
         if text is not None:
             entry["text"] = text
         await self.store.append_log(AUDIT_LOG, entry)
+
+
+def live_operator(queue_entry: dict[str, Any] | None) -> str | None:
+    """The operator talking with the citizen whose queue entry this is, if one is."""
+    return queue_entry["operator"] if queue_entry and queue_entry["state"] == "live" else None

@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.desk import QUEUE, live_operator
 from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
 from bot.flows.conversation import FREE_TEXT_STEPS, on_command, on_global_choice, on_intent
 from bot.flows.handover import relay
@@ -20,6 +21,7 @@ GREETING_AFTER = timedelta(hours=6)  # an idle conversation greets its citizen b
 class Outcome:
     lang: str
     replies: list[Reply]
+    citizen: Citizen  # as the turn left them
 
 
 def clean(text: str) -> str:
@@ -36,39 +38,39 @@ class Engine:
     async def citizen(self, channel: str, address: str, lang: str | None = None,
                       agency: str | None = None) -> Citizen:
         """The citizen behind a channel address, created (and linked) on first contact."""
-        store, key = self.services.store, f"{channel}:{address}"
-        citizen = await store.get_citizen(key)
-        if citizen is None:
-            now = self.services.clock.now().isoformat()
-            citizen = Citizen(key, channel, address, lang=lang, created_at=now, agency=agency)
-            citizen.portal_id = await self.services.identity.portal_id(citizen)
-            await store.save_citizen(citizen)
+        citizen = await self.services.store.get_citizen(f"{channel}:{address}")
+        return citizen or await self._new_citizen(channel, address, lang, agency)
+
+    async def _new_citizen(self, channel: str, address: str, lang: str | None, agency: str | None = None) -> Citizen:
+        now = self.services.clock.now().isoformat()
+        citizen = Citizen(f"{channel}:{address}", channel, address, lang=lang, created_at=now, agency=agency)
+        citizen.portal_id = await self.services.identity.portal_id(citizen)
+        await self.services.store.save_citizen(citizen)
         return citizen
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        # One message at a time per conversation, whichever process receives it.
-        async with self.services.store.conversation_lock(inbound.citizen_key):
-            return await self._handle(inbound)
-
-    async def _handle(self, inbound: Inbound) -> Outcome:
+        # One message at a time per conversation, whichever process receives it; the citizen,
+        # the session and the desk's entry come with the lock, and go back with its release
+        # (with the inbound's `once` mark, so a re-delivery after a crash mid-turn is handled).
         store = self.services.store
-        citizen = await self.citizen(inbound.channel, inbound.address)
-        session = await store.load_session(citizen.key) or Session(citizen.key)
-        turn = Turn(self.services, citizen, session, inbound)
-        replies = await self._dispatch(turn)
-        if turn.citizen_changed:
-            await store.save_citizen(citizen)
-        if replies:  # a turn relayed to an operator says nothing: the last buttons stay valid
-            session.offered = [c.id for r in replies for c in r.choices]
-        session.updated_at = self.services.clock.now().isoformat()
-        await store.save_session(session)
-        return Outcome(turn.lang, replies)
+        async with store.conversation(inbound.citizen_key, records=(QUEUE,), once=inbound.once) as held:
+            citizen = held.citizen or await self._new_citizen(inbound.channel, inbound.address, inbound.lang_hint)
+            if held.seen:  # delivered again: the first delivery's turn stands
+                return Outcome(citizen.lang or self.default_lang, [], citizen)
+            session = held.session or Session(citizen.key)
+            turn = Turn(self.services, citizen, session, inbound)
+            replies = await self._dispatch(turn, live_operator(held.records[QUEUE]))
+            if replies:  # a turn relayed to an operator says nothing: the last buttons stay valid
+                session.offered = [c.id for r in replies for c in r.choices]
+            session.updated_at = self.services.clock.now().isoformat()
+            held.citizen, held.session, held.citizen_changed = citizen, session, turn.citizen_changed
+        return Outcome(turn.lang, replies, citizen)
 
-    async def _dispatch(self, turn: Turn) -> list[Reply]:
+    async def _dispatch(self, turn: Turn, operator: str | None) -> list[Reply]:
         inbound, session = turn.inbound, turn.session
         if turn.citizen.lang is None:
             return await self._first_contact(turn)
-        if await self.services.desk.live_operator(turn.citizen.key):
+        if operator:
             return await relay(turn)
         if inbound.choice is not None:
             choice = inbound.choice.strip()

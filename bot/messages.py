@@ -21,6 +21,8 @@ class Inbound:
     choice: str | None = None
     message_id: str = ""
     at: datetime | None = None
+    lang_hint: str | None = None  # the language the channel reports (Telegram's), for a new citizen
+    once: str | None = None  # a delivery id the channel may repeat: the turn happens the first time only
 
     @property
     def citizen_key(self) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,6 +12,24 @@ from published.register import Entry
 
 class Clock(Protocol):
     def now(self) -> datetime: ...  # timezone-aware
+
+
+ONCE_SECONDS = 2 * 86_400  # how long a turn's `once` key is remembered (Telegram retries for a day)
+
+
+@dataclass(slots=True)
+class Held:
+    """A conversation held for one turn: read as its lock is taken, and on a normal exit its
+    session (and the citizen, if `citizen_changed`) written back as the lock is released, so
+    a turn costs two store round trips. `records` maps each asked-for kind to the record filed
+    under the conversation's key (the desk's queue entry), or None. `seen`: the turn's `once`
+    key was saved by an earlier turn (a channel's re-delivery)."""
+
+    citizen: Citizen | None
+    session: Session | None
+    records: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    seen: bool = False
+    citizen_changed: bool = False
 
 
 class Store(Protocol):
@@ -47,7 +65,10 @@ class Store(Protocol):
     async def append_log(self, key: str, item: dict[str, Any]) -> None: ...
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]: ...  # oldest first
 
-    def conversation_lock(self, key: str) -> AbstractAsyncContextManager[None]: ...  # all processes
+    # One turn at a time per conversation, across every process sharing the store; `once`, if
+    # given, is marked (for `ONCE_SECONDS`) together with the turn's save.
+    def conversation(self, key: str, records: tuple[str, ...] = (),
+                     once: str | None = None) -> AbstractAsyncContextManager[Held]: ...
 
     # Delivery status of an outgoing message (by the provider's id); never moves backwards.
     async def record_delivery(self, message_id: str, status: str) -> None: ...

@@ -17,12 +17,14 @@ Keys (after the prefix):
   outbox:stream, outbox:entries     the stream; hash key -> stream entry id (to ack it)
   outbox:dead                       list of dead-lettered notification JSON
   once:<key>                        replay guard (SET NX EX)
+  lock:<key>                        a conversation's turn lock (SET NX PX, a random token)
   inbox:<address>                   list of JSON items
   record:<kind>                     hash id -> JSON (operator desk: queue, tickets, accounts)
   log:<key>                         list of JSON items, capped (transcripts, audit)
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -37,6 +39,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError, WatchError
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
+from bot.ports import ONCE_SECONDS, Held
 
 SESSION_TTL_SECONDS = 30 * 24 * 3600
 GROUP = "workers"
@@ -61,6 +64,16 @@ return #keys
 """
 
 
+# Lua: write the turn back and release its lock only while the lock is still this holder's.
+RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[4], '1', 'EX', ARGV[5]) end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
 LOG_CAP = 10_000
 
 
@@ -81,6 +94,7 @@ class RedisStore:
         self._entries = f"{prefix}outbox:entries"
         self._enqueue = client.register_script(ENQUEUE)
         self._promote = client.register_script(PROMOTE)
+        self._release = client.register_script(RELEASE)
         self._group_ready = False
 
     @classmethod
@@ -184,7 +198,7 @@ class RedisStore:
         found = await self._r.mget([f"{self._p}outbox:n:{k}" for k in keys]) if keys else []
         claimed = [Notification.from_json(json.loads(d)) for d in found if d]
         # An entry without data was completed or dead-lettered meanwhile: drop it.
-        stale = [entry[0] for entry, d in zip(entries, found) if d is None]
+        stale = [entry[0] for entry, d in zip(entries, found, strict=True) if d is None]
         if stale:
             await self._r.xack(self._stream, GROUP, *stale)
             await self._r.xdel(self._stream, *stale)
@@ -288,14 +302,43 @@ class RedisStore:
         return bool(await self._r.set(f"{self._p}once:{key}", "1", nx=True,
                                       ex=max(1, int(ttl_seconds))))
 
-    # Conversation lock
+    # Conversations, one turn at a time
 
     @asynccontextmanager
-    async def conversation_lock(self, key: str, lease_seconds: float = 120.0) -> AsyncIterator[None]:
-        """One turn at a time per conversation across every process sharing this Redis; the lease
-        frees the lock if its holder dies."""
-        async with self._r.lock(f"{self._p}lock:{key}", timeout=lease_seconds, sleep=0.02):
-            yield
+    async def conversation(self, key: str, records: tuple[str, ...] = (), once: str | None = None,
+                           lease_seconds: float = 120.0) -> AsyncIterator[Held]:
+        """The lock and the reads in one round trip, the writes and the release in another. The
+        lease frees the lock if its holder dies; a holder whose lease ran out saves nothing."""
+        lock, token = f"{self._p}lock:{key}", uuid.uuid4().hex
+        once_key = f"{self._p}once:{once}" if once else lock
+        while True:
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.set(lock, token, nx=True, px=max(1, int(lease_seconds * 1000)))
+                pipe.exists(once_key)
+                pipe.get(f"{self._p}citizen:{key}")
+                pipe.get(f"{self._p}session:{key}")
+                for kind in records:
+                    pipe.hget(f"{self._p}record:{kind}", key)
+                taken, seen, citizen, session, *found = await pipe.execute()
+            if taken:
+                break
+            await asyncio.sleep(0.02)
+        held = Held(Citizen.from_json(json.loads(citizen)) if citizen else None,
+                    Session.from_json(json.loads(session)) if session else None,
+                    {kind: json.loads(v) if v else None for kind, v in zip(records, found, strict=True)},
+                    seen=bool(once and seen))
+        keys = [lock, f"{self._p}session:{key}", f"{self._p}citizen:{key}", once_key]
+        try:
+            yield held
+        except BaseException:
+            await self._release(keys=keys, args=[token, "", 0, "", ""])  # release only: nothing is saved
+            raise
+        citizen_json = _dump(held.citizen.to_json()) if held.citizen and held.citizen_changed else ""
+        session_json = _dump(held.session.to_json()) if held.session else ""
+        saved = await self._release(keys=keys, args=[token, session_json, SESSION_TTL_SECONDS, citizen_json,
+                                                     ONCE_SECONDS if once else ""])
+        if not saved:
+            raise TimeoutError(f"conversation lock lease ran out after {lease_seconds}s; the turn was not saved")
 
     # Delivery statuses: "<rank>:<status>", kept for a month
 

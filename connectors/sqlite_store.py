@@ -22,6 +22,7 @@ from typing import Any
 import aiosqlite
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
+from bot.ports import ONCE_SECONDS, Held
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -273,7 +274,8 @@ class SqliteStore:
     # Conversation lock
 
     @asynccontextmanager
-    async def conversation_lock(self, key: str, lease_seconds: float = 120.0) -> AsyncIterator[None]:
+    async def conversation(self, key: str, records: tuple[str, ...] = (), once: str | None = None,
+                           lease_seconds: float = 120.0) -> AsyncIterator[Held]:
         """One turn at a time per conversation: an in-process lock first (cheap), then a leased
         row that other processes on the same file respect; a dead holder's lease runs out."""
         local = self._local_locks.get(key) or self._local_locks.setdefault(key, asyncio.Lock())
@@ -282,7 +284,17 @@ class SqliteStore:
             while not await self._take_lock(key, owner, lease_seconds):
                 await asyncio.sleep(0.05)
             try:
-                yield
+                seen = once is not None and await self._one(
+                    "SELECT 1 FROM once WHERE key = ? AND expires_at > ?", (once, time.time())) is not None
+                held = Held(await self.get_citizen(key), await self.load_session(key),
+                            {kind: await self.get_record(kind, key) for kind in records}, seen)
+                yield held
+                if once:
+                    await self.first_time(once, ONCE_SECONDS)
+                if held.session:
+                    await self.save_session(held.session)
+                if held.citizen and held.citizen_changed:
+                    await self.save_citizen(held.citizen)
             finally:
                 await self._db.execute("DELETE FROM locks WHERE key = ? AND owner = ?", (key, owner))
 

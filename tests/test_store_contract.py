@@ -347,30 +347,68 @@ async def test_log_keeps_order_and_reads_the_last_items(store):
     assert await store.read_log("transcript:web:other", 3) == []
 
 
-# Conversation lock
+# Conversations, one turn at a time
 
-async def test_conversation_lock_serialises_turns_across_stores(open_store):
-    """Two processes handling messages of one conversation never interleave their turns."""
+async def test_conversation_turns_never_interleave_across_stores(open_store):
+    """Two processes handling messages of one conversation never interleave their turns, and
+    each turn reads what the one before it wrote."""
     first, second = await open_store(), await open_store()
     trace: list[str] = []
 
     async def turn(store, name: str) -> None:
-        async with store.conversation_lock("web:abc"):
+        async with store.conversation("web:abc") as held:
             trace.append(f"{name}-in")
+            session = held.session or Session("web:abc")
+            session.draft["turns"] = session.draft.get("turns", 0) + 1
             await asyncio.sleep(0.05)  # a portal call in the middle of the turn
+            held.session = session
             trace.append(f"{name}-out")
 
     await asyncio.gather(turn(first, "a"), turn(second, "b"), turn(first, "c"))
     pairs = [trace[i:i + 2] for i in range(0, len(trace), 2)]
     assert all(p[0].endswith("-in") and p[1] == p[0].replace("-in", "-out") for p in pairs), trace
+    assert (await second.load_session("web:abc")).draft["turns"] == 3
 
 
-async def test_conversation_lock_is_per_conversation_and_reusable(store):
-    async with store.conversation_lock("web:one"):
-        async with store.conversation_lock("web:two"):  # another conversation is not blocked
+async def test_a_conversation_comes_with_its_citizen_session_and_records(store):
+    citizen = Citizen("web:one", "web", "one", lang="ka")
+    await store.save_citizen(citizen)
+    await store.put_record("waiting", "web:one", {"state": "live", "operator": "nino"})
+    async with store.conversation("web:one", records=("waiting", "ticket")) as held:
+        assert held.citizen == citizen and held.session is None
+        assert held.records == {"waiting": {"state": "live", "operator": "nino"}, "ticket": None}
+        held.session = Session("web:one", step="agency")
+        held.citizen.lang = "en"  # not saved: citizen_changed is not set
+    assert (await store.load_session("web:one")).step == "agency"
+    assert (await store.get_citizen("web:one")).lang == "ka"
+    async with store.conversation("web:one") as held:
+        held.citizen.lang, held.citizen_changed = "en", True
+    assert (await store.get_citizen("web:one")).lang == "en"
+
+
+async def test_a_turns_once_mark_is_saved_with_the_turn_and_not_before(store):
+    with pytest.raises(RuntimeError):  # the process fails mid-turn: the re-delivery is handled
+        async with store.conversation("web:one", once="update-7") as held:
+            assert not held.seen
+            raise RuntimeError("the turn failed")
+    async with store.conversation("web:one", once="update-7") as held:
+        assert not held.seen
+        held.session = Session("web:one", step="agency")
+    async with store.conversation("web:one", once="update-7") as held:
+        assert held.seen
+    async with store.conversation("web:one", once="update-8") as held:
+        assert not held.seen
+
+
+async def test_a_failed_turn_saves_nothing_and_frees_the_conversation(store):
+    with pytest.raises(RuntimeError):
+        async with store.conversation("web:one") as held:
+            held.session = Session("web:one", step="agency")
+            raise RuntimeError("the turn failed")
+    assert await store.load_session("web:one") is None
+    async with store.conversation("web:one"):
+        async with store.conversation("web:two"):  # another conversation is not blocked
             pass
-    async with store.conversation_lock("web:one"):  # released on exit
-        pass
 
 
 async def test_delivery_status_never_moves_backwards(store):
