@@ -1,4 +1,4 @@
-"""Telegram's webhook: verify the secret, drop replays, answer at once, work after the 200."""
+"""Telegram's webhook: verify the secret, answer with the reply (or at once) and work after."""
 from __future__ import annotations
 
 import json
@@ -24,15 +24,12 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
         raise HTTPException(413, "update too large")
     try:
         data = json.loads(body)
-        update_id = int(data["update_id"])
+        int(data["update_id"])
     except (ValueError, KeyError, TypeError):
         raise HTTPException(400, "not a Telegram update") from None
-    if not await channel.first_time(update_id):
-        return Response(status_code=200)
-    background.add_task(channel.process, data)
-    query = data.get("callback_query") if isinstance(data, dict) else None
-    if isinstance(query, dict) and isinstance(query.get("id"), str):
-        # Telegram runs a method given in the webhook's answer: the button stops spinning at
-        # once, and a Bot API call is saved.
-        return JSONResponse({"method": "answerCallbackQuery", "callback_query_id": query["id"]})
-    return Response(status_code=200)
+    answer, later = await channel.receive(data)
+    if later is not None:
+        background.add_task(later)
+    # Telegram runs a Bot API method given in the webhook's answer: the reply (or a button's
+    # acknowledgement) reaches the citizen without a request of our own.
+    return JSONResponse(answer) if answer else Response(status_code=200)

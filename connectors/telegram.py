@@ -10,25 +10,30 @@ import asyncio
 import hmac
 import html
 import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timezone
+from functools import lru_cache, partial
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.engine import Engine
+from bot.engine import Engine, Outcome
 from bot.messages import Inbound, Reply
 from bot.outbox import DeliveryError
-from bot.ports import Store
+from bot.ports import ONCE_SECONDS, Store
 from connectors.i18n import LANGS, Catalog
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-UPDATE_TTL = 2 * 86_400  # Telegram gives up re-sending an update within a day
 TYPING_AFTER = 0.3  # seconds of work before the citizen sees "typing…"
 # Telegram's commands, and what the engine's understander calls them.
+Buttons = tuple[tuple[str, str], ...]  # (choice id, label) pairs, one button each
+Later = Callable[[], Awaitable[None]]  # work that continues after the webhook has its answer (a partial)
 COMMANDS = {"start": "/start", "help": "/help", "lang": "/lang", "status": "/status", "my": "/requests",
             "cancel": "/cancel"}
 
@@ -71,6 +76,16 @@ class ChatPacer:
         if at > now:
             await asyncio.sleep(at - now)
 
+    def take_now(self, chat_id: int) -> bool:
+        """Take the chat's slot if it is free at once (else the caller sends later, paced)."""
+        if self.interval <= 0:
+            return True
+        now = asyncio.get_running_loop().time()
+        if self._next.get(chat_id, 0.0) > now:
+            return False
+        self._next[chat_id] = now + self.interval
+        return True
+
 
 class TelegramChannel:
     """`bot` is a python-telegram-bot `Bot` (an `ExtBot` with a rate limiter in production)."""
@@ -79,41 +94,115 @@ class TelegramChannel:
                  pacer: ChatPacer) -> None:
         self.bot, self.engine, self.store, self.catalog = bot, engine, store, catalog
         self.secret, self.pacer = secret, pacer
+        self._busy: Counter[int] = Counter()  # chats with a turn under way or a reply not yet sent
 
     def verify(self, header: str | None) -> bool:
         return bool(self.secret) and hmac.compare_digest((header or "").encode(), self.secret.encode())
 
     async def first_time(self, update_id: int) -> bool:
-        return await self.store.first_time(f"tg-update:{update_id}", UPDATE_TTL)
+        return await self.store.first_time(f"tg-update:{update_id}", ONCE_SECONDS)
 
-    async def process(self, data: dict[str, Any]) -> None:
-        """Handle one webhook update (verified, de-duplicated, a button press already answered
-        in the webhook's response); never raises."""
+    async def receive(self, data: dict[str, Any]) -> tuple[dict[str, Any] | None, Later | None]:
+        """One verified webhook update → the Bot API call for the webhook's own answer (Telegram
+        runs it, which saves a request) and the work left for after the answer.
+
+        Telegram re-sends an update it thinks was lost: a turn is taken once per update id (the
+        engine marks it with the turn's save), anything else is dropped on a second sight.
+        A text turn done within TYPING_AFTER is answered in place; a slower turn, a reply of
+        several messages, or a chat whose earlier reply is still on its way goes through the
+        Bot API, so replies keep their order. A button press is acknowledged in place. Never raises.
+        """
         try:
-            await self.handle_update(Update.de_json(data, self.bot), answered=True)
-        except Exception:  # one bad update must not take the others down
-            log.exception("telegram update failed")
+            update = Update.de_json(data, self.bot)
+        except Exception:
+            log.exception("unreadable telegram update")
+            return None, None
+        if (query := update.callback_query) is not None:
+            return ({"method": "answerCallbackQuery", "callback_query_id": query.id},
+                    partial(self._safely, self.handle_update, update, True))
+        if not _is_turn(update):
+            if not await self.first_time(update.update_id):
+                return None, None
+            return None, partial(self._safely, self.handle_update, update)
+        message = update.message
+        chat_id = message.chat.id
+        work = asyncio.ensure_future(self._turn(update))
+        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
+        if done and work.exception() is None and self._busy[chat_id] == 1:  # no earlier reply pending
+            outcome = work.result()
+            chunks, keyboard = self.render(outcome.lang, outcome.replies) if outcome.replies else ([], None)
+            if not chunks or (len(chunks) == 1 and self.pacer.take_now(chat_id)):
+                self._done(chat_id)
+                if not chunks:  # e.g. words relayed to an operator: nothing to say back
+                    return None, None
+                markup = {"reply_markup": _keyboard_json(keyboard)} if keyboard else {}
+                return {"method": "sendMessage", "chat_id": chat_id, "text": chunks[0],
+                        "parse_mode": ParseMode.HTML.value, **markup}, None
+        return None, partial(self._safely, self._finish, chat_id, work, 0)
 
     async def handle_update(self, update: Update, answered: bool = False) -> None:
+        """One update, every reply through the Bot API (long polling; presses; files)."""
         if query := update.callback_query:
             acknowledged = asyncio.ensure_future(self._acknowledge(query, answered))  # beside the engine
             if query.message is not None and query.data is not None:
                 chat_id = query.message.chat.id
-                inbound = self._inbound(chat_id, choice=query.data, message_id=f"cb{query.id}")
-                await self._converse(chat_id, query.from_user.language_code, inbound)
+                inbound = self._inbound(chat_id, choice=query.data, message_id=f"cb{query.id}",
+                                        once=f"tg-update:{update.update_id}")
+                work = asyncio.ensure_future(self._converse(chat_id, query.from_user.language_code, inbound))
+                await self._finish(chat_id, work)
             await acknowledged
             return
         message = update.message
         if message is None or message.chat.type != "private":
             return
-        user_lang = message.from_user.language_code if message.from_user else None
         if message.text is None:
+            user_lang = message.from_user.language_code if message.from_user else None
             citizen = await self._citizen(message.chat.id, user_lang)
             key = "attachment.unsupported" if message.photo or message.document else "input.unreadable"
             await self.deliver(message.chat.id, citizen.lang or "ka", [Reply(key)])
             return
-        inbound = self._inbound(message.chat.id, text=self._command(message.text), message_id=str(message.message_id))
-        await self._converse(message.chat.id, user_lang, inbound)
+        await self._finish(message.chat.id, asyncio.ensure_future(self._turn(update)))
+
+    def _turn(self, update: Update) -> Awaitable[Outcome]:
+        message = update.message
+        user_lang = message.from_user.language_code if message.from_user else None
+        inbound = self._inbound(message.chat.id, text=self._command(message.text or ""),
+                                message_id=str(message.message_id), once=f"tg-update:{update.update_id}")
+        return self._converse(message.chat.id, user_lang, inbound)
+
+    async def _converse(self, chat_id: int, user_lang: str | None, inbound: Inbound) -> Outcome:
+        """One turn; the chat counts as busy until its reply is sent (`_finish`) or answered in place."""
+        self._busy[chat_id] += 1
+        outcome = await self.engine.handle(replace(inbound, lang_hint=user_lang if user_lang in LANGS else None))
+        if outcome.citizen.silenced:  # they unblocked the bot and wrote again
+            await self._silence(chat_id, False)
+        return outcome
+
+    def _done(self, chat_id: int) -> None:
+        self._busy[chat_id] -= 1
+        if self._busy[chat_id] <= 0:
+            del self._busy[chat_id]
+
+    async def _finish(self, chat_id: int, work: asyncio.Future[Outcome], typing_after: float = TYPING_AFTER) -> None:
+        """Show "typing…" if the turn takes a while, then send its reply through the Bot API."""
+        try:
+            done, _ = await asyncio.wait({work}, timeout=typing_after) if typing_after else (work.done(), None)
+            if not done:
+                await self._quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
+            outcome = await work
+            try:
+                await self.deliver(chat_id, outcome.lang, outcome.replies)
+            except DeliveryError as error:
+                log.info("telegram reply not delivered: %s", error)
+        finally:
+            self._done(chat_id)
+
+    @staticmethod
+    async def _safely(work: Callable[..., Awaitable[None]], *args: Any) -> None:
+        try:
+            await work(*args)
+        except Exception:  # one bad update must not take the others down
+            log.exception("telegram update failed")
 
     @staticmethod
     def _command(text: str) -> str:
@@ -130,21 +219,8 @@ class TelegramChannel:
     async def _citizen(self, chat_id: int, user_lang: str | None):
         citizen = await self.engine.citizen(CHANNEL, str(chat_id), user_lang if user_lang in LANGS else None)
         if citizen.silenced:  # they unblocked the bot and wrote again
-            citizen.silenced = False
-            await self.store.save_citizen(citizen)
+            await self._silence(chat_id, False)
         return citizen
-
-    async def _converse(self, chat_id: int, user_lang: str | None, inbound: Inbound) -> None:
-        await self._citizen(chat_id, user_lang)
-        work = asyncio.ensure_future(self.engine.handle(inbound))
-        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
-        if not done:
-            await self._quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
-        outcome = await work
-        try:
-            await self.deliver(chat_id, outcome.lang, outcome.replies)
-        except DeliveryError as error:
-            log.info("telegram reply not delivered: %s", error)
 
     async def _acknowledge(self, query, answered: bool) -> None:
         """Stop the button's spinner (unless the webhook did) and take the old keyboard away."""
@@ -162,11 +238,11 @@ class TelegramChannel:
         except TelegramError as error:
             log.debug("telegram courtesy call failed: %s", error)
 
-    def render(self, lang: str, replies: list[Reply]) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    def render(self, lang: str, replies: list[Reply]) -> tuple[list[str], Buttons]:
         rendered = [self.catalog.render(lang, r) for r in replies]
         text = "\n\n".join(r.text for r in rendered)
-        buttons = [[InlineKeyboardButton(label, callback_data=cid)] for r in rendered for cid, label in r.choices]
-        return [html.escape(c, quote=False) for c in split_message(text)], InlineKeyboardMarkup(buttons) if buttons else None
+        buttons = tuple((cid, label) for r in rendered for cid, label in r.choices)
+        return [html.escape(c, quote=False) for c in split_message(text)], buttons
 
     async def deliver(self, chat_id: int, lang: str, replies: list[Reply]) -> None:
         if not replies:  # e.g. words relayed to an operator: nothing to say back
@@ -174,7 +250,7 @@ class TelegramChannel:
         chunks, keyboard = self.render(lang, replies)
         for n, chunk in enumerate(chunks, 1):
             await self.pacer.wait(chat_id)
-            markup = keyboard if n == len(chunks) else None
+            markup = _keyboard(keyboard) if n == len(chunks) and keyboard else None
             try:
                 await self.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
             except Forbidden as error:  # blocked, or the account is gone: stop writing to them
@@ -194,10 +270,10 @@ class TelegramChannel:
             raise DeliveryError("the citizen blocked the bot", permanent=True)
         await self.deliver(int(address), lang, [reply])
 
-    async def _silence(self, chat_id: int) -> None:
+    async def _silence(self, chat_id: int, silenced: bool = True) -> None:
         citizen = await self.store.get_citizen(f"{CHANNEL}:{chat_id}")
-        if citizen is not None and not citizen.silenced:
-            citizen.silenced = True
+        if citizen is not None and citizen.silenced != silenced:
+            citizen.silenced = silenced
             await self.store.save_citizen(citizen)
 
     async def setup(self, webhook_url: str | None) -> None:
@@ -224,8 +300,26 @@ class TelegramChannel:
                 continue
             for update in updates:
                 offset = update.update_id + 1
-                if await self.first_time(update.update_id):
-                    try:
-                        await self.handle_update(update)
-                    except Exception:
-                        log.exception("telegram update failed")
+                if not _is_turn(update) and not await self.first_time(update.update_id):
+                    continue  # (a turn marks its update itself)
+                await self._safely(self.handle_update, update)
+
+
+@lru_cache(maxsize=4096)
+def _keyboard(buttons: Buttons) -> InlineKeyboardMarkup:
+    """One button a row. PTB's objects are immutable, so a keyboard seen before is reused."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cid)] for cid, label in buttons])
+
+
+@lru_cache(maxsize=4096)
+def _keyboard_json(buttons: Buttons) -> dict[str, Any]:
+    """The keyboard as a webhook answer carries it (never changed after it is made)."""
+    return _keyboard(buttons).to_dict()
+
+
+def _is_turn(update: Update) -> bool:
+    """A button press or a private text message: what the engine takes a turn on."""
+    if update.callback_query is not None:
+        return update.callback_query.message is not None and update.callback_query.data is not None
+    message = update.message
+    return message is not None and message.chat.type == "private" and message.text is not None

@@ -172,8 +172,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 if worker:
                     worker.cancel()
 
-    asyncio.run(serve())
+    run_fast(serve())
     return 0
+
+
+def run_fast(main) -> None:
+    """Run on uvloop where it is installed (uvicorn[standard]): the webhook path spends much of
+    its time in the event loop's socket handling."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """A stand-in of Telegram's Bot API: `/bot<token>/<method>`, form or JSON in, `{"ok": …}` out.
 
-It records every call, answers like Telegram (Message objects, `True`), and can misbehave on
+It records every call (and runs a method named in a webhook's answer, as Telegram does, when
+`run_webhook_answer` is given that answer), answers like Telegram (Message objects, `True`), and can misbehave on
 request: a chat in `blocked` gets 403 "bot was blocked by the user"; `flood` answers that many
 sendMessage calls with 429 and `retry_after`. `on_send` lets a benchmark time each reply.
 """
@@ -25,6 +26,7 @@ class BotApi:
     def __init__(self, token: str, on_send: Callable[[int, str], None] | None = None) -> None:
         self.token, self.on_send = token, on_send
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.webhook_calls: list[tuple[str, dict[str, Any]]] = []  # the subset run from webhook answers
         self.blocked: set[int] = set()
         self.flood = 0
         self.updates: list[dict[str, Any]] = []  # served by getUpdates
@@ -35,6 +37,14 @@ class BotApi:
 
     def called(self, method: str) -> list[dict[str, Any]]:
         return [p for m, p in self.calls if m == method]
+
+    async def run_webhook_answer(self, answer: dict[str, Any]) -> None:
+        """What Telegram does with a webhook's answer that names a method: runs it, result unseen."""
+        params = dict(answer)
+        method = params.pop("method")
+        self.calls.append((method, params))
+        self.webhook_calls.append((method, params))
+        await self._answer(method, params)
 
     def app(self) -> FastAPI:
         app = FastAPI()

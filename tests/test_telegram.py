@@ -59,8 +59,12 @@ class Telegram:
         self.update_id = 100
 
     async def post(self, update: dict, secret: str | None = SECRET) -> httpx.Response:
+        """Post as Telegram does, and run the method the webhook answers with, as Telegram does."""
         headers = {SECRET_HEADER: secret} if secret is not None else {}
-        return await self.client.post("/webhooks/telegram", json=update, headers=headers)
+        response = await self.client.post("/webhooks/telegram", json=update, headers=headers)
+        if response.status_code == 200 and response.content:
+            await self.api.run_webhook_answer(response.json())
+        return response
 
     async def press(self, chat: int, data: str, lang: str = "en") -> dict:
         update = callback_update(self._next(), chat, data, message_id=1, lang=lang)
@@ -104,7 +108,8 @@ async def test_full_journey_with_buttons_to_a_registration_number_and_an_alert(t
     assert menu["parse_mode"] == "HTML" and "new_request" in buttons(menu)
     await tg.press(chat, "new_request", lang)
     await until(lambda: tg.api.called("editMessageReplyMarkup"))
-    assert not tg.api.called("answerCallbackQuery")  # answered in the webhook's response instead
+    # Answered in the webhook's response instead of a request of Kavshiri's own.
+    assert [p for m, p in tg.api.webhook_calls if m == "answerCallbackQuery"] == tg.api.called("answerCallbackQuery")
     assert tg.api.called("editMessageReplyMarkup")[-1].get("reply_markup") is None  # old keyboard removed
     types = await tg.say(chat, agency, lang)
     assert "type:information_request" in buttons(types)
@@ -143,6 +148,17 @@ async def test_a_duplicated_update_is_handled_once(tg: Telegram):
     assert len(tg.api.sent(5002)) == 1
 
 
+async def test_a_duplicated_button_press_takes_one_turn(tg: Telegram):
+    await tg.say(5012, "hello")
+    update = callback_update(778, 5012, "new_request", message_id=1)
+    for _ in range(3):
+        assert (await tg.post(update)).status_code == 200
+    await until(lambda: len(tg.api.sent(5012)) == 2)
+    await asyncio.sleep(0.3)  # give a wrongly accepted duplicate the time to show up
+    assert len(tg.api.sent(5012)) == 2
+    assert (await tg.kv.store.load_session("telegram:5012")).step == "agency"
+
+
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
 async def test_a_forged_or_missing_secret_is_refused_with_no_effect(tg: Telegram, secret):
     response = await tg.post(message_update(900, 5003, "hello"), secret=secret)
@@ -164,24 +180,17 @@ async def test_a_blocked_bot_marks_the_channel_unusable_until_the_citizen_writes
     chat = 5004
     await tg.say(chat, "hello")
     tg.api.blocked.add(chat)
-    assert (await tg.post(message_update(950, chat, "help"))).status_code == 200
-    citizen = await _eventually_silenced(tg, chat)
-    assert citizen.silenced
-    with pytest.raises(DeliveryError) as raised:
+    with pytest.raises(DeliveryError) as raised:  # an alert, after the citizen blocked the bot
         await tg.kv.telegram.send(str(chat), "en", Reply("help.text"))
     assert raised.value.permanent
+    assert (await tg.kv.store.get_citizen(f"telegram:{chat}")).silenced
+    tried = len(tg.api.calls)
+    with pytest.raises(DeliveryError):  # the next one is not even tried
+        await tg.kv.telegram.send(str(chat), "en", Reply("help.text"))
+    assert len(tg.api.calls) == tried
     tg.api.blocked.clear()
     await tg.say(chat, "hello again")
     assert not (await tg.kv.store.get_citizen(f"telegram:{chat}")).silenced
-
-
-async def _eventually_silenced(tg: Telegram, chat: int):
-    for _ in range(200):
-        citizen = await tg.kv.store.get_citizen(f"telegram:{chat}")
-        if citizen.silenced:
-            return citizen
-        await asyncio.sleep(0.02)
-    return citizen
 
 
 async def test_photos_and_other_media_get_a_clear_answer(tg: Telegram):
@@ -202,12 +211,33 @@ async def test_markup_in_what_the_citizen_wrote_is_escaped(tg: Telegram):
 
 
 async def test_flood_control_retry_after_is_honoured(tg: Telegram):
-    tg.api.flood = 1  # the first sendMessage gets 429 with retry_after=1
-    assert (await tg.post(message_update(1300, 5008, "hello"))).status_code == 200
-    await until(lambda: len(tg.api.sent(5008)) == 2)
-    await asyncio.sleep(0.3)
-    first, retry = tg.api.sent(5008)
-    assert len(tg.api.sent(5008)) == 2 and first["text"] == retry["text"]
+    await tg.say(5008, "hello")
+    tg.api.flood = 1  # the next sendMessage gets 429 with retry_after=1
+    await tg.kv.telegram.send("5008", "en", Reply("help.text"))  # an alert, through the Bot API
+    refused, retried = tg.api.sent(5008)[-2:]
+    assert len(tg.api.sent(5008)) == 3 and refused["text"] == retried["text"]
+
+
+async def test_a_quick_turn_is_answered_in_the_webhooks_own_response(tg: Telegram):
+    reply = await tg.say(5010, "hello")
+    assert [p for m, p in tg.api.webhook_calls if m == "sendMessage"] == [reply]
+    assert reply["parse_mode"] == "HTML" and "new_request" in buttons(reply)
+
+
+async def test_a_slow_turn_shows_typing_and_replies_through_the_bot_api(tg: Telegram, operator):
+    chat = 5011
+    await tg.say(chat, "hello")
+    await tg.press(chat, "new_request")
+    await tg.say(chat, "Ministry of Justice")
+    await tg.press(chat, "type:information_request")
+    await tg.say(chat, "Copy of a court decision")
+    await tg.say(chat, "Please send me a copy of decision 12/2026.")
+    operator.faults(delay_seconds=0.6)  # the portal takes its time to register (within the timeout)
+    response = await tg.post(message_update(1500, chat, "yes"))  # "yes" at the review sends it
+    assert response.status_code == 200 and not response.content  # answered at once, reply to follow
+    await until(lambda: REG.search(tg.api.sent(chat)[-1]["text"]))
+    assert [p["action"] for p in tg.api.called("sendChatAction") if int(p["chat_id"]) == chat] == ["typing"]
+    assert tg.api.sent(chat)[-1] not in [p for m, p in tg.api.webhook_calls]
 
 
 async def test_setup_registers_commands_in_both_languages_and_the_webhook(tg: Telegram):
