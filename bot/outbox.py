@@ -3,12 +3,12 @@
 A sender that hands a message to a provider which reports on it later (Twilio's status callbacks)
 returns the provider's message id; the notification is linked to it, so that a later report of a
 temporary failure queues it again and a permanent one gives it up (and lets another channel of
-the citizen's stand in, through `on_dead`).
+the citizen's stand in, through the `on_dead` hooks).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from bot.messages import Reply, reply_from_json
@@ -37,9 +37,9 @@ GiveUp = Callable[[Notification], Awaitable[None]]
 
 class Outbox:
     def __init__(self, store: Store, senders: dict[str, Sender], clock: Clock, batch: int = 20,
-                 on_dead: GiveUp | None = None) -> None:
+                 on_dead: Sequence[GiveUp] = ()) -> None:
         self.store, self.senders, self.clock, self.batch = store, senders, clock, batch
-        self.on_dead = on_dead
+        self.on_dead = on_dead  # each is told of every notification given up
 
     async def deliver_due(self) -> int:
         delivered = 0
@@ -91,9 +91,8 @@ class Outbox:
         await self.store.retry(n, due, error)
 
     async def _gave_up(self, n: Notification) -> None:
-        if self.on_dead is None:
-            return
-        try:
-            await self.on_dead(n)
-        except Exception:  # the fallback is best effort; the outbox keeps going
-            log.exception("fallback after a dead notification failed")
+        for hook in self.on_dead:
+            try:
+                await hook(n)
+            except Exception:  # best effort: the outbox keeps going
+                log.exception("a hook for a dead notification failed")

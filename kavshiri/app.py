@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
 from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
+from bot.flows.notify import code_lost
 from bot.outbox import Outbox
 from bot.ports import Portal, Register, Store
 from bot.services import Services
@@ -158,7 +160,7 @@ class Kavshiri:
             catalog=catalog,
             engine=engine,
             alerts=alerts,
-            outbox=Outbox(store, senders, clock, on_dead=alerts.fall_back),
+            outbox=Outbox(store, senders, clock, on_dead=(alerts.fall_back, partial(code_lost, store, clock))),
             desk=desk,
             webchat=WebChat(engine, store, catalog),
             origins=WidgetOrigins(settings.widget_origins, settings.own_url),

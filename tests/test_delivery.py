@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from bot.outbox import RETRY_SCHEDULE, Outbox
 from connectors.sms import failure
 from kavshiri.app import Kavshiri
 from tests.channels import serve
-from tests.conftest import REDIS_URL, settings_for
+from tests.conftest import REDIS_URL, backend_settings, settings_for
 from tests.support import delete_keys
 from tests.test_sms import AUTH, PUBLIC, SID, Phone, twilio_api  # noqa: F401 (a fixture)
 
@@ -40,9 +39,7 @@ class Later:
 
 @pytest.fixture(params=["sqlite", "redis"])
 def backend(request) -> dict:
-    if request.param == "redis":
-        return {"redis_url": REDIS_URL, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}:"}
-    return {"redis_url": None}
+    return backend_settings(request.param)
 
 
 async def open_phone(tmp_path: Path, portal, twilio_api, backend: dict, **extra):
@@ -94,7 +91,7 @@ async def report(phone: Phone, sid: str, status: str, code: int | None = None) -
 
 
 def outbox_later(kv: Kavshiri, seconds: float) -> Outbox:
-    return Outbox(kv.store, kv.outbox.senders, Later(seconds), on_dead=kv.alerts.fall_back)
+    return Outbox(kv.store, kv.outbox.senders, Later(seconds), on_dead=kv.outbox.on_dead)
 
 
 async def test_a_temporary_failure_is_sent_again_after_the_backoff(phone: Phone):
