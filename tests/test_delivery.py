@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from bot.models import Submission
+from bot.alerts import targets
+from bot.models import Citizen, Submission
 from bot.outbox import RETRY_SCHEDULE, Outbox
 from connectors.sms import failure
 from kavshiri.app import Kavshiri
@@ -232,3 +233,10 @@ def test_twilio_error_codes_temporary_or_final():
         assert not failure("undelivered", code).permanent
     for code in ("30004", "30005", "30006", "21610", "63016", ""):
         assert failure("failed", code).permanent
+
+
+def test_a_fallback_prefers_the_chat_then_e_mail_then_another_number():
+    citizen = Citizen("whatsapp:+995555201091", "whatsapp", "+995555201091",
+                      notify=["sms:+995555201092", "email:me@example.ge"])
+    assert list(targets(citizen).items()) == [("whatsapp", "+995555201091"), ("email", "me@example.ge"),
+                                              ("sms", "+995555201092")]
