@@ -49,6 +49,6 @@ async def status(request: Request) -> Response:
     if not sid or not state:
         raise HTTPException(400, "not a Twilio status callback")
     kv = request.app.state.kavshiri
-    if failure := await kv.sms.status(sid, state, form.get("ErrorCode", "")):
+    if failure := await kv.sms.status(sid, state, form.get("ErrorCode", ""), form.get("To", "")):
         await kv.outbox.undelivered(sid, failure.error, failure.permanent)
     return Response(status_code=204)

@@ -7,9 +7,9 @@ replies and alerts share one path, and each is capped in segments.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -40,6 +40,7 @@ START_WORDS = {"start", "unstop", "yes", "დაწყება", "dawyeba", "da
 HELP_WORDS = {"help", "info", "დახმარება", "daxmareba"}
 ENGLISH_WORDS = {"stop", "stopall", "unsubscribe", "quit", "optout", "revoke", "start", "unstop", "yes", "help", "info"}
 TWILIO_OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
+WHATSAPP_OUTSIDE_WINDOW = 63016  # a free-form WhatsApp message outside the 24-hour window
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 # Error codes of a message Twilio took and later reported undelivered or failed
 # (https://www.twilio.com/docs/api/errors/<code>). Worth another try later:
@@ -92,7 +93,8 @@ def failure(status: str, error_code: str) -> Failure | None:
     if status not in UNDELIVERED:
         return None
     code = int(error_code) if error_code.isdigit() else 0
-    return Failure(f"twilio {status} (code {code})", permanent=code not in TRANSIENT_CODES)
+    name = TRANSIENT_CODES.get(code) or PERMANENT_CODES.get(code) or "unlisted"
+    return Failure(f"twilio {status} (code {code}: {name})", permanent=code not in TRANSIENT_CODES)
 
 
 def numbered(ids: list[str]) -> dict[str, str]:
@@ -205,11 +207,27 @@ class SmsChannel:
         await self.store.record_delivery(message.sid, message.status or "queued")
         return message.sid
 
-    async def status(self, sid: str, status: str, error_code: str) -> Failure | None:
+    async def status(self, sid: str, status: str, error_code: str, to: str) -> Failure | None:
         """A verified status callback: recorded; a failure the first time it is reported."""
         if not await self.store.record_delivery(sid, status):
             return None  # a repeat, or later news already recorded: never acted on twice
-        return failure(status, error_code)
+        found = failure(status, error_code)
+        if found and error_code in (str(TWILIO_OPTED_OUT), str(WHATSAPP_OUTSIDE_WINDOW)):
+            await self._learn(to, error_code)
+        return found
+
+    async def _learn(self, to: str, error_code: str) -> None:
+        """What a failure says about the recipient: opted out (like STOP), or the WhatsApp window
+        is shut whatever our clock thought (templates from now on)."""
+        channel, number = parse_sender(to) or ("", "")
+        citizen = await self.store.get_citizen(f"{channel}:{number}") if channel else None
+        if citizen is None:
+            return
+        if error_code == str(TWILIO_OPTED_OUT):
+            citizen.silenced = True
+        else:
+            citizen.last_inbound_at = ""
+        await self.store.save_citizen(citizen)
 
     # WhatsApp allows free-form messages only within 24 hours of the citizen's last message;
     # outside it only an approved template (Content API) may start a conversation.

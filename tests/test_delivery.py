@@ -150,6 +150,7 @@ async def test_a_final_failure_falls_back_once_to_a_channel_that_had_no_alert(ph
     assert number in fallback["body"]
     [dead] = await phone.kv.store.dead_letters()
     assert dead.channel == "whatsapp" and "63016" in dead.last_error
+    assert (await phone.kv.store.get_citizen(f"whatsapp:{wa}")).last_inbound_at == ""  # templates from now on
     await phone.kv.alerts.on_update(number, "completed", URL, None)  # the portal says it again
     assert await outbox_later(phone.kv, 86_400).deliver_due() == 0
     assert len(phone.api.to(other)) == 1
@@ -164,6 +165,17 @@ async def test_a_fallback_never_alerts_a_channel_twice(phone: Phone):
     assert len(await phone.kv.store.drain_inbox("web:w-4")) == 1
     [dead] = await phone.kv.store.dead_letters()
     assert dead.channel == "sms" and "30005" in dead.last_error
+
+
+async def test_an_opt_out_reported_later_silences_the_number_like_stop(phone: Phone):
+    number, to = "E-2026-0100012", "+995555201141"
+    await citizen_with_answer(phone.kv, "sms", to, number)
+    assert await phone.kv.outbox.deliver_due() == 1
+    await report(phone, phone.api.to(to)[-1]["sid"], "failed", 21610)
+    assert (await phone.kv.store.get_citizen(f"sms:{to}")).silenced
+    assert await outbox_later(phone.kv, 86_400).deliver_due() == 0 and len(phone.api.to(to)) == 1
+    [dead] = await phone.kv.store.dead_letters()
+    assert "21610" in dead.last_error
 
 
 async def test_a_conversation_reply_that_fails_is_only_recorded(phone: Phone):
