@@ -48,5 +48,7 @@ async def status(request: Request) -> Response:
     sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not state:
         raise HTTPException(400, "not a Twilio status callback")
-    await request.app.state.kavshiri.store.record_delivery(sid, state)
+    kv = request.app.state.kavshiri
+    if failure := await kv.sms.status(sid, state, form.get("ErrorCode", ""), form.get("To", "")):
+        await kv.outbox.undelivered(sid, failure.error, failure.permanent)
     return Response(status_code=204)

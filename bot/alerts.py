@@ -3,23 +3,41 @@
 The portal's signed callback and the fallback poll both land in `Alerts.on_update`. The alert
 goes to the channel the citizen used and to each channel they chose (notification settings);
 the outbox key `final:<number>:<channel>` makes a second arrival a no-op, once per channel.
+When an alert is given up on one channel, `fall_back` sends it once to the first other channel
+of the citizen's that can deliver here and has not had it (the same key keeps that once).
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.messages import Localized, Reply, reply_to_json
-from bot.models import FINAL_STATUSES, Notification
+from bot.models import FINAL_STATUSES, Citizen, Notification
 from bot.ports import Clock, Portal, PortalError, Store
 from nlu.directory import Directory
 
 log = logging.getLogger(__name__)
 
 
+def alert_key(number: str, channel: str) -> str:
+    return f"final:{number}:{channel}"
+
+
+def targets(citizen: Citizen) -> dict[str, str]:
+    """channel -> address: the chat channel first, then the chosen ones, e-mail before phones."""
+    found = {citizen.channel: citizen.address}
+    chosen = sorted((e.partition(":") for e in citizen.notify), key=lambda e: e[0] != "email")
+    for channel, _, address in chosen:
+        found.setdefault(channel, address)
+    return found
+
+
 class Alerts:
-    def __init__(self, store: Store, portal: Portal, directory: Directory, clock: Clock) -> None:
+    def __init__(self, store: Store, portal: Portal, directory: Directory, clock: Clock,
+                 channels: frozenset[str] = frozenset()) -> None:
         self.store, self.portal, self.directory, self.clock = store, portal, directory, clock
+        self.channels = channels  # those that can deliver in this deployment
 
     async def on_update(
         self, number: str, status: str, answer_url: str | None, completed_at: datetime | None
@@ -49,15 +67,32 @@ class Alerts:
         name = Localized(agency.short_ka, agency.short_en) if agency else agency_id
         event = {"type": status, "registration_number": number, "answer_url": url}
         reply = Reply(f"alert.{status}", {"number": number, "agency": name, "url": url or ""}, event=event)
-        targets = {citizen.channel: citizen.address}
-        for entry in citizen.notify:
-            channel, _, address = entry.partition(":")
-            targets.setdefault(channel, address)
-        for channel, address in targets.items():
+        for channel, address in targets(citizen).items():
             await self.store.enqueue(Notification(
-                key=f"final:{number}:{channel}", channel=channel, address=address,
+                key=alert_key(number, channel), channel=channel, address=address,
                 lang=citizen.lang or "ka", reply=reply_to_json(reply), due_at=self.clock.now().timestamp(),
+                citizen_key=citizen.key,
             ))
+
+    async def fall_back(self, failed: Notification) -> None:
+        """`failed` (an alert) will never arrive: send it once to the first other channel of the
+        citizen's that works here and has not had this alert."""
+        kind, _, rest = failed.key.partition(":")
+        number = rest.rpartition(":")[0]
+        if kind != "final" or not number or not failed.citizen_key:
+            return  # codes and operators' messages have no stand-in
+        citizen = await self.store.get_citizen(failed.citizen_key)
+        if citizen is None:
+            return
+        for channel, address in targets(citizen).items():
+            if channel == failed.channel or channel not in self.channels:
+                continue
+            stand_in = replace(failed, key=alert_key(number, channel), channel=channel, address=address,
+                               attempts=0, last_error=None, due_at=self.clock.now().timestamp())
+            if await self.store.enqueue(stand_in):
+                log.info("alert moved from %s to %s", failed.channel, channel)
+                return
+        log.info("no other channel of the citizen's to fall back to")
 
     async def poll_open(self) -> int:
         """Ask the portal about every open request: a lost callback delays, never loses, an alert."""

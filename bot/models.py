@@ -12,9 +12,11 @@ OPEN_STATUSES = ("registered", "in_progress")
 FINAL_STATUSES = ("completed", "refused")
 
 # Outgoing-message delivery statuses (Twilio's), in the order they can follow one another:
-# a late "sent" callback never overwrites "delivered".
+# a status is kept only when it ranks above the stored one, so a late "sent" never overwrites
+# "delivered", and one final status (delivered, undelivered, failed) never replaces another.
 DELIVERY_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3,
                  "failed": 3, "read": 4}
+UNDELIVERED = ("undelivered", "failed")
 
 
 @dataclass(slots=True)
@@ -49,6 +51,8 @@ class Citizen:
     notify: list[str] = field(default_factory=list)
     sms_script: str = "geo"  # "geo" (Mkhedruli) or "latin" (national romanisation) on SMS
     silenced: bool = False  # nothing is sent on this channel (SMS STOP, Telegram bot blocked)
+    # When they last wrote to us on WhatsApp (ISO): free-form messages only within 24 hours of it.
+    last_inbound_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +110,7 @@ class Notification:
     attempts: int = 0
     due_at: float = 0.0  # unix seconds
     last_error: str | None = None
+    citizen_key: str | None = None  # whose alert it is: another channel of theirs may stand in
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,7 +1,14 @@
-"""Delivers queued notifications through the channel senders, with a fixed retry schedule."""
+"""Delivers queued notifications through the channel senders, with a fixed retry schedule.
+
+A sender that hands a message to a provider which reports on it later (Twilio's status callbacks)
+returns the provider's message id; the notification is linked to it, so that a later report of a
+temporary failure queues it again and a permanent one gives it up (and lets another channel of
+the citizen's stand in, through the `on_dead` hooks).
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from bot.messages import Reply, reply_from_json
@@ -21,12 +28,18 @@ class DeliveryError(Exception):
 
 
 class Sender(Protocol):
-    async def send(self, address: str, lang: str, reply: Reply) -> None: ...
+    # The provider's message id when it reports delivery later, else None.
+    async def send(self, address: str, lang: str, reply: Reply) -> str | None: ...
+
+
+GiveUp = Callable[[Notification], Awaitable[None]]
 
 
 class Outbox:
-    def __init__(self, store: Store, senders: dict[str, Sender], clock: Clock, batch: int = 20) -> None:
+    def __init__(self, store: Store, senders: dict[str, Sender], clock: Clock, batch: int = 20,
+                 on_dead: Sequence[GiveUp] = ()) -> None:
         self.store, self.senders, self.clock, self.batch = store, senders, clock, batch
+        self.on_dead = on_dead  # each is told of every notification given up
 
     async def deliver_due(self) -> int:
         delivered = 0
@@ -40,7 +53,7 @@ class Outbox:
         try:
             if sender is None:
                 raise DeliveryError(f"no sender for channel {n.channel}", permanent=True)
-            await sender.send(n.address, n.lang, reply_from_json(n.reply))
+            message_id = await sender.send(n.address, n.lang, reply_from_json(n.reply))
         except DeliveryError as error:
             await self._failed(n, str(error), error.permanent)
             return False
@@ -48,13 +61,38 @@ class Outbox:
             log.exception("sender failed")
             await self._failed(n, type(error).__name__, permanent=False)
             return False
+        if message_id:  # before completing: a report may come back at once
+            await self.store.link_delivery(message_id, n)
         await self.store.complete(n)
+        return True
+
+    async def undelivered(self, message_id: str, error: str, permanent: bool) -> bool:
+        """The provider reports that a message it took never arrived. False: no notification
+        of ours (a conversation reply) or one already acted on."""
+        n = await self.store.linked_delivery(message_id)
+        if n is None:
+            return False
+        if not permanent and n.attempts < len(RETRY_SCHEDULE):
+            due = self.clock.now().timestamp() + RETRY_SCHEDULE[n.attempts]
+            return await self.store.reopen(n, due, error)
+        log.warning("notification undelivered after %d attempts: %s", n.attempts + 1, error)
+        if not await self.store.undelivered(n, error):
+            return False
+        await self._gave_up(n)
         return True
 
     async def _failed(self, n: Notification, error: str, permanent: bool) -> None:
         if permanent or n.attempts >= len(RETRY_SCHEDULE):
             log.warning("notification dead-lettered after %d attempts: %s", n.attempts + 1, error)
             await self.store.dead_letter(n, error)
+            await self._gave_up(n)
             return
         due = self.clock.now().timestamp() + RETRY_SCHEDULE[n.attempts]
         await self.store.retry(n, due, error)
+
+    async def _gave_up(self, n: Notification) -> None:
+        for hook in self.on_dead:
+            try:
+                await hook(n)
+            except Exception:  # best effort: the outbox keeps going
+                log.exception("a hook for a dead notification failed")

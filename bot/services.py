@@ -26,3 +26,5 @@ class Services:
     register: Register
     published: Knowledge
     wording: Wording
+    # Channels that can deliver in this deployment (a sender is configured for each).
+    channels: frozenset[str] = frozenset()

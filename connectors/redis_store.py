@@ -16,6 +16,8 @@ Keys (after the prefix):
   outbox:delayed                    sorted set of keys scored by due_at
   outbox:stream, outbox:entries     the stream; hash key -> stream entry id (to ack it)
   outbox:dead                       list of dead-lettered notification JSON
+  outbox:done:<key>                 completed, for a month (a later failure report may reopen it)
+  delivery:<id>, delivery-link:<id> a sent message's status "<rank>:<status>" and its notification
   once:<key>                        replay guard (SET NX EX)
   lock:<key>                        a conversation's turn lock (SET NX PX, a random token)
   inbox:<address>                   list of JSON items
@@ -42,6 +44,7 @@ from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Sess
 from bot.ports import ONCE_SECONDS, Held
 
 SESSION_TTL_SECONDS = 30 * 24 * 3600
+DELIVERY_TTL_SECONDS = 30 * 24 * 3600  # a provider's report on a message comes within days
 GROUP = "workers"
 
 # Lua, so that marking the key seen and queueing it happen together or not at all.
@@ -227,8 +230,11 @@ class RedisStore:
                 pass
 
     async def complete(self, notification: Notification) -> None:
-        await self._finish(notification.key,
-                           lambda tx: tx.delete(f"{self._p}outbox:n:{notification.key}"))
+        def done(tx: Pipeline) -> None:
+            tx.delete(f"{self._p}outbox:n:{notification.key}")
+            tx.set(f"{self._p}outbox:done:{notification.key}", "1", ex=DELIVERY_TTL_SECONDS)
+
+        await self._finish(notification.key, done)
 
     async def retry(self, notification: Notification, due_at: float, error: str) -> None:
         """Stores a copy with attempts + 1, `error` and `due_at`; the argument is not changed."""
@@ -342,19 +348,51 @@ class RedisStore:
 
     # Delivery statuses: "<rank>:<status>", kept for a month
 
-    async def record_delivery(self, message_id: str, status: str) -> None:
+    async def record_delivery(self, message_id: str, status: str) -> bool:
         rank = DELIVERY_RANK.get(status, 1)
-        await self._r.eval(_RECORD_DELIVERY, 1, f"{self._p}delivery:{message_id}", rank, status, 30 * 86_400)
+        return bool(await self._r.eval(_RECORD_DELIVERY, 1, f"{self._p}delivery:{message_id}", rank, status,
+                                       DELIVERY_TTL_SECONDS))
 
     async def delivery(self, message_id: str) -> str | None:
         value = await self._r.get(f"{self._p}delivery:{message_id}")
         return value.split(":", 1)[1] if value else None
 
+    async def link_delivery(self, message_id: str, notification: Notification) -> None:
+        await self._r.set(f"{self._p}delivery-link:{message_id}", _dump(notification.to_json()),
+                          ex=DELIVERY_TTL_SECONDS)
 
-# Set unless the stored status is further along (one atomic step on the server).
+    async def linked_delivery(self, message_id: str) -> Notification | None:
+        data = await self._r.get(f"{self._p}delivery-link:{message_id}")
+        return Notification.from_json(json.loads(data)) if data else None
+
+    async def reopen(self, notification: Notification, due_at: float, error: str) -> bool:
+        n = replace(notification, attempts=notification.attempts + 1, due_at=due_at, last_error=error)
+        keys = [f"{self._p}outbox:done:{n.key}", f"{self._p}outbox:n:{n.key}", self._delayed]
+        return bool(await self._r.eval(_REOPEN, len(keys), *keys, _dump(n.to_json()), repr(float(due_at)), n.key))
+
+    async def undelivered(self, notification: Notification, error: str) -> bool:
+        n = replace(notification, last_error=error)
+        keys = [f"{self._p}outbox:done:{n.key}", f"{self._p}outbox:dead"]
+        return bool(await self._r.eval(_UNDELIVERED, len(keys), *keys, _dump(n.to_json())))
+
+
+# Set only when the stored status is not as far along (one atomic step on the server).
 _RECORD_DELIVERY = """
 local old = redis.call('GET', KEYS[1])
-if old and tonumber(string.match(old, '^(%d+)')) > tonumber(ARGV[1]) then return 0 end
+if old and tonumber(string.match(old, '^(%d+)')) >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+# A completed notification back in the queue, or into the dead letters; each only once.
+_REOPEN = """
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+return 1
+"""
+_UNDELIVERED = """
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
 return 1
 """

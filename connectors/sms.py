@@ -7,9 +7,11 @@ replies and alerts share one path, and each is capped in segments.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
@@ -19,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from bot.contacts import georgian_mobile
 from bot.engine import Engine
 from bot.messages import Inbound, Reply
-from bot.models import Citizen
+from bot.models import FINAL_STATUSES, UNDELIVERED, Citizen
 from bot.outbox import DeliveryError
 from bot.ports import Store
 from connectors.i18n import Catalog
@@ -38,7 +40,29 @@ START_WORDS = {"start", "unstop", "yes", "დაწყება", "dawyeba", "da
 HELP_WORDS = {"help", "info", "დახმარება", "daxmareba"}
 ENGLISH_WORDS = {"stop", "stopall", "unsubscribe", "quit", "optout", "revoke", "start", "unstop", "yes", "help", "info"}
 TWILIO_OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
+WHATSAPP_OUTSIDE_WINDOW = 63016  # a free-form WhatsApp message outside the 24-hour window
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# Error codes of a message Twilio took and later reported undelivered or failed
+# (https://www.twilio.com/docs/api/errors/<code>). Worth another try later:
+TRANSIENT_CODES = {
+    30001: "queue overflow",
+    30003: "unreachable destination handset",
+    30008: "unknown error",
+    30017: "carrier network congestion",
+    30036: "validity period expired",
+}
+# Final for this address; any code not listed above counts as final too, so an unknown failure
+# falls back to another channel at once instead of paying for retries nobody said would help.
+PERMANENT_CODES = {
+    30004: "message blocked",
+    30005: "unknown destination handset",
+    30006: "landline or unreachable carrier",
+    30007: "message filtered",
+    21610: "unsubscribed recipient",
+    63014: "blocked by the user on the channel",
+    63016: "outside the WhatsApp 24-hour window",
+}
+WHATSAPP_WINDOW = timedelta(hours=24)  # free-form messages only this long after the citizen's last
 
 
 def parse_sender(value: str) -> tuple[str, str] | None:
@@ -47,6 +71,30 @@ def parse_sender(value: str) -> tuple[str, str] | None:
     if not E164.match(number) or (number.startswith("+995") and georgian_mobile(number) != number):
         return None
     return channel, number
+
+
+def parse_templates(value: str) -> dict[str, str]:
+    """`HX…` (every language) or `ka=HX…,en=HX…` → language ("*": any) → Content SID."""
+    found: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        lang, _, sid = part.rpartition("=")
+        found[lang.strip() or "*"] = sid.strip()
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    error: str
+    permanent: bool
+
+
+def failure(status: str, error_code: str) -> Failure | None:
+    """What a status callback means for the message: None unless it was not delivered."""
+    if status not in UNDELIVERED:
+        return None
+    code = int(error_code) if error_code.isdigit() else 0
+    name = TRANSIENT_CODES.get(code) or PERMANENT_CODES.get(code) or "unlisted"
+    return Failure(f"twilio {status} (code {code}: {name})", permanent=code not in TRANSIENT_CODES)
 
 
 def numbered(ids: list[str]) -> dict[str, str]:
@@ -66,9 +114,10 @@ class SmsChannel:
     """`client` is a `twilio.rest.Client` with an async HTTP client."""
 
     def __init__(self, client: Any, engine: Engine, store: Store, catalog: Catalog, from_number: str,
-                 status_url: str, max_segments: int) -> None:
+                 status_url: str, max_segments: int, templates: dict[str, str] | None = None) -> None:
         self.client, self.engine, self.store, self.catalog = client, engine, store, catalog
         self.from_number, self.status_url, self.max_segments = from_number, status_url, max_segments
+        self.templates = templates or {}  # WhatsApp alert templates (Content SIDs) by language
         self.validator = RequestValidator(client.password)
 
     def verify(self, url: str, form: dict[str, str], signature: str) -> bool:
@@ -80,6 +129,8 @@ class SmsChannel:
         try:
             channel, number = parse_sender(sender) or ("", "")
             if channel and await self.store.first_time(f"twilio-in:{message_sid}", MESSAGE_TTL):
+                if channel == "whatsapp":
+                    await self._opened_window(number)
                 await self._receive(channel, number, body, media)
         except Exception:
             log.exception("inbound SMS failed")
@@ -127,18 +178,24 @@ class SmsChannel:
             texts, menu = [romanise(t) for t in texts], romanise(menu)
         return fit(texts, menu, self.max_segments)
 
-    async def deliver(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> None:
+    async def deliver(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> str | None:
+        """Send; the message's SID, or None when there was nothing to say."""
         if citizen.silenced and not force:
             raise DeliveryError("the number has opted out", permanent=True)
         if not replies:  # e.g. words relayed to an operator: nothing to say back
-            return
+            return None
         body = self.render(lang, replies, citizen.sms_script)
         price = cost(body)
+        sid = await self._create(citizen, body=body)
+        log.info("%s sent: %d segment(s), %s", citizen.channel, price.segments, price.encoding)
+        return sid
+
+    async def _create(self, citizen: Citizen, **content: str) -> str:
         prefix = PREFIXES[citizen.channel]
         try:
             message = await self.client.messages.create_async(
-                to=prefix + citizen.address, from_=prefix + self.from_number, body=body,
-                status_callback=self.status_url)
+                to=prefix + citizen.address, from_=prefix + self.from_number, status_callback=self.status_url,
+                **content)
         except TwilioRestException as error:
             if error.code == TWILIO_OPTED_OUT and await self.store.get_citizen(citizen.key):
                 citizen.silenced = True  # opted out at the carrier: remember it like STOP
@@ -148,7 +205,59 @@ class SmsChannel:
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
         await self.store.record_delivery(message.sid, message.status or "queued")
-        log.info("%s sent: %d segment(s), %s", citizen.channel, price.segments, price.encoding)
+        return message.sid
+
+    async def status(self, sid: str, status: str, error_code: str, to: str) -> Failure | None:
+        """A verified status callback: recorded; a failure the first time it is reported."""
+        if not await self.store.record_delivery(sid, status):
+            return None  # a repeat, or later news already recorded: never acted on twice
+        found = failure(status, error_code)
+        if found and error_code in (str(TWILIO_OPTED_OUT), str(WHATSAPP_OUTSIDE_WINDOW)):
+            await self._learn(to, error_code)
+        return found
+
+    async def _learn(self, to: str, error_code: str) -> None:
+        """What a failure says about the recipient: opted out (like STOP), or the WhatsApp window
+        is shut whatever our clock thought (templates from now on)."""
+        channel, number = parse_sender(to) or ("", "")
+        citizen = await self.store.get_citizen(f"{channel}:{number}") if channel else None
+        if citizen is None:
+            return
+        if error_code == str(TWILIO_OPTED_OUT):
+            citizen.silenced = True
+        else:
+            citizen.last_inbound_at = ""
+        await self.store.save_citizen(citizen)
+
+    # WhatsApp allows free-form messages only within 24 hours of the citizen's last message;
+    # outside it only an approved template (Content API) may start a conversation.
+
+    async def _opened_window(self, number: str) -> None:
+        citizen = await self.engine.citizen("whatsapp", number)
+        citizen.last_inbound_at = datetime.now(timezone.utc).isoformat()
+        await self.store.save_citizen(citizen)
+
+    def in_window(self, citizen: Citizen) -> bool:
+        if not citizen.last_inbound_at:
+            return False
+        return datetime.now(timezone.utc) - datetime.fromisoformat(citizen.last_inbound_at) < WHATSAPP_WINDOW
+
+    async def deliver_template(self, citizen: Citizen, lang: str, reply: Reply) -> str:
+        """An alert outside the window, as the approved template with its three variables:
+        registration number, organisation, link. Anything else cannot go out there."""
+        template = self.templates.get(lang) or self.templates.get("*")
+        if citizen.silenced:
+            raise DeliveryError("the number has opted out", permanent=True)
+        if not template or (reply.event or {}).get("type") not in FINAL_STATUSES:
+            log.warning("whatsapp message not sent: outside the 24-hour window and no template for it")
+            raise DeliveryError("whatsapp window closed, no template", permanent=True)
+        params = reply.params
+        variables = {"1": str(params.get("number", "")), "2": self.catalog.value(lang, params.get("agency", "")),
+                     "3": str(params.get("url") or "https://my.gov.ge")}
+        sid = await self._create(citizen, content_sid=template,
+                                 content_variables=json.dumps(variables, ensure_ascii=False))
+        log.info("whatsapp alert sent as a template")
+        return sid
 
     def sender(self, channel: str) -> _Sender:
         return _Sender(self, channel)
@@ -160,10 +269,12 @@ class _Sender:
     def __init__(self, sms: SmsChannel, channel: str) -> None:
         self.sms, self.channel = sms, channel
 
-    async def send(self, address: str, lang: str, reply: Reply) -> None:
+    async def send(self, address: str, lang: str, reply: Reply) -> str | None:
         key = f"{self.channel}:{address}"
         citizen = await self.sms.store.get_citizen(key) or Citizen(key, self.channel, address, lang)
-        await self.sms.deliver(citizen, lang, [reply])
+        if self.channel == "whatsapp" and not self.sms.in_window(citizen):
+            return await self.sms.deliver_template(citizen, lang, reply)
+        return await self.sms.deliver(citizen, lang, [reply])
 
 
 def _menu_order(item: tuple[str, str]) -> int:

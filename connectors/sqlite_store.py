@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_key ON logs (key, seq);
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS delivery_links (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 COMMIT;
 """
 
@@ -309,12 +310,41 @@ class SqliteStore:
 
     # Delivery statuses
 
-    async def record_delivery(self, message_id: str, status: str) -> None:
-        await self._db.execute(
+    async def record_delivery(self, message_id: str, status: str) -> bool:
+        cursor = await self._db.execute(
             "INSERT INTO deliveries (id, status, rank) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE"
-            " SET status = excluded.status, rank = excluded.rank WHERE excluded.rank >= deliveries.rank",
+            " SET status = excluded.status, rank = excluded.rank WHERE excluded.rank > deliveries.rank",
             (message_id, status, DELIVERY_RANK.get(status, 1)),
         )
+        return cursor.rowcount == 1
 
     async def delivery(self, message_id: str) -> str | None:
         return await self._one("SELECT status FROM deliveries WHERE id = ?", (message_id,))
+
+    async def link_delivery(self, message_id: str, notification: Notification) -> None:
+        await self._db.execute(
+            "INSERT INTO delivery_links (id, data) VALUES (?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+            (message_id, _dump(notification.to_json())),
+        )
+
+    async def linked_delivery(self, message_id: str) -> Notification | None:
+        data = await self._one("SELECT data FROM delivery_links WHERE id = ?", (message_id,))
+        return Notification.from_json(json.loads(data)) if data else None
+
+    async def reopen(self, notification: Notification, due_at: float, error: str) -> bool:
+        n = replace(notification, attempts=notification.attempts + 1, due_at=due_at, last_error=error)
+        cursor = await self._db.execute(
+            "UPDATE outbox SET state = 'queued', due_at = ?, claimed_until = 0, ended_at = NULL, data = ?"
+            " WHERE key = ? AND state = 'done'",
+            (due_at, _dump(n.to_json()), n.key),
+        )
+        return cursor.rowcount == 1
+
+    async def undelivered(self, notification: Notification, error: str) -> bool:
+        n = replace(notification, last_error=error)
+        cursor = await self._db.execute(
+            "UPDATE outbox SET state = 'dead', ended_at = ?, data = ? WHERE key = ? AND state = 'done'",
+            (time.time(), _dump(n.to_json()), n.key),
+        )
+        return cursor.rowcount == 1

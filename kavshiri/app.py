@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
 from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
+from bot.flows.notify import code_lost
 from bot.outbox import Outbox
 from bot.ports import Portal, Register, Store
 from bot.services import Services
@@ -73,6 +75,18 @@ def build_understander(settings: Settings, matcher: AgencyMatcher) -> Backend:
     return understander
 
 
+def delivery_channels(settings: Settings) -> frozenset[str]:
+    """The channels this deployment can send on: one sender is built for each."""
+    channels = set(PULL_CHANNELS)
+    if settings.telegram_bot_token:
+        channels.add("telegram")
+    if settings.twilio_account_sid:
+        channels |= {"sms", "whatsapp"}
+    if settings.smtp_url:
+        channels.add("email")
+    return frozenset(channels)
+
+
 async def open_accounts(settings: Settings) -> tuple[Accounts, Store]:
     """Operator accounts alone, for `kavshiri operator add`; the caller closes the store."""
     store = await open_store(settings)
@@ -125,6 +139,7 @@ class Kavshiri:
             register=register,
             published=Knowledge.load(),
             wording=catalog,
+            channels=delivery_channels(settings),
         )
         engine = Engine(services, settings.default_lang)
         senders: dict[str, Any] = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
@@ -137,14 +152,15 @@ class Kavshiri:
         if settings.smtp_url:
             tls = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
             senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls)
+        alerts = Alerts(store, portal, directory, clock, frozenset(senders))
         return cls(
             settings=settings,
             store=store,
             portal=portal,
             catalog=catalog,
             engine=engine,
-            alerts=Alerts(store, portal, directory, clock),
-            outbox=Outbox(store, senders, clock),
+            alerts=alerts,
+            outbox=Outbox(store, senders, clock, on_dead=(alerts.fall_back, partial(code_lost, store, clock))),
             desk=desk,
             webchat=WebChat(engine, store, catalog),
             origins=WidgetOrigins(settings.widget_origins, settings.own_url),
@@ -203,13 +219,14 @@ def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog
     from twilio.http.async_http_client import AsyncTwilioHttpClient
     from twilio.rest import Client
 
-    from connectors.sms import TWILIO_HTTP_LOG, SmsChannel
+    from connectors.sms import TWILIO_HTTP_LOG, SmsChannel, parse_templates
 
     http = AsyncTwilioHttpClient(timeout=15, logger=TWILIO_HTTP_LOG)
     client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
     client.api.base_url = settings.twilio_api_url.rstrip("/")
     status_url = settings.own_url.rstrip("/") + "/webhooks/twilio/status"
-    return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments)
+    return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments,
+                      parse_templates(settings.twilio_whatsapp_alert_template))
 
 
 @asynccontextmanager

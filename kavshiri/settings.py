@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     twilio_from: str = ""
     twilio_api_url: str = "https://api.twilio.com"
     sms_max_segments: int = 6  # the most one SMS reply may cost
+    # Approved WhatsApp templates (Content SIDs) for alerts outside the 24-hour window:
+    # "HX…" for every language, or "ka=HX…,en=HX…". Empty: such alerts go to another channel.
+    twilio_whatsapp_alert_template: str = ""
     # E-mail alerts: smtp://user:password@host:587 (STARTTLS) or smtps://… (TLS from the start).
     smtp_url: str | None = None
     mail_from: str = ""

@@ -2,6 +2,8 @@
 
 Magic numbers, as GOV.UK Notify's stand-ins do: a recipient ending in 0002 has opted out
 (400, code 21610, permanent); one ending in 0003 meets a server error (500, temporary).
+A message is free text (`Body`) or an approved template (`ContentSid` with `ContentVariables`
+JSON), as the Content API has it; `status_callback` gives the form Twilio posts back later.
 """
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ class TwilioApi:
                 return _error(400, 21610, "Attempt to send to unsubscribed recipient")
             if to.endswith("0003"):
                 return _error(500, 20500, "Internal Server Error")
+            if not form.get("Body") and not form.get("ContentSid"):
+                return _error(400, 21602, "Message body is required")
             return JSONResponse(self._record(form), status_code=201)
 
         return app
@@ -54,8 +58,20 @@ class TwilioApi:
             "date_created": datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000"),
             "error_code": None, "error_message": None, "price": None, "api_version": "2010-04-01",
         }
-        self.messages.append(message)
+        # What the stand-in received, for tests to check; not part of Twilio's answer.
+        self.messages.append({**message, "content_sid": form.get("ContentSid"),
+                              "content_variables": form.get("ContentVariables")})
         return message
+
+    def status_callback(self, sid: str, status: str, error_code: int | None = None) -> dict[str, str]:
+        """The form Twilio posts to a message's StatusCallback when its status changes."""
+        message = next(m for m in self.messages if m["sid"] == sid)
+        form = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
+                "AccountSid": self.account_sid, "From": message["from"], "To": message["to"],
+                "ApiVersion": "2010-04-01"}
+        if error_code is not None:
+            form["ErrorCode"] = str(error_code)
+        return form
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:

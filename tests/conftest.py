@@ -125,12 +125,18 @@ def english_in(messages: list[dict]) -> set[str]:
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def backend_settings(backend: str) -> dict:
+    """Settings for one storage backend: Redis under a private key prefix, or SQLite (never the
+    environment's REDIS_URL by accident)."""
+    if backend == "redis":
+        return {"redis_url": REDIS_URL, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}:"}
+    return {"redis_url": None}
+
+
 @pytest.fixture(params=["sqlite", "redis"])
 async def kv(request, tmp_path: Path, portal):
     """Kavshiri on each storage backend; the Redis one under a private key prefix."""
-    extra: dict = {"redis_url": None}  # never the environment's REDIS_URL by accident
-    if request.param == "redis":
-        extra = {"redis_url": REDIS_URL, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}:"}
+    extra = backend_settings(request.param)
     app = await Kavshiri.build(settings_for(tmp_path / "home", portal.url, **extra), portal.url)
     yield app
     await app.close()

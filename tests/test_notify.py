@@ -1,5 +1,5 @@
-"""Notification settings: reached by button or by words, addresses validated, and a completion
-alerted once on every chosen channel."""
+"""Notification settings: reached by button or by words, addresses validated, only channels that
+can deliver here offered, and a completion alerted once on every chosen channel."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,43 @@ import time
 import pytest
 
 from bot.contacts import email_address, georgian_mobile
-from tests.conftest import Chat, choice_ids, event, texts
+from kavshiri.app import Kavshiri
+from tests.conftest import REDIS_URL, Chat, backend_settings, choice_ids, event, settings_for, texts
+from tests.support import delete_keys
+
+# SMS and e-mail configured, at addresses where nothing answers: these tests never deliver, and a
+# test that tried would fail loudly instead of reaching anyone.
+CHANNELS = {"twilio_account_sid": "AC" + "0" * 32, "twilio_auth_token": "unused", "twilio_from": "+15005550006",
+            "twilio_api_url": "http://127.0.0.1:9", "smtp_url": "smtp://user:pass@127.0.0.1:9",
+            "mail_from": "alerts@kavshiri.example.ge"}
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def backend(request) -> dict:
+    return backend_settings(request.param)
+
+
+@pytest.fixture
+async def deployments(tmp_path, portal, backend):
+    """Builds Kavshiri on one store with the given channel settings, as a restart with a changed
+    configuration would; closes them all after."""
+    built: list[Kavshiri] = []
+
+    async def build(**channels) -> Kavshiri:
+        settings = settings_for(tmp_path / "home", portal.url, **backend, **channels)
+        built.append(await Kavshiri.build(settings, portal.url))
+        return built[-1]
+
+    yield build
+    for kv in built:
+        await kv.close()
+    if backend["redis_url"]:
+        await delete_keys(REDIS_URL, backend["redis_prefix"])
+
+
+@pytest.fixture
+async def kv(deployments) -> Kavshiri:
+    return await deployments(**CHANNELS)
 
 
 async def sent_code(kv, address: str) -> str:
@@ -117,3 +153,53 @@ async def test_cancelling_or_a_new_chat_does_not_reset_the_daily_codes_to_one_nu
     assert "five codes today" in texts(answer)
     codes = [x for x in await kv.store.claim_due(time.time() + 1, 50) if x.reply["key"] == "notify.code"]
     assert len(codes) == 5
+
+
+async def test_only_channels_that_can_deliver_here_are_offered(deployments):
+    chat = Chat(await deployments(), "n-none")  # neither SMS nor e-mail configured
+    await chat.start("en")
+    settings = await chat.choose("notify")
+    assert "not available" in texts(settings)
+    assert not {"notify:email", "notify:sms"} & set(choice_ids(settings))
+    earlier = Chat(await deployments(**CHANNELS), "n-earlier")
+    await earlier.start("en")
+    assert "notify:email" in choice_ids(await earlier.choose("notify"))
+    earlier.kv = await deployments()  # restarted without e-mail; the button is still on screen
+    pressed = await earlier.choose("notify:email")
+    assert "e-mail are not available" in texts(pressed) and "notify:email" not in choice_ids(pressed)
+    mail_only = Chat(await deployments(smtp_url=CHANNELS["smtp_url"], mail_from=CHANNELS["mail_from"]), "n-mail")
+    await mail_only.start("ka")
+    offered = choice_ids(await mail_only.choose("notify"))
+    assert "notify:email" in offered and "notify:sms" not in offered
+
+
+@pytest.mark.parametrize("lang,words", [("en", "no code will come"), ("ka", "კოდს ვერ მიიღებთ")])
+async def test_a_citizen_waiting_for_a_code_is_told_when_the_channel_goes_away(deployments, lang, words):
+    before = await deployments(**CHANNELS)
+    chat = Chat(before, f"n-gone-{lang}")
+    await chat.start(lang)
+    await chat.choose("notify")
+    await chat.choose("notify:email")
+    await chat.say("me@example.ge")  # the code is queued
+    after = await deployments()  # restarted without SMTP before the code went out
+    chat.kv = after
+    assert await after.outbox.deliver_due() == 0  # the code cannot go out any more
+    assert await after.outbox.deliver_due() == 1  # and the chat is told so
+    [lost] = await chat.inbox()
+    assert "me@example.ge" in lost["text"]
+    answer = await chat.say("123456")
+    assert words in texts(answer) and "notify:email" not in choice_ids(answer)
+    assert (await after.store.get_citizen(f"console:n-gone-{lang}")).notify == []
+    [dead] = await after.store.dead_letters()
+    assert dead.channel == "email" and dead.key.startswith("verify:")
+
+
+async def test_an_address_typed_after_the_channel_went_away_gets_no_code(deployments):
+    chat = Chat(await deployments(**CHANNELS), "n-typing")
+    await chat.start("en")
+    await chat.choose("notify")
+    await chat.choose("notify:sms")
+    chat.kv = await deployments()
+    answer = await chat.say("555 12 34 56")
+    assert "text message are not available" in texts(answer)
+    assert await chat.kv.store.claim_due(time.time() + 1, 50) == []

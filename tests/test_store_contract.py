@@ -19,6 +19,11 @@
     at due_at (and not before);
   - `dead_letter(n, error)` removes it from the queue and keeps it, with last_error = error,
     in `dead_letters()`.
+  - a completed notification can be `reopen`ed once (queued again, attempts + 1) or turned
+    `undelivered` once (into the dead letters), when its provider reports a failure later;
+    neither touches one that is queued, dead or unknown.
+- Delivery statuses: `record_delivery` is True only when a status ranks above the stored one;
+  `link_delivery` remembers which notification a sent message carried.
 - Inboxes: push then drain returns the items in push order; a second drain returns []; each
   address has its own inbox.
 - `first_time(key, ttl)`: True once, then False until ttl seconds have passed, then True again.
@@ -413,9 +418,59 @@ async def test_a_failed_turn_saves_nothing_and_frees_the_conversation(store):
 
 async def test_delivery_status_never_moves_backwards(store):
     assert await store.delivery("SM1") is None
-    await store.record_delivery("SM1", "queued")
-    await store.record_delivery("SM1", "delivered")
-    await store.record_delivery("SM1", "sent")  # a late callback
+    assert await store.record_delivery("SM1", "queued") is True
+    assert await store.record_delivery("SM1", "delivered") is True
+    assert await store.record_delivery("SM1", "sent") is False  # a late callback
     assert await store.delivery("SM1") == "delivered"
-    await store.record_delivery("SM2", "failed")
+    assert await store.record_delivery("SM2", "failed") is True
+    assert await store.record_delivery("SM2", "failed") is False  # the same callback again
+    assert await store.record_delivery("SM2", "delivered") is False  # one final never replaces another
     assert await store.delivery("SM2") == "failed"
+
+
+async def test_a_sent_message_is_linked_to_its_notification(store):
+    assert await store.linked_delivery("SM1") is None
+    await store.link_delivery("SM1", note("final:E-1:sms"))
+    assert await store.linked_delivery("SM1") == note("final:E-1:sms")
+
+
+async def completed(store, key: str, now: float) -> Notification:
+    await store.enqueue(note(key, now))
+    [claimed] = await store.claim_due(now, 10)
+    await store.complete(claimed)
+    return claimed
+
+
+async def test_a_completed_notification_reopens_once_with_one_more_attempt(store):
+    now = time.time()
+    sent = await completed(store, "a", now)
+    assert await store.reopen(sent, now + 60, "twilio 30003") is True
+    assert await store.reopen(sent, now + 60, "twilio 30003") is False  # already queued again
+    assert await store.claim_due(now + 59, 10) == []
+    [again] = await store.claim_due(now + 60, 10)
+    assert (again.key, again.attempts, again.last_error) == ("a", 1, "twilio 30003")
+    await store.complete(again)
+    assert await store.enqueue(note("a", now)) is False  # still once per key
+    assert await store.claim_due(now + 3600, 10) == []
+
+
+async def test_only_a_completed_notification_reopens_or_turns_undelivered(store):
+    now = time.time()
+    await store.enqueue(note("queued", now))
+    assert await store.reopen(note("queued", now), now, "x") is False
+    assert await store.undelivered(note("queued", now), "x") is False
+    assert await store.reopen(note("never", now), now, "x") is False
+    [queued] = await store.claim_due(now, 10)
+    await store.dead_letter(queued, "blocked")
+    assert await store.reopen(queued, now, "x") is False
+
+
+async def test_an_undelivered_notification_joins_the_dead_letters_once(store):
+    now = time.time()
+    sent = await completed(store, "a", now)
+    assert await store.undelivered(sent, "twilio 30005") is True
+    assert await store.undelivered(sent, "twilio 30005") is False
+    assert await store.reopen(sent, now, "x") is False
+    [dead] = await store.dead_letters()
+    assert (dead.key, dead.last_error) == ("a", "twilio 30005")
+    assert await store.claim_due(now + 3600, 10) == []

@@ -1,7 +1,9 @@
 """Notification settings: where else completion alerts go (e-mail, SMS) and the SMS script.
 
 A new address is used only once the citizen types back the code sent to it, so nobody can
-point alerts (and the requests they name) at someone else's phone or mailbox.
+point alerts (and the requests they name) at someone else's phone or mailbox. Only channels this
+deployment can send on are offered; when one stops working under a citizen who waits for a code,
+they are told (at their next message, and by `code_lost` when the code is given up).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from bot.contacts import email_address, georgian_mobile
 from bot.flows import BACK, CANCEL, Step, Turn, choice, goto, step
 from bot.messages import Reply, Text, reply_to_json
 from bot.models import Notification
+from bot.ports import Clock, Store
 
 KINDS = {"email": email_address, "sms": georgian_mobile}
 SMS_CHANNELS = ("sms", "whatsapp")
@@ -26,6 +29,11 @@ def extra_channels(citizen) -> dict[str, str]:
     return dict(entry.split(":", 1) for entry in citizen.notify if ":" in entry)
 
 
+def offered(turn: Turn) -> list[str]:
+    """The kinds of address that can get a code (and alerts) in this deployment."""
+    return [kind for kind in KINDS if kind in turn.services.channels]
+
+
 @step
 class NotifyStep(Step):
     name = "notify"
@@ -33,19 +41,23 @@ class NotifyStep(Step):
     async def prompt(self, turn: Turn) -> list[Reply]:
         chosen = extra_channels(turn.citizen)
         current = [Text(f"notify.item_{kind}", {"address": address}) for kind, address in chosen.items()]
-        options = [choice("notify:email"), choice("notify:sms")]
+        kinds = offered(turn)
+        options = [choice(f"notify:{kind}") for kind in kinds]
         if turn.citizen.channel in SMS_CHANNELS:
             options.append(choice("notify:geo" if turn.citizen.sms_script == "latin" else "notify:latin"))
         if chosen:
             options.append(choice("notify:clear"))
         params = {"current": current or Text("notify.none")}
-        return [Reply("notify.prompt", params, choices=(*options, BACK, CANCEL))]
+        key = "notify.prompt" if kinds else "notify.prompt_chat_only"
+        return [Reply(key, params, choices=(*options, BACK, CANCEL))]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         kind, _, value = choice_id.partition(":")
         if kind != "notify":
             return await super().on_choice(turn, choice_id)
         if value in KINDS:
+            if value not in offered(turn):  # a button from before the configuration changed
+                return [Reply(f"notify.unavailable_{value}"), *await self.prompt(turn)]
             turn.session.context["notify_kind"] = value
             return await goto(turn, "notify_address")
         if value == "clear":
@@ -70,6 +82,8 @@ class NotifyAddressStep(Step):
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         kind = turn.session.context.get("notify_kind", "email")
+        if kind not in offered(turn):  # the configuration changed while they were typing
+            return [Reply(f"notify.unavailable_{kind}"), *await goto(turn, "notify")]
         address = KINDS[kind](text)
         if address is None:
             return [Reply(f"notify.invalid_{kind}"), *await self.prompt(turn)]
@@ -105,7 +119,21 @@ async def _send_code(turn: Turn, kind: str, address: str) -> None:
     message = Reply("notify.code", {"code": code}, event={"type": "verify"})
     await turn.services.store.enqueue(Notification(
         key=f"verify:{uuid.uuid4().hex}", channel=kind, address=address, lang=turn.lang,
-        reply=reply_to_json(message), due_at=turn.services.clock.now().timestamp()))
+        reply=reply_to_json(message), due_at=turn.services.clock.now().timestamp(), citizen_key=turn.citizen.key))
+
+
+async def code_lost(store: Store, clock: Clock, n: Notification) -> None:
+    """A code the outbox gave up on (the channel stopped working here, or the address refused
+    it): the citizen hears so in their chat instead of waiting for it."""
+    if not n.key.startswith("verify:") or not n.citizen_key:
+        return
+    citizen = await store.get_citizen(n.citizen_key)
+    if citizen is None:
+        return
+    message = Reply("notify.code_lost", {"address": n.address})
+    await store.enqueue(Notification(
+        key=f"code-lost:{n.key}", channel=citizen.channel, address=citizen.address, lang=n.lang,
+        reply=reply_to_json(message), due_at=clock.now().timestamp()))
 
 
 def _digest(turn: Turn, code: str) -> str:
@@ -124,9 +152,12 @@ class NotifyCodeStep(Step):
         pending = turn.session.context.get("notify_pending")
         if not pending:
             return await goto(turn, "notify")
+        kind, _, address = pending["entry"].partition(":")
+        if kind not in offered(turn):  # no code can have come: say so rather than check it
+            turn.session.context.pop("notify_pending")
+            return [Reply(f"notify.no_code_{kind}"), *await goto(turn, "notify")]
         typed = "".join(c for c in text if c.isdigit())
         if hmac.compare_digest(_digest(turn, typed), pending["code"]):
-            kind, _, address = pending["entry"].partition(":")
             kept = [e for e in turn.citizen.notify if not e.startswith(f"{kind}:")]
             turn.citizen.notify = [*kept, pending["entry"]]
             turn.citizen_changed = True
