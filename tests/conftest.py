@@ -14,6 +14,7 @@ from connectors.i18n import message_json
 from kavshiri.app import Kavshiri
 from kavshiri.settings import Settings
 from portal_sim.app import create_app
+from standins.twilio_api import TwilioApi
 from tests.support import ThreadServer, delete_keys
 
 TOKEN = "test-portal-token"
@@ -45,6 +46,21 @@ class Operator:
 
     def registrations(self) -> list[dict]:
         return self.client.get("/sim/correspondence").json()
+
+
+SID, AUTH = "AC" + "0" * 31 + "1", "twilio-auth-token"  # the stand-in Twilio account
+PUBLIC = "https://kavshiri.example.ge"  # behind a proxy: signatures cover this, not the local URL
+
+
+@pytest.fixture
+def twilio_api(monkeypatch):
+    """The stand-in of Twilio's REST API on loopback; the region and edge kept out of its URLs."""
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    api = TwilioApi(SID, AUTH)
+    with ThreadServer(api.app()) as server:
+        api.url = server.url
+        yield api
 
 
 @pytest.fixture

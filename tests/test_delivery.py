@@ -20,9 +20,9 @@ from bot.outbox import RETRY_SCHEDULE, Outbox
 from connectors.sms import failure
 from kavshiri.app import Kavshiri
 from tests.channels import serve
-from tests.conftest import REDIS_URL, backend_settings, settings_for
+from tests.conftest import AUTH, PUBLIC, REDIS_URL, SID, backend_settings, settings_for
 from tests.support import delete_keys
-from tests.test_sms import AUTH, PUBLIC, SID, Phone, twilio_api  # noqa: F401 (a fixture)
+from tests.test_sms import Phone
 
 TEMPLATES = "ka=HX" + "a" * 32 + ",en=HX" + "e" * 32
 URL = "https://my.gov.ge/answer/1"

@@ -17,22 +17,9 @@ from connectors.sms_text import cost, fit, romanise
 from kavshiri.app import Kavshiri
 from standins.twilio_api import TwilioApi, signed_post
 from tests.channels import serve, until
-from tests.conftest import settings_for
-from tests.support import ThreadServer
+from tests.conftest import AUTH, PUBLIC, SID, settings_for
 
-SID, AUTH = "AC" + "0" * 31 + "1", "twilio-auth-token"
-PUBLIC = "https://kavshiri.example.ge"  # behind a proxy: signatures cover this, not the local URL
 REG = re.compile(r"E-\d{4}-\d{7}")
-
-
-@pytest.fixture
-def twilio_api(monkeypatch):
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
-    api = TwilioApi(SID, AUTH)
-    with ThreadServer(api.app()) as server:
-        api.url = server.url
-        yield api
 
 
 @pytest.fixture
