@@ -6,14 +6,36 @@ so a reply can wait in the outbox and be rendered later.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 
+class FileTooLarge(Exception):
+    """The file turned out larger than the limit it was fetched with."""
+
+
+class FileUnavailable(Exception):
+    """The channel could not hand the file over."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundFile:
+    """A photo or document sent with a message. The connector only describes it; the engine
+    fetches it when it will keep it: `fetch(limit)` returns the bytes, or raises FileTooLarge
+    past `limit` bytes, or FileUnavailable."""
+
+    name: str
+    content_type: str  # as the channel declares it; "" when it does not
+    size: int | None  # as the channel declares it; None when unknown before fetching
+    fetch: Callable[[int], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One thing a citizen did: typed `text` or pressed `choice` (a stable ASCII id)."""
+    """One thing a citizen did: typed `text` or pressed `choice` (a stable ASCII id), perhaps
+    with files (then `text` is their caption)."""
 
     channel: str
     address: str
@@ -21,6 +43,7 @@ class Inbound:
     choice: str | None = None
     message_id: str = ""
     at: datetime | None = None
+    files: tuple[InboundFile, ...] = ()
 
     @property
     def citizen_key(self) -> str:
@@ -47,6 +70,13 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Size:
+    """A number of bytes, written in the citizen's language when rendered."""
+
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     """A button: `id` is what comes back (Telegram callback_data, SMS menu number, web JSON)."""
 
@@ -68,6 +98,8 @@ def encode(value: Any) -> Any:
         return {"$text": value.key, "params": encode(value.params)}
     if isinstance(value, Localized):
         return {"$l": {"ka": value.ka, "en": value.en}}
+    if isinstance(value, Size):
+        return {"$bytes": value.bytes}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
@@ -85,6 +117,8 @@ def decode(value: Any) -> Any:
             return Text(value["$text"], decode(value.get("params", {})))
         if "$l" in value:
             return Localized(**value["$l"])
+        if "$bytes" in value:
+            return Size(value["$bytes"])
         if "$datetime" in value:
             return datetime.fromisoformat(value["$datetime"])
         if "$date" in value:

@@ -70,10 +70,11 @@ class Chat:
     async def start(self, lang: str) -> None:
         await self.kv.engine.citizen(self.channel, self.address, lang)
 
-    async def say(self, text: str | None = None, choice: str | None = None) -> list[dict]:
+    async def say(self, text: str | None = None, choice: str | None = None, files: tuple = ()) -> list[dict]:
         from bot.messages import Inbound
 
-        outcome = await self.kv.engine.handle(Inbound(self.channel, self.address, text=text, choice=choice))
+        inbound = Inbound(self.channel, self.address, text=text, choice=choice, files=files)
+        outcome = await self.kv.engine.handle(inbound)
         out = [message_json(self.kv.catalog, outcome.lang, r) for r in outcome.replies]
         self.log += out
         return out
