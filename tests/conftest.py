@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.ports import ATTACHMENT_TYPES
 from connectors.i18n import message_json
 from kavshiri.app import Kavshiri
 from kavshiri.settings import Settings
@@ -18,8 +19,9 @@ from tests.support import ThreadServer, delete_keys
 
 TOKEN = "test-portal-token"
 SECRET = "test-callback-secret"
-# Latin words that may appear in Georgian replies: the portal's name, commands, language endonym.
-ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII"}
+# Latin words that may appear in Georgian replies: the portal's name, commands, language endonym,
+# and the names of file formats (PDF …), which Georgian writes in Latin letters too.
+ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII", *ATTACHMENT_TYPES.values()}
 REG_OR_URL = re.compile(r"https?://\S+|E-\d{4}-\d{7}")
 
 

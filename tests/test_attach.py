@@ -56,7 +56,7 @@ async def test_files_join_the_draft_are_reviewed_and_reach_the_portal(kv: Kavshi
     assert ("2 of 5" if lang == "en" else "5-დან 2") in shown
     assert "submit" in choice_ids(review) and "edit:attachments" in choice_ids(review)
     if lang == "ka":
-        assert english_in(review) - {"decision", "pdf", "photo", "jpg", "PDF", "JPEG", "PNG", "DOCX"} == set()
+        assert english_in(review) == {"decision", "pdf", "photo", "jpg"}  # the files' own names
         assert "კილობაიტი" in shown  # sizes spelled out, not "kB"
     done = await chat.choose("submit")
     submitted = event(done, "submitted")
