@@ -172,7 +172,7 @@ class Kavshiri:
         if self.telegram:
             await self.telegram.bot.shutdown()
         if self.sms:
-            await self.sms.client.http_client.close()
+            await self.sms.close()
         await self.portal.close()
         await self.store.close()
         await self.register.close()
