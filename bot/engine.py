@@ -69,7 +69,7 @@ class Engine:
         inbound, session = turn.inbound, turn.session
         if turn.citizen.lang is None:
             replies = await self._first_contact(turn)
-            return replies + await after_text(turn) if inbound.files else replies
+            return (replies + await after_text(turn)) if inbound.files else replies
         if await self.services.desk.live_operator(turn.citizen.key):
             replies = await relay(turn)
             return [*replies, Reply("attachment.operator")] if inbound.files else replies

@@ -2,8 +2,9 @@
 
 It records every call, answers like Telegram (Message objects, `True`), serves the files put in
 `files` as the real one does (`getFile`, then GET `/file/bot<token>/<file_path>`, recorded in
-`downloads`), and can misbehave on request: a chat in `blocked` gets 403 "bot was blocked by the user"; `flood` answers that many
-sendMessage calls with 429 and `retry_after`. `on_send` lets a benchmark time each reply.
+`downloads`), and can misbehave on request: a chat in `blocked` gets 403 "bot was blocked by the
+user"; `flood` answers that many sendMessage calls with 429 and `retry_after`. `on_send` lets a
+benchmark time each reply.
 """
 from __future__ import annotations
 

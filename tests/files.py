@@ -10,7 +10,8 @@ from bot.ports import DOCX  # noqa: F401  (the tests name it here)
 
 
 def pdf(text: str = "Kavshiri test") -> bytes:
-    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + text.encode() + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + text.encode()
+            + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 
 def png(width: int = 2, height: int = 2) -> bytes:

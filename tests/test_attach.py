@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.messages import FileTooLarge, InboundFile
-from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX
+from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, Draft
 from kavshiri.app import Kavshiri
 from tests import files
 from tests.conftest import Chat, choice_ids, english_in, event, texts
@@ -151,3 +151,25 @@ async def test_files_the_portal_no_longer_holds_leave_the_draft_with_a_word(kv: 
     number = event(await chat.choose("submit"), "submitted")["registration_number"]
     [row] = [r for r in operator.registrations() if r["registration_number"] == number]
     assert row["attachments"] == []
+
+
+async def test_a_file_the_portal_refuses_at_submit_can_be_removed_and_the_rest_sent(kv: Kavshiri, operator):
+    chat = Chat(kv, "refused")
+    await to_body(chat, "en")
+    await chat.say(files=(Sent("used.pdf", files.pdf("used"), "application/pdf").file,
+                          Sent("fresh.pdf", files.pdf("fresh"), "application/pdf").file))
+    await chat.say(BODY["en"])
+    # The same citizen's file is named by another request first (say, from another channel).
+    citizen = await kv.store.get_citizen("console:refused")
+    session = await kv.store.load_session("console:refused")
+    used = session.draft["attachments"][0]["id"]
+    await kv.portal.submit(citizen.portal_id, Draft("moj", "letter", "Other", "Other text.", (used,)), "other-request-1")
+    refused = await chat.choose("submit")
+    assert "no longer holds one of the attached files" in texts(refused)
+    assert choice_ids(refused)[:2] == ["detach:0", "detach:1"]
+    await chat.choose("detach:0")
+    review = await chat.choose("back")
+    assert "fresh.pdf" in texts(review) and "used.pdf" not in texts(review)
+    number = event(await chat.choose("submit"), "submitted")["registration_number"]
+    [row] = [r for r in operator.registrations() if r["registration_number"] == number]
+    assert [a["name"] for a in row["attachments"]] == ["fresh.pdf"]

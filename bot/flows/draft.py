@@ -310,7 +310,8 @@ class ReviewStep(Step):
 def idempotency_key(turn: Turn) -> str:
     """Same draft, same key: a retried submit never registers twice; an edited draft is new."""
     draft = turn.draft
-    files = [list(attachment_ids(turn))] if attachment_ids(turn) else []  # keys of drafts without files stay as they were
+    # Files count only when there are some, so drafts without files keep the keys they always had.
+    files = [list(attachment_ids(turn))] if attachment_ids(turn) else []
     content = json.dumps([turn.citizen.key, *(draft[s] for s in SLOTS), *files], ensure_ascii=False)
     return f"{draft['id']}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
 
