@@ -8,11 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.desk import transcript_key
 from bot.messages import FileTooLarge, InboundFile
 from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, Draft
 from kavshiri.app import Kavshiri
 from tests import files
 from tests.conftest import Chat, choice_ids, english_in, event, texts
+from tests.test_desk import operator as desk_operator
 
 SUBJECT = {"en": "Copy of a decision", "ka": "გადაწყვეტილების ასლი"}
 BODY = {"en": "Please send me a copy of decision 12/2026, enclosed.",
@@ -173,3 +175,17 @@ async def test_a_file_the_portal_refuses_at_submit_can_be_removed_and_the_rest_s
     number = event(await chat.choose("submit"), "submitted")["registration_number"]
     [row] = [r for r in operator.registrations() if r["registration_number"] == number]
     assert [a["name"] for a in row["attachments"]] == ["fresh.pdf"]
+
+
+async def test_a_file_in_a_live_operator_chat_is_not_fetched_and_its_caption_is_relayed(kv: Kavshiri):
+    kv.desk.hours = None  # around the clock: this test must not depend on the time of day
+    nino = await desk_operator(kv, "nino", ["moj"])
+    chat = Chat(kv, "live")
+    await to_body(chat, "en")
+    await chat.say("operator")
+    assert await kv.desk.take(nino, "console:live")
+    pdf = Sent("passport.pdf", files.pdf(), "application/pdf")
+    answer = await chat.say("Here is my passport", files=(pdf.file,))
+    assert pdf.fetched == 0 and "operator cannot see files" in texts(answer)
+    said = await kv.store.read_log(transcript_key("console:live"), 10)
+    assert said[-1]["text"] == "Here is my passport"
