@@ -12,6 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from api.body import read_body
 
 router = APIRouter(prefix="/webhooks/twilio")
+MEDIA_MAX = 10  # Twilio's most media items on one message
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_BODY = 64 * 1024
 
@@ -37,7 +38,9 @@ async def inbound(request: Request, background: BackgroundTasks) -> Response:
     sender, sid = form.get("From", ""), form.get("MessageSid", "")
     if not sender or not sid:
         raise HTTPException(400, "not a Twilio message")
-    media = form.get("NumMedia", "0") not in ("", "0")
+    count = form.get("NumMedia", "0")
+    media = [(form.get(f"MediaUrl{n}", ""), form.get(f"MediaContentType{n}", ""))
+             for n in range(min(int(count), MEDIA_MAX) if count.isdigit() else 0)]
     background.add_task(request.app.state.kavshiri.sms.receive, sender, form.get("Body", ""), sid, media)
     return Response(EMPTY_TWIML, media_type="text/xml")
 

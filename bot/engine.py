@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.desk import QUEUE, live_operator
 from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
+from bot.flows.attach import after_text, on_files
 from bot.flows.conversation import FREE_TEXT_STEPS, on_command, on_global_choice, on_intent
 from bot.flows.handover import relay
 from bot.messages import Inbound, Reply
@@ -69,9 +70,11 @@ class Engine:
     async def _dispatch(self, turn: Turn, operator: str | None) -> list[Reply]:
         inbound, session = turn.inbound, turn.session
         if turn.citizen.lang is None:
-            return await self._first_contact(turn)
+            replies = await self._first_contact(turn)
+            return (replies + await after_text(turn)) if inbound.files else replies
         if operator:
-            return await relay(turn)
+            replies = await relay(turn)
+            return [*replies, Reply("attachment.operator")] if inbound.files else replies
         if inbound.choice is not None:
             choice = inbound.choice.strip()
             if choice in GLOBAL_CHOICES:
@@ -79,7 +82,12 @@ class Engine:
             if choice not in session.offered:
                 return [Reply("choice.stale"), *await STEPS[session.step].prompt(turn)]
             return await STEPS[session.step].on_choice(turn, choice)
-        raw = inbound.text or ""
+        if inbound.files:
+            return await on_files(turn, self._on_text)
+        return await self._on_text(turn, inbound.text or "")
+
+    async def _on_text(self, turn: Turn, raw: str) -> list[Reply]:
+        session = turn.session
         if len(raw) > MAX_INPUT and session.step != "body":
             return [Reply("input.too_long", {"length": len(raw), "limit": MAX_INPUT})]
         text = clean(raw)

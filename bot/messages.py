@@ -6,14 +6,36 @@ so a reply can wait in the outbox and be rendered later.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 
+class FileTooLarge(Exception):
+    """The file turned out larger than the limit it was fetched with."""
+
+
+class FileUnavailable(Exception):
+    """The channel could not hand the file over."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundFile:
+    """A photo or document sent with a message. The connector only describes it; the engine
+    fetches it when it will keep it: `fetch(limit)` returns the bytes, or raises FileTooLarge
+    past `limit` bytes, or FileUnavailable."""
+
+    name: str
+    content_type: str  # as the channel declares it; "" when it does not
+    size: int | None  # as the channel declares it; None when unknown before fetching
+    fetch: Callable[[int], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One thing a citizen did: typed `text` or pressed `choice` (a stable ASCII id)."""
+    """One thing a citizen did: typed `text` or pressed `choice` (a stable ASCII id), perhaps
+    with files (then `text` is their caption)."""
 
     channel: str
     address: str
@@ -23,6 +45,7 @@ class Inbound:
     at: datetime | None = None
     lang_hint: str | None = None  # the language the channel reports (Telegram's), for a new citizen
     once: str | None = None  # a delivery id the channel may repeat: the turn happens the first time only
+    files: tuple[InboundFile, ...] = ()
 
     @property
     def citizen_key(self) -> str:
@@ -49,6 +72,13 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Size:
+    """A number of bytes, written in the citizen's language when rendered."""
+
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     """A button: `id` is what comes back (Telegram callback_data, SMS menu number, web JSON)."""
 
@@ -70,6 +100,8 @@ def encode(value: Any) -> Any:
         return {"$text": value.key, "params": encode(value.params)}
     if isinstance(value, Localized):
         return {"$l": {"ka": value.ka, "en": value.en}}
+    if isinstance(value, Size):
+        return {"$bytes": value.bytes}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
@@ -87,6 +119,8 @@ def decode(value: Any) -> Any:
             return Text(value["$text"], decode(value.get("params", {})))
         if "$l" in value:
             return Localized(**value["$l"])
+        if "$bytes" in value:
+            return Size(value["$bytes"])
         if "$datetime" in value:
             return datetime.fromisoformat(value["$datetime"])
         if "$date" in value:

@@ -84,12 +84,32 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
+# The portal's limits on attached files (connectors/portal_api.yaml): per file, per correspondence,
+# and the types it keeps, by content type with the name citizens know each by.
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_MAX = 5
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ATTACHMENT_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", DOCX: "DOCX"}
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     agency_id: str
     request_type: str
     subject: str
     body: str
+    attachments: tuple[str, ...] = ()  # ids of files uploaded by the same citizen
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the portal holds: for the citizen until `expires_at`, or as part of a correspondence."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    expires_at: datetime | None = None  # None once it belongs to a correspondence
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +129,7 @@ class Correspondence:
     status: str
     answer_url: str | None = None
     completed_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 class PortalError(Exception):
@@ -138,6 +159,14 @@ class NotFound(PortalError):
     reason = "portal.not_found"
 
 
+class AttachmentTooLarge(PortalError):
+    reason = "attachment.too_large"
+
+
+class AttachmentTypeRefused(PortalError):
+    reason = "attachment.wrong_type"
+
+
 class Portal(Protocol):
     """The MY.GOV.GE correspondence API as Kavshiri expects it (see connectors/portal_api.yaml).
 
@@ -146,6 +175,7 @@ class Portal(Protocol):
     async def submit(self, citizen: str, draft: Draft, idempotency_key: str) -> Registration: ...
     async def status(self, citizen: str, registration_number: str) -> Correspondence: ...
     async def list(self, citizen: str) -> list[Correspondence]: ...
+    async def upload(self, citizen: str, name: str, content_type: str, data: bytes) -> Attachment: ...
     async def close(self) -> None: ...
 
 

@@ -15,8 +15,9 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from babel.units import format_unit
 
-from bot.messages import Localized, Reply, Text
+from bot.messages import Localized, Reply, Size, Text
 
 LANGS = ("ka", "en")
 DOMAIN = "kavshiri"
@@ -59,6 +60,8 @@ class Catalog:
             return self.text(lang, value.key, value.params)
         if isinstance(value, Localized):
             return value.pick(lang)
+        if isinstance(value, Size):
+            return size_text(value.bytes, lang)
         if isinstance(value, datetime):
             return format_datetime(value.astimezone(TBILISI), "d MMMM y, HH:mm", locale=lang)
         if isinstance(value, date):
@@ -70,6 +73,13 @@ class Catalog:
     def render(self, lang: str, reply: Reply) -> Rendered:
         choices = tuple((c.id, self.value(lang, c.label)) for c in reply.choices)
         return Rendered(self.text(lang, reply.key, reply.params), choices, reply.event)
+
+
+def size_text(count: int, lang: str) -> str:
+    """"1.2 MB" in English; Georgian spells the unit out ("1,2 მეგაბაიტი"), as its short form is Latin."""
+    unit, amount = ("digital-megabyte", count / 1024**2) if count >= 1024**2 else ("digital-kilobyte", count / 1024)
+    length = "long" if lang == "ka" else "short"
+    return format_unit(max(amount, 0.1), unit, length=length, format="#,##0.#", locale=lang)
 
 
 def message_json(catalog: Catalog, lang: str, reply: Reply) -> dict[str, Any]:

@@ -22,6 +22,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.ports import (
+    Attachment,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
     Correspondence,
     Draft,
     NotFound,
@@ -75,6 +78,8 @@ class HttpPortal:
             "subject": draft.subject,
             "body": draft.body,
         }
+        if draft.attachments:  # left out when empty, as a request without files always was
+            payload["attachments"] = list(draft.attachments)
         data = await self._call(
             "submit", "POST", "/v1/correspondence", citizen,
             json=payload, extra_headers={"Idempotency-Key": idempotency_key},
@@ -88,6 +93,12 @@ class HttpPortal:
     async def list(self, citizen: str) -> list[Correspondence]:
         data = await self._call("list", "GET", "/v1/correspondence", citizen)
         return _parse(lambda items: [_correspondence(item) for item in items], data)
+
+    async def upload(self, citizen: str, name: str, content_type: str, data: bytes) -> Attachment:
+        """Hold a file at the portal for the citizen; a retry after a lost answer at worst leaves
+        an unused copy, which the portal drops when it expires."""
+        files = {"file": (name, data, content_type)}
+        return _parse(_attachment, await self._call("upload", "POST", "/v1/attachments", citizen, files=files))
 
     async def agencies(self) -> list[dict[str, Any]]:
         """The bodies connected to the e-chancellery: id, name_ka, name_en, accepts."""
@@ -104,6 +115,7 @@ class HttpPortal:
         citizen: str | None,
         *,
         json: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> Any:
         headers = dict(extra_headers or {})
@@ -113,7 +125,7 @@ class HttpPortal:
         while True:
             started = time.monotonic()
             try:
-                response = await self._client.request(method, path, json=json, headers=headers)
+                response = await self._client.request(method, path, json=json, files=files, headers=headers)
             except httpx.ConnectTimeout as exc:
                 # Nothing reached the portal: unavailable, not "outcome unknown".
                 failure: PortalError = PortalUnavailable(f"{op}: connect timeout")
@@ -151,6 +163,10 @@ def _body_or_raise(op: str, response: httpx.Response) -> Any:
             raise PortalError(f"{op}: response is not JSON") from exc
     if status == 404:
         raise NotFound(op)
+    if status == 413:
+        raise AttachmentTooLarge(op)
+    if status == 415:
+        raise AttachmentTypeRefused(op)
     if status in (409, 422):
         # 422: the portal refused the content; 409: the key was already used for another
         # request. Both are final answers about this request, with a code saying why.
@@ -196,6 +212,18 @@ def _correspondence(data: dict[str, Any]) -> Correspondence:
         status=str(data["status"]),
         answer_url=data.get("answer_url"),
         completed_at=parse_time(completed_at) if completed_at else None,
+        attachments=tuple(_attachment(item) for item in data.get("attachments") or ()),
+    )
+
+
+def _attachment(data: dict[str, Any]) -> Attachment:
+    expires_at = data.get("expires_at")
+    return Attachment(
+        id=str(data["id"]),
+        name=str(data["name"]),
+        content_type=str(data["content_type"]),
+        size=int(data["size"]),
+        expires_at=parse_time(expires_at) if expires_at else None,
     )
 
 

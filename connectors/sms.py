@@ -2,7 +2,8 @@
 
 A citizen is their phone number (E.164). WhatsApp arrives as `whatsapp:+995…` and takes the same
 path under its own channel name. Replies go out through Twilio's REST API, so conversation
-replies and alerts share one path, and each is capped in segments.
+replies and alerts share one path, and each is capped in segments. Media (MMS, WhatsApp) is
+fetched from Twilio with the account's credentials, and only from Twilio's own API address.
 """
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+import httpx
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from bot.contacts import georgian_mobile
 from bot.engine import Engine
-from bot.messages import Inbound, Reply
+from bot.messages import FileTooLarge, FileUnavailable, Inbound, InboundFile, Reply
 from bot.models import FINAL_STATUSES, UNDELIVERED, Citizen
 from bot.outbox import DeliveryError
-from bot.ports import Store
+from bot.ports import DOCX, Store
 from connectors.i18n import Catalog
 from connectors.sms_text import cost, fit, romanise
 
@@ -63,6 +66,9 @@ PERMANENT_CODES = {
     63016: "outside the WhatsApp 24-hour window",
 }
 WHATSAPP_WINDOW = timedelta(hours=24)  # free-form messages only this long after the citizen's last
+TWILIO_API = "https://api.twilio.com"
+MEDIA_TIMEOUT = 30.0
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", DOCX: "docx"}
 
 
 def parse_sender(value: str) -> tuple[str, str] | None:
@@ -119,23 +125,34 @@ class SmsChannel:
         self.from_number, self.status_url, self.max_segments = from_number, status_url, max_segments
         self.templates = templates or {}  # WhatsApp alert templates (Content SIDs) by language
         self.validator = RequestValidator(client.password)
+        # Media URLs carry no secret: the account's credentials open them. Redirects (to Twilio's
+        # storage) are followed; httpx drops the credentials when one leaves the origin.
+        self.media_http = httpx.AsyncClient(auth=(client.username, client.password), follow_redirects=True,
+                                            timeout=MEDIA_TIMEOUT, max_redirects=3)
+        self.media_origins = {_origin(TWILIO_API), _origin(client.api.base_url)}
 
     def verify(self, url: str, form: dict[str, str], signature: str) -> bool:
         """Twilio's signature over the public URL and the form (constant-time comparison)."""
         return bool(self.client.password) and self.validator.validate(url, form, signature)
 
-    async def receive(self, sender: str, body: str, message_sid: str, media: bool = False) -> None:
-        """One verified inbound message; runs after Twilio has had its answer. Never raises."""
+    async def close(self) -> None:
+        await self.client.http_client.close()
+        await self.media_http.aclose()
+
+    async def receive(self, sender: str, body: str, message_sid: str,
+                      media: list[tuple[str, str]] | None = None) -> None:
+        """One verified inbound message, with its media as (MediaUrl, MediaContentType); runs after
+        Twilio has had its answer. Never raises."""
         try:
             channel, number = parse_sender(sender) or ("", "")
             if channel and await self.store.first_time(f"twilio-in:{message_sid}", MESSAGE_TTL):
                 if channel == "whatsapp":
                     await self._opened_window(number)
-                await self._receive(channel, number, body, media)
+                await self._receive(channel, number, body, media or [])
         except Exception:
             log.exception("inbound SMS failed")
 
-    async def _receive(self, channel: str, number: str, body: str, media: bool) -> None:
+    async def _receive(self, channel: str, number: str, body: str, media: list[tuple[str, str]]) -> None:
         word = body.strip().casefold()
         citizen = await self.engine.citizen(channel, number)
         lang = citizen.lang or ("en" if word in ENGLISH_WORDS else "ka")
@@ -149,19 +166,56 @@ class SmsChannel:
             return
         if citizen.silenced:
             return  # a stopped number gets nothing until START
-        if media and not body.strip():  # files are not attached to drafts yet: say so
-            await self._reply(citizen, lang, [Reply("attachment.unsupported")])
-            return
-        outcome = await self.engine.handle(await self._inbound(citizen, body))
+        files = tuple(self._media(url, kind, n) for n, (url, kind) in enumerate(media))
+        outcome = await self.engine.handle(await self._inbound(citizen, body, files))
         citizen = await self.store.get_citizen(citizen.key) or citizen  # the turn may change settings
         await self._reply(citizen, outcome.lang, outcome.replies)
 
-    async def _inbound(self, citizen: Citizen, body: str) -> Inbound:
+    async def _inbound(self, citizen: Citizen, body: str, files: tuple[InboundFile, ...] = ()) -> Inbound:
         common: dict[str, Any] = {"at": datetime.now(timezone.utc)}
+        if files:  # the words are the files' caption, never a menu number
+            return Inbound(citizen.channel, citizen.address, text=body, files=files, **common)
         session = await self.store.load_session(citizen.key)
         if session and (choice := numbered(session.offered).get(body.strip())):
             return Inbound(citizen.channel, citizen.address, choice=choice, **common)
         return Inbound(citizen.channel, citizen.address, text=body, **common)
+
+    def media_allowed(self, url: str) -> bool:
+        """Only this account's media on Twilio's API (or the configured TWILIO_API_URL): a signed
+        webhook could still name any address, and fetching it with the credentials would leak them."""
+        parts = urlsplit(url)
+        account = f"/2010-04-01/Accounts/{self.client.account_sid}/"
+        return _origin(url) in self.media_origins and parts.path.startswith(account)
+
+    def _media(self, url: str, content_type: str, n: int) -> InboundFile:
+        # Twilio passes no file name: name it by its kind, for the citizen's review.
+        kind = "photo" if content_type.startswith("image/") else "document"
+        name = f"{kind}-{n + 1}.{EXTENSIONS.get(content_type, 'bin')}"
+
+        async def fetch(limit: int) -> bytes:
+            if not self.media_allowed(url):
+                log.warning("media refused: not on Twilio's API (%s)", urlsplit(url).hostname)
+                raise FileUnavailable("foreign media URL")
+            try:
+                return await self._download(url, limit)
+            except httpx.HTTPError as error:
+                raise FileUnavailable(type(error).__name__) from None
+
+        return InboundFile(name, content_type, None, fetch)
+
+    async def _download(self, url: str, limit: int) -> bytes:
+        async with self.media_http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise FileUnavailable(f"HTTP {response.status_code}")
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                raise FileTooLarge(url)
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise FileTooLarge(url)
+        return bytes(data)
 
     async def _reply(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> None:
         try:
@@ -275,6 +329,11 @@ class _Sender:
         if self.channel == "whatsapp" and not self.sms.in_window(citizen):
             return await self.sms.deliver_template(citizen, lang, reply)
         return await self.sms.deliver(citizen, lang, [reply])
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()  # user:password@ in the address makes it no match
 
 
 def _menu_order(item: tuple[str, str]) -> int:

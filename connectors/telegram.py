@@ -22,9 +22,9 @@ from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.engine import Engine, Outcome
-from bot.messages import Inbound, Reply
+from bot.messages import FileTooLarge, FileUnavailable, Inbound, InboundFile, Reply
 from bot.outbox import DeliveryError
-from bot.ports import ONCE_SECONDS, Store
+from bot.ports import ATTACHMENT_MAX_BYTES, ONCE_SECONDS, Store
 from connectors.i18n import LANGS, Catalog
 
 log = logging.getLogger(__name__)
@@ -157,9 +157,14 @@ class TelegramChannel:
             return
         if message.text is None:
             user_lang = message.from_user.language_code if message.from_user else None
+            if files := self._files(message):  # a photo or document; its caption is text
+                caption = self._command(message.caption) if message.caption else None
+                inbound = self._inbound(message.chat.id, text=caption, files=files, message_id=str(message.message_id))
+                work = asyncio.ensure_future(self._converse(message.chat.id, user_lang, inbound))
+                await self._finish(message.chat.id, work)
+                return
             citizen = await self._citizen(message.chat.id, user_lang)
-            key = "attachment.unsupported" if message.photo or message.document else "input.unreadable"
-            await self.deliver(message.chat.id, citizen.lang or "ka", [Reply(key)])
+            await self.deliver(message.chat.id, citizen.lang or "ka", [Reply("input.unreadable")])
             return
         await self._finish(message.chat.id, asyncio.ensure_future(self._turn(update)))
 
@@ -211,6 +216,33 @@ class TelegramChannel:
             return text
         name = text[1:].split("@", 1)[0].split(maxsplit=1)[0].lower() if len(text) > 1 else ""
         return COMMANDS.get(name, text)
+
+    def _files(self, message: Any) -> tuple[InboundFile, ...]:
+        """A document as sent, or the largest size of a photo that the portal would take (Telegram
+        offers each photo in several sizes; they are always JPEG)."""
+        if document := message.document:
+            name = document.file_name or f"document-{message.message_id}"
+            return (self._file(document.file_id, name, document.mime_type or "", document.file_size),)
+        if message.photo:
+            fitting = [p for p in message.photo if p.file_size and p.file_size <= ATTACHMENT_MAX_BYTES]
+            best = max(fitting or message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+            return (self._file(best.file_id, f"photo-{message.message_id}.jpg", "image/jpeg", best.file_size),)
+        return ()
+
+    def _file(self, file_id: str, name: str, content_type: str, size: int | None) -> InboundFile:
+        async def fetch(limit: int) -> bytes:
+            try:
+                file = await self.bot.get_file(file_id)
+                if file.file_size and file.file_size > limit:
+                    raise FileTooLarge(name)
+                data = await file.download_as_bytearray()
+            except (TelegramError, RuntimeError) as error:  # RuntimeError: no file_path to download
+                raise FileUnavailable(type(error).__name__) from None
+            if len(data) > limit:
+                raise FileTooLarge(name)
+            return bytes(data)
+
+        return InboundFile(name, content_type, size, fetch)
 
     @staticmethod
     def _inbound(chat_id: int, **fields: Any) -> Inbound:

@@ -188,7 +188,7 @@ class Kavshiri:
         if self.telegram:
             await self.telegram.bot.shutdown()
         if self.sms:
-            await self.sms.client.http_client.close()
+            await self.sms.close()
         await self.portal.close()
         await self.store.close()
         await self.register.close()
@@ -204,7 +204,8 @@ async def build_telegram(settings: Settings, engine: Engine, store: Store, catal
     if not settings.telegram_webhook_secret:
         log.warning("TELEGRAM_WEBHOOK_SECRET is empty: the webhook refuses every update")
     limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate, max_retries=3)
-    bot = ExtBot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot",
+    api_url = settings.telegram_api_url.rstrip("/")
+    bot = ExtBot(settings.telegram_bot_token, base_url=f"{api_url}/bot", base_file_url=f"{api_url}/file/bot",
                  request=AiohttpRequest(), get_updates_request=AiohttpRequest(connections=1),
                  rate_limiter=limiter)
     try:

@@ -1,5 +1,5 @@
-"""The stand-in portal's own SQLite file: correspondence, per-year registration sequences and
-the callback outbox.
+"""The stand-in portal's own SQLite file: correspondence, their attachments, per-year registration
+sequences and the callback outbox.
 
 One connection and one lock: every method is one atomic transaction, so two concurrent submits
 with the same Idempotency-Key cannot both register, and a status change and its callback are
@@ -35,6 +35,18 @@ CREATE TABLE IF NOT EXISTS correspondence (
     UNIQUE (citizen_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS correspondence_by_citizen ON correspondence (citizen_id);
+CREATE TABLE IF NOT EXISTS attachments (
+    id TEXT PRIMARY KEY,
+    citizen_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    expires_at TEXT NOT NULL,
+    registration_number TEXT,  -- set once a correspondence names it
+    position INTEGER
+);
+CREATE INDEX IF NOT EXISTS attachments_by_number ON attachments (registration_number);
 CREATE TABLE IF NOT EXISTS sequences (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS callbacks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,6 +60,15 @@ CREATE TABLE IF NOT EXISTS callbacks (
 """
 BY_KEY = "SELECT * FROM correspondence WHERE citizen_id = ? AND idempotency_key = ?"
 BY_NUMBER = "SELECT * FROM correspondence WHERE registration_number = ?"
+
+
+ATTACHED = ("SELECT id, name, content_type, size, registration_number FROM attachments"
+            " WHERE registration_number IS NOT NULL AND registration_number IN ({})"
+            " ORDER BY registration_number, position")
+
+
+class AttachmentRefused(Exception):
+    """An attachment id that is unknown, another citizen's, expired or already used."""
 
 
 class TransitionRefused(Exception):
@@ -95,14 +116,42 @@ class SimDB:
     async def find_by_key(self, citizen_id: str, key: str) -> dict[str, Any] | None:
         return await self._one(BY_KEY, (citizen_id, key))
 
+    async def hold(self, citizen_id: str, attachment: dict[str, Any], data: bytes) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO attachments (id, citizen_id, name, content_type, size, data, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (attachment["id"], citizen_id, attachment["name"], attachment["content_type"],
+                 attachment["size"], data, attachment["expires_at"]),
+            )
+
+    async def attachment_data(self, attachment_id: str) -> bytes | None:
+        row = await self._one("SELECT data FROM attachments WHERE id = ?", (attachment_id,))
+        return row["data"] if row else None
+
+    async def attachments(self, numbers: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The attachments of each of these correspondences, in the order they were named."""
+        found: dict[str, list[dict[str, Any]]] = {number: [] for number in numbers}
+        if numbers:
+            for row in await self._all(ATTACHED.format(", ".join("?" * len(numbers))), tuple(numbers)):
+                found[row.pop("registration_number")].append(row)
+        return found
+
     async def register(
         self, citizen_id: str, key: str, fingerprint: str, fields: dict[str, Any], now: datetime
     ) -> tuple[dict[str, Any], bool]:
-        """Registers once per (citizen, key). Returns the row and whether it already existed."""
+        """Registers once per (citizen, key), taking the named attachments with it (all or none).
+        Returns the row and whether it already existed."""
         async with self._transaction() as conn:
             existing = await _fetch_one(conn, BY_KEY, (citizen_id, key))
             if existing:
                 return existing, True
+            attachments = fields.get("attachments") or []
+            for attachment_id in attachments:
+                held = await _fetch_one(conn, "SELECT * FROM attachments WHERE id = ?", (attachment_id,))
+                usable = held and held["citizen_id"] == citizen_id and held["registration_number"] is None
+                if not usable or datetime.fromisoformat(held["expires_at"]) <= now:
+                    raise AttachmentRefused(attachment_id)
             await conn.execute(
                 "INSERT INTO sequences (year, last) VALUES (?, 1)"
                 " ON CONFLICT (year) DO UPDATE SET last = last + 1",
@@ -119,6 +168,11 @@ class SimDB:
                  fields["request_type"], fields["subject"], fields["body"], fields.get("channel"),
                  now.isoformat(timespec="seconds")),
             )
+            for position, attachment_id in enumerate(attachments):
+                await conn.execute(
+                    "UPDATE attachments SET registration_number = ?, position = ? WHERE id = ?",
+                    (number, position, attachment_id),
+                )
             return await _fetch_one(conn, BY_NUMBER, (number,)), False
 
     async def get(self, registration_number: str) -> dict[str, Any] | None:

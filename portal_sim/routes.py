@@ -7,19 +7,25 @@ import hmac
 import json
 import secrets
 import uuid
+from datetime import timedelta
 from html import escape
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StringConstraints
+from starlette.datastructures import UploadFile
 
 from bot.models import OPEN_STATUSES, REQUEST_TYPES
-from portal_sim.db import TransitionRefused
+from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX
+from portal_sim.db import AttachmentRefused, TransitionRefused
+from portal_sim.files import accepted_type, clean_name
 from portal_sim.state import TBILISI, ApiError, SimState, require_citizen, require_client, sim_state
 
 PUBLIC_FIELDS = ("registration_number", "agency_id", "request_type", "subject", "registered_at",
                  "status", "answer_url", "completed_at")
+HOLD_FOR = timedelta(days=7)  # an uploaded file waits this long for a correspondence to name it
+MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around the one file part
 
 
 def text(max_length: int) -> StringConstraints:
@@ -32,6 +38,8 @@ class Submission(BaseModel):
     subject: Annotated[str, text(200)]
     body: Annotated[str, text(5000)]
     channel: Annotated[str, text(32)] | None = None
+    # Counted in the route, so that too many gets its own code rather than `invalid_field`.
+    attachments: list[Annotated[str, text(64)]] = Field(default_factory=list, max_length=100)
 
 
 class Completion(BaseModel):
@@ -76,6 +84,8 @@ async def submit(
     if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
         raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 8-128 characters")
     fields = payload.model_dump()
+    if not fields["attachments"]:  # requests without files keep the fingerprint they always had
+        del fields["attachments"]
     fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
     # A replay answers as the first time did, even if the agency has since left the portal.
     row = await state.db.find_by_key(citizen, idempotency_key)
@@ -84,8 +94,12 @@ async def submit(
         if state.take_fault("reject_next"):
             raise ApiError(422, "invalid_field", "rejected by an injected fault")
         check_agency(state, payload)
+        check_attachments(payload.attachments)
         now = state.clock().astimezone(TBILISI)  # the number's year is Tbilisi's year
-        row, replayed = await state.db.register(citizen, idempotency_key, fingerprint, fields, now)
+        try:
+            row, replayed = await state.db.register(citizen, idempotency_key, fingerprint, fields, now)
+        except AttachmentRefused as exc:  # unknown, foreign, expired or used: all answer alike
+            raise ApiError(422, "unknown_attachment", f"attachment {exc} cannot be attached") from exc
     if row["fingerprint"] != fingerprint:
         raise ApiError(409, "idempotency_conflict",
                        "this Idempotency-Key was already used for a different request")
@@ -106,29 +120,75 @@ def check_agency(state: SimState, payload: Submission) -> None:
                        f"{payload.agency_id} does not accept {payload.request_type}")
 
 
+def check_attachments(ids: list[str]) -> None:
+    if len(ids) > ATTACHMENTS_MAX:
+        raise ApiError(422, "too_many_attachments", f"at most {ATTACHMENTS_MAX} attachments")
+    if len(set(ids)) != len(ids):
+        raise ApiError(422, "invalid_field", "attachments: an attachment is named twice")
+
+
+@v1.post("/attachments", status_code=201)
+async def upload(request: Request, citizen: Citizen, state: State) -> dict[str, Any]:
+    # Refuse an oversized upload by its length, before the body is read and spooled.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > ATTACHMENT_MAX_BYTES + MULTIPART_OVERHEAD:
+        raise ApiError(413, "too_large", f"at most {ATTACHMENT_MAX_BYTES} bytes per file")
+    form = await request.form(max_files=1, max_fields=0)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ApiError(400, "invalid_field", "file: a multipart part named file is required")
+    data = await file.read(ATTACHMENT_MAX_BYTES + 1)
+    if len(data) > ATTACHMENT_MAX_BYTES:
+        raise ApiError(413, "too_large", f"at most {ATTACHMENT_MAX_BYTES} bytes per file")
+    content_type = accepted_type(data, file.content_type)
+    if content_type is None or not data:
+        raise ApiError(415, "unsupported_type", "PDF, JPEG, PNG or DOCX, as the content shows")
+    expires_at = state.clock().astimezone(TBILISI) + HOLD_FOR
+    attachment = {"id": f"att_{secrets.token_hex(12)}", "name": clean_name(file.filename),
+                  "content_type": content_type, "size": len(data),
+                  "expires_at": expires_at.isoformat(timespec="seconds")}
+    await state.db.hold(citizen, attachment, data)
+    return attachment
+
+
 @v1.get("/correspondence/{registration_number}")
 async def status(registration_number: str, citizen: Citizen, state: State) -> dict[str, Any]:
     row = await state.db.get(registration_number)
     # Someone else's number answers exactly like a number that does not exist.
     if row is None or row["citizen_id"] != citizen:
         raise ApiError(404, "not_found", "no such correspondence")
-    return public_view(row)
+    return (await public_views(state, [row]))[0]
 
 
 @v1.get("/correspondence")
 async def list_mine(citizen: Citizen, state: State) -> list[dict[str, Any]]:
-    return [public_view(row) for row in await state.db.for_citizen(citizen)]
+    return await public_views(state, await state.db.for_citizen(citizen))
 
 
 def public_view(row: dict[str, Any]) -> dict[str, Any]:
     return {name: row[name] for name in PUBLIC_FIELDS}
 
 
+async def public_views(state: SimState, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    files = await state.db.attachments([row["registration_number"] for row in rows])
+    return [{**public_view(row), "attachments": files[row["registration_number"]]} for row in rows]
+
+
 @operator.get("/correspondence")
 async def everything(state: State) -> list[dict[str, Any]]:
     hidden = ("fingerprint", "answer_key")
     rows = await state.db.everything()
-    return [{name: value for name, value in row.items() if name not in hidden} for row in rows]
+    files = await state.db.attachments([row["registration_number"] for row in rows])
+    return [{**{name: value for name, value in row.items() if name not in hidden},
+             "attachments": files[row["registration_number"]]} for row in rows]
+
+
+@operator.get("/attachments/{attachment_id}")
+async def attachment_content(attachment_id: str, state: State) -> Response:
+    data = await state.db.attachment_data(attachment_id)
+    if data is None:
+        raise ApiError(404, "not_found", "no such attachment")
+    return Response(data, media_type="application/octet-stream")
 
 
 @operator.post("/correspondence/{registration_number}/progress")

@@ -1,9 +1,11 @@
 """A stand-in of Telegram's Bot API: `/bot<token>/<method>`, form or JSON in, `{"ok": …}` out.
 
-It records every call (and runs a method named in a webhook's answer, as Telegram does, when
-`run_webhook_answer` is given that answer), answers like Telegram (Message objects, `True`), and can misbehave on
-request: a chat in `blocked` gets 403 "bot was blocked by the user"; `flood` answers that many
-sendMessage calls with 429 and `retry_after`. `on_send` lets a benchmark time each reply.
+It records every call (and runs a method named in a webhook's answer when `run_webhook_answer`
+is given that answer, as Telegram does), answers like Telegram (Message objects, `True`), serves
+the files put in `files` as the real one does (`getFile`, then GET `/file/bot<token>/<file_path>`,
+recorded in `downloads`), and can misbehave on request: a chat in `blocked` gets 403 "bot was
+blocked by the user"; `flood` answers that many sendMessage calls with 429 and `retry_after`.
+`on_send` lets a benchmark time each reply.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 JSON_FIELDS = ("reply_markup", "commands", "allowed_updates", "scope")
+DOWNLOAD_MAX = 20 * 1024 * 1024  # getFile refuses bigger files: bots cannot download them
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Kavshiri", "username": "kavshiri_test_bot"}
 
 
@@ -30,7 +33,15 @@ class BotApi:
         self.blocked: set[int] = set()
         self.flood = 0
         self.updates: list[dict[str, Any]] = []  # served by getUpdates
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self.downloads: list[str] = []  # file paths fetched
         self._ids = itertools.count(1000)
+
+    def add_file(self, data: bytes, file_path: str) -> str:
+        """Hold a file as if a citizen had sent it; returns its file_id."""
+        file_id = f"BQACAgIAAxkBAAI{len(self.files):04d}"
+        self.files[file_id] = (file_path, data)
+        return file_id
 
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         return [p for m, p in self.calls if m == "sendMessage" and (chat_id is None or int(p["chat_id"]) == chat_id)]
@@ -57,6 +68,14 @@ class BotApi:
             self.calls.append((method, params))
             return await self._answer(method, params)
 
+        @app.get("/file/bot{token}/{file_path:path}")
+        async def download(token: str, file_path: str) -> Response:
+            held = {path: data for path, data in self.files.values()}
+            if token != self.token or file_path not in held:
+                return _error(404, "Not Found")
+            self.downloads.append(file_path)
+            return Response(held[file_path], media_type="application/octet-stream")
+
         return app
 
     async def _answer(self, method: str, p: dict[str, Any]) -> JSONResponse:
@@ -74,6 +93,14 @@ class BotApi:
             message = {"message_id": next(self._ids), "date": int(time.time()),
                        "chat": {"id": chat_id, "type": "private"}, "text": p.get("text", "")}
             return _ok(message)
+        if method == "getFile":
+            if p.get("file_id") not in self.files:
+                return _error(400, "Bad Request: invalid file_id")
+            file_path, data = self.files[p["file_id"]]
+            if len(data) > DOWNLOAD_MAX:
+                return _error(400, "Bad Request: file is too big")
+            return _ok({"file_id": p["file_id"], "file_unique_id": f"u{p['file_id'][-8:]}",
+                        "file_size": len(data), "file_path": file_path})
         if method == "getUpdates":
             if not self.updates:
                 await asyncio.sleep(min(float(p.get("timeout", 0) or 0), 0.2))

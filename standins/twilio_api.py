@@ -4,17 +4,21 @@ Magic numbers, as GOV.UK Notify's stand-ins do: a recipient ending in 0002 has o
 (400, code 21610, permanent); one ending in 0003 meets a server error (500, temporary).
 A message is free text (`Body`) or an approved template (`ContentSid` with `ContentVariables`
 JSON), as the Content API has it; `status_callback` gives the form Twilio posts back later.
+
+Inbound media (MMS, WhatsApp) is served as Twilio does with "HTTP Auth on media URLs": the
+MediaUrl needs the account's credentials and redirects to the stored content elsewhere.
 """
 from __future__ import annotations
 
 import base64
 import itertools
+import secrets
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from twilio.request_validator import RequestValidator
 
 from connectors.sms_text import cost
@@ -24,7 +28,17 @@ class TwilioApi:
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.messages: list[dict[str, Any]] = []
+        self.media: dict[str, tuple[str, bytes]] = {}  # media sid -> (content type, content)
+        self.media_fetches: list[str] = []  # media sids opened with the right credentials
+        self.url = ""  # set once served
         self._sids = itertools.count(1)
+        self._stored: dict[str, str] = {}  # storage token -> media sid
+
+    def add_media(self, data: bytes, content_type: str) -> str:
+        """Media a citizen sent; returns its MediaUrl."""
+        sid = f"ME{secrets.token_hex(16)}"
+        self.media[sid] = (content_type, data)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM{secrets.token_hex(16)}/Media/{sid}"
 
     def to(self, number: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["to"] == number]
@@ -34,8 +48,7 @@ class TwilioApi:
 
         @app.post("/2010-04-01/Accounts/{sid}/Messages.json")
         async def create(sid: str, request: Request) -> JSONResponse:
-            expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-            if sid != self.account_sid or request.headers.get("authorization") != f"Basic {expected}":
+            if not self._authenticated(sid, request):
                 return _error(401, 20003, "Authenticate")
             form = dict((await request.form()).items())
             to = str(form.get("To", ""))
@@ -47,7 +60,29 @@ class TwilioApi:
                 return _error(400, 21602, "Message body is required")
             return JSONResponse(self._record(form), status_code=201)
 
+        @app.get("/2010-04-01/Accounts/{sid}/Messages/{message_sid}/Media/{media_sid}")
+        async def media(sid: str, message_sid: str, media_sid: str, request: Request) -> Response:
+            if not self._authenticated(sid, request):
+                return _error(401, 20003, "Authenticate")
+            if media_sid not in self.media:
+                return _error(404, 20404, "The requested resource was not found")
+            self.media_fetches.append(media_sid)
+            token = secrets.token_urlsafe(12)
+            self._stored[token] = media_sid
+            return RedirectResponse(f"/storage/{token}", status_code=307)
+
+        @app.get("/storage/{token}")
+        async def stored(token: str) -> Response:
+            if token not in self._stored:  # a storage link works once, as a short-lived signed URL
+                return Response(status_code=403)
+            content_type, data = self.media[self._stored.pop(token)]
+            return Response(data, media_type=content_type)
+
         return app
+
+    def _authenticated(self, sid: str, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return sid == self.account_sid and request.headers.get("authorization") == f"Basic {expected}"
 
     def _record(self, form: dict[str, Any]) -> dict[str, Any]:
         body = str(form.get("Body", ""))

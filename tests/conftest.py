@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.ports import ATTACHMENT_TYPES
 from connectors.i18n import message_json
 from kavshiri.app import Kavshiri
 from kavshiri.settings import Settings
@@ -19,8 +20,9 @@ from tests.support import ThreadServer, delete_keys
 
 TOKEN = "test-portal-token"
 SECRET = "test-callback-secret"
-# Latin words that may appear in Georgian replies: the portal's name, commands, language endonym.
-ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII"}
+# Latin words that may appear in Georgian replies: the portal's name, commands, language endonym,
+# and the names of file formats (PDF …), which Georgian writes in Latin letters too.
+ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII", *ATTACHMENT_TYPES.values()}
 REG_OR_URL = re.compile(r"https?://\S+|E-\d{4}-\d{7}")
 
 
@@ -86,10 +88,11 @@ class Chat:
     async def start(self, lang: str) -> None:
         await self.kv.engine.citizen(self.channel, self.address, lang)
 
-    async def say(self, text: str | None = None, choice: str | None = None) -> list[dict]:
+    async def say(self, text: str | None = None, choice: str | None = None, files: tuple = ()) -> list[dict]:
         from bot.messages import Inbound
 
-        outcome = await self.kv.engine.handle(Inbound(self.channel, self.address, text=text, choice=choice))
+        inbound = Inbound(self.channel, self.address, text=text, choice=choice, files=files)
+        outcome = await self.kv.engine.handle(inbound)
         out = [message_json(self.kv.catalog, outcome.lang, r) for r in outcome.replies]
         self.log += out
         return out

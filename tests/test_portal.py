@@ -15,9 +15,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from fastapi import FastAPI, Request, Response
 
 from bot.ports import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_TYPES,
+    ATTACHMENTS_MAX,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
     Draft,
     NotFound,
     PortalError,
@@ -36,6 +42,7 @@ from connectors.portal import (
 )
 from portal_sim import cli
 from portal_sim.app import create_app
+from tests import files
 from tests.support import ThreadServer, bound_socket
 
 TOKEN = "test-client-token"
@@ -400,8 +407,121 @@ def test_contract_documents_every_v1_route():
     contract = CONTRACT.read_text(encoding="utf-8")
     app = create_app(Path("unused.sqlite3"), TOKEN, None, SECRET, agencies=AGENCIES)
     paths = {path for path in app.openapi()["paths"] if path.startswith("/v1/")}
-    assert paths == {"/v1/agencies", "/v1/correspondence",
+    assert paths == {"/v1/agencies", "/v1/attachments", "/v1/correspondence",
                      "/v1/correspondence/{registration_number}"}
     for path in paths:
         assert f"\n  {path}:\n" in contract
     assert "\nwebhooks:\n" in contract and "/portal/callback" in contract
+
+
+# Attachments (GAC Art. 78(1)): held for the citizen, then named by one correspondence.
+
+async def attach(portal: HttpPortal, citizen: str, *files: tuple[str, bytes, str]) -> list[str]:
+    return [(await portal.upload(citizen, name, kind, data)).id for name, data, kind in files]
+
+
+async def test_an_uploaded_file_is_listed_on_the_correspondence_that_names_it(sim, portal, citizen):
+    pdf, image = files.pdf(), files.png()
+    held = await portal.upload(citizen, "../../decision 12.pdf", "application/pdf", pdf)
+    assert (held.name, held.content_type, held.size) == ("decision 12.pdf", "application/pdf", len(pdf))
+    assert timedelta(days=6, hours=23) < held.expires_at - datetime.now(timezone.utc) <= timedelta(days=7)
+    # Declared as "some bytes": the portal reads the type from the content.
+    photo = await portal.upload(citizen, "photo", "application/octet-stream", image)
+    assert photo.content_type == "image/png"
+    draft = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (held.id, photo.id))
+    registration = await portal.submit(citizen, draft, new_key())
+    status = await portal.status(citizen, registration.registration_number)
+    assert [(a.id, a.name, a.size) for a in status.attachments] == [
+        (held.id, "decision 12.pdf", len(pdf)), (photo.id, "photo", len(image))]
+    assert (await portal.list(citizen))[0].attachments == status.attachments
+    content = await operate(sim.url, "GET", f"/sim/attachments/{photo.id}")
+    assert content.content == image
+
+
+@pytest.mark.parametrize("name,data,declared", [
+    ("virus.pdf", files.EXE, "application/pdf"),  # the content decides, not the name or the label
+    ("photo.jpg", files.png(), "image/jpeg"),  # a real type, but not the one declared
+    ("archive.docx", files.plain_zip(), files.DOCX),  # a zip that is no Word document
+    ("notes.txt", b"plain text", "text/plain"),
+])
+async def test_a_type_the_portal_does_not_keep_is_refused(portal, citizen, name, data, declared):
+    with pytest.raises(AttachmentTypeRefused):
+        await portal.upload(citizen, name, declared, data)
+
+
+async def test_word_and_jpeg_are_kept(portal, citizen):
+    kept = [await portal.upload(citizen, "letter.docx", files.DOCX, files.docx()),
+            await portal.upload(citizen, "scan.jpg", "image/jpeg", files.jpeg())]
+    assert [a.content_type for a in kept] == [files.DOCX, "image/jpeg"]
+
+
+async def test_a_file_over_the_limit_is_refused_and_not_retried(portal, citizen, sleeps):
+    with pytest.raises(AttachmentTooLarge):
+        await portal.upload(citizen, "big.pdf", "application/pdf", files.pdf() + b"0" * ATTACHMENT_MAX_BYTES)
+    assert sleeps == []
+    exactly = files.pdf() + b"0" * (ATTACHMENT_MAX_BYTES - len(files.pdf()))
+    assert (await portal.upload(citizen, "limit.pdf", "application/pdf", exactly)).size == ATTACHMENT_MAX_BYTES
+
+
+async def test_another_citizens_or_a_used_attachment_cannot_be_named(sim, portal, citizen):
+    other = f"{citizen}-other"
+    [theirs] = await attach(portal, other, ("theirs.pdf", files.pdf(), "application/pdf"))
+    foreign = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (theirs,))
+    with pytest.raises(PortalRejected) as raised:
+        await portal.submit(citizen, foreign, new_key())
+    assert raised.value.code == "unknown_attachment" and await registrations(sim.url, citizen) == []
+    await portal.submit(other, foreign, new_key())  # still theirs to use, once
+    with pytest.raises(PortalRejected) as again:
+        await portal.submit(other, foreign, new_key())
+    assert again.value.code == "unknown_attachment" and len(await registrations(sim.url, other)) == 1
+
+
+async def test_at_most_five_attachments(sim, portal, citizen):
+    ids = await attach(portal, citizen, *[(f"{n}.png", files.png(), "image/png") for n in range(ATTACHMENTS_MAX + 1)])
+    too_many = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, tuple(ids))
+    with pytest.raises(PortalRejected) as raised:
+        await portal.submit(citizen, too_many, new_key())
+    assert raised.value.code == "too_many_attachments"
+    five = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, tuple(ids[:ATTACHMENTS_MAX]))
+    registration = await portal.submit(citizen, five, new_key())
+    assert len((await portal.status(citizen, registration.registration_number)).attachments) == ATTACHMENTS_MAX
+
+
+async def test_a_replay_names_the_same_attachments_or_conflicts(sim, portal, citizen):
+    first, second = await attach(portal, citizen, ("a.pdf", files.pdf("a"), "application/pdf"),
+                                 ("b.pdf", files.pdf("b"), "application/pdf"))
+    key = new_key()
+    with_one = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (first,))
+    registration = await portal.submit(citizen, with_one, key)
+    assert (await portal.submit(citizen, with_one, key)).registration_number == registration.registration_number
+    with_two = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (first, second))
+    with pytest.raises(PortalRejected) as raised:
+        await portal.submit(citizen, with_two, key)
+    assert raised.value.code == IDEMPOTENCY_CONFLICT and len(await registrations(sim.url, citizen)) == 1
+
+
+async def test_an_expired_attachment_cannot_be_named(tmp_path, citizen):
+    now = [datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=4)))]
+    app = create_app(tmp_path / "sim.sqlite3", TOKEN, None, SECRET, agencies=AGENCIES, clock=lambda: now[0])
+    with ThreadServer(app) as server:
+        portal = HttpPortal(server.url, TOKEN, retries=0)
+        try:
+            held = await portal.upload(citizen, "a.pdf", "application/pdf", files.pdf())
+            now[0] += timedelta(days=7, seconds=1)
+            late = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (held.id,))
+            with pytest.raises(PortalRejected) as raised:
+                await portal.submit(citizen, late, new_key())
+            assert raised.value.code == "unknown_attachment"
+        finally:
+            await portal.close()
+
+
+def test_the_contract_declares_the_limits_the_client_applies():
+    contract = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    upload = contract["paths"]["/v1/attachments"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    declared = {t.strip() for t in upload["encoding"]["file"]["contentType"].split(",")}
+    assert declared == set(ATTACHMENT_TYPES)
+    assert f"{ATTACHMENT_MAX_BYTES:,} bytes" in upload["schema"]["properties"]["file"]["description"]
+    listed = contract["components"]["schemas"]["NewCorrespondence"]["properties"]["attachments"]
+    assert listed["maxItems"] == ATTACHMENTS_MAX
+    assert {"413", "415"} <= set(contract["paths"]["/v1/attachments"]["post"]["responses"])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request, Response
 
 from api.app import create_app
 from bot.messages import Reply
@@ -16,8 +17,10 @@ from connectors.sms import numbered, parse_sender
 from connectors.sms_text import cost, fit, romanise
 from kavshiri.app import Kavshiri
 from standins.twilio_api import TwilioApi, signed_post
+from tests import files
 from tests.channels import serve, until
 from tests.conftest import AUTH, PUBLIC, SID, settings_for
+from tests.support import ThreadServer
 
 REG = re.compile(r"E-\d{4}-\d{7}")
 
@@ -179,9 +182,66 @@ async def test_whatsapp_takes_the_same_path(sms: Phone):
     assert await sms.kv.store.get_citizen("whatsapp:+995555123409")
 
 
-async def test_a_picture_without_text_gets_a_clear_answer(sms: Phone):
-    answer = await sms.send("+995555123410", "", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1")
-    assert "მიმაგრება" in answer
+async def test_a_picture_outside_a_draft_gets_a_clear_answer_and_is_not_fetched(sms: Phone):
+    url = sms.api.add_media(files.jpeg(), "image/jpeg")
+    answer = await sms.send("+995555123410", "", NumMedia="1", MediaUrl0=url, MediaContentType0="image/jpeg")
+    assert "მიმაგრება" in answer and sms.api.media_fetches == []
+
+
+async def test_whatsapp_media_joins_the_draft_and_reaches_the_portal(sms: Phone, operator):
+    phone = "whatsapp:+995555123420"
+    menu = await sms.send(phone, "hello")
+    reply = await sms.send(phone, number_of(menu, "New request"))
+    reply = await sms.send(phone, "Ministry of Justice")
+    reply = await sms.send(phone, number_of(reply, "information"))
+    prompt = await sms.send(phone, "Copy of a decision")
+    assert "attach" in prompt and "10 MB" in prompt
+    pdf, photo = files.pdf("decision"), files.png()
+    media = {"NumMedia": "2", "MediaUrl0": sms.api.add_media(pdf, "application/pdf"),
+             "MediaContentType0": "application/pdf", "MediaUrl1": sms.api.add_media(photo, "image/png"),
+             "MediaContentType1": "image/png"}
+    added = await sms.send(phone, "", **media)
+    assert "document-1.pdf" in added and "photo-2.png" in added and "2 of 5" in added
+    assert len(sms.api.media_fetches) == 2
+    await sms.send(phone, "Please send me a copy of the decision.")
+    review = await sms.send(phone, "done")
+    assert "document-1.pdf" in review and "photo-2.png" in review
+    done = await sms.send(phone, number_of(review, "Submit"))
+    number = REG.search(done).group(0)
+    [row] = [r for r in await asyncio.to_thread(operator.registrations) if r["registration_number"] == number]
+    assert [(a["name"], a["size"]) for a in row["attachments"]] == [("document-1.pdf", len(pdf)),
+                                                                    ("photo-2.png", len(photo))]
+    assert operator.client.get(f"/sim/attachments/{row['attachments'][1]['id']}").content == photo
+
+
+@pytest.fixture
+def elsewhere():
+    """Some other server, recording any request that reaches it."""
+    app, seen = FastAPI(), []
+
+    @app.get("/{path:path}")
+    async def anything(path: str, request: Request) -> Response:
+        seen.append((path, request.headers.get("authorization")))
+        return Response(files.pdf(), media_type="application/pdf")
+
+    with ThreadServer(app) as server:
+        server.seen = seen
+        yield server
+
+
+async def test_a_media_url_off_twilio_is_never_fetched(sms: Phone, elsewhere):
+    phone = "whatsapp:+995555123421"
+    await sms.send(phone, "I want to write a complaint to the Ministry of Justice")
+    path = f"/2010-04-01/Accounts/{SID}/Messages/MM1/Media/ME1"
+    other_account = sms.api.add_media(files.pdf(), "application/pdf").replace(SID, "AC" + "9" * 32)
+    api_host, other_host = sms.api.url.split("://")[1], elsewhere.url.split("://")[1]
+    for url in (elsewhere.url + path, f"http://{api_host}@{other_host}{path}", other_account):
+        # Signed with the real token: the signature is fine, the address is not.
+        answer = await sms.send(phone, "", NumMedia="1", MediaUrl0=url, MediaContentType0="application/pdf")
+        assert "could not receive" in answer
+    assert elsewhere.seen == [] and sms.api.media_fetches == []
+    session = await sms.kv.store.load_session(f"whatsapp:{phone[9:]}")
+    assert session.draft.get("attachments") == []
 
 
 async def test_numbers_that_are_not_georgian_mobiles_are_ignored(sms: Phone):

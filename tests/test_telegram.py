@@ -14,9 +14,11 @@ import pytest
 from api.app import create_app
 from bot.messages import Reply
 from bot.outbox import DeliveryError
+from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
 from connectors.telegram import SECRET_HEADER, split_message
 from kavshiri.app import Kavshiri
 from standins.telegram_api import BotApi, callback_update, message_update
+from tests import files
 from tests.channels import serve, until
 from tests.conftest import REDIS_URL, settings_for
 from tests.conftest import SECRET as PORTAL_SECRET
@@ -131,7 +133,7 @@ async def test_full_journey_with_buttons_to_a_registration_number_and_an_alert(t
 
 
 def _english(sent: list[dict]) -> set[str]:
-    allowed = {"MY", "GOV", "GE", "lang", "English", "XIII", "http", "https"}
+    allowed = {"MY", "GOV", "GE", "lang", "English", "XIII", "http", "https", *ATTACHMENT_TYPES.values()}
     words: set[str] = set()
     for message in sent:
         text = re.sub(r"https?://\S+|E-\d{4}-\d{7}|&\w+;", " ", message["text"])
@@ -193,14 +195,83 @@ async def test_a_blocked_bot_marks_the_channel_unusable_until_the_citizen_writes
     assert not (await tg.kv.store.get_citizen(f"telegram:{chat}")).silenced
 
 
-async def test_photos_and_other_media_get_a_clear_answer(tg: Telegram):
-    photo = [{"file_id": "f1", "file_unique_id": "u1", "width": 90, "height": 90, "file_size": 1000}]
-    answer = await tg.say(5005, None, photo=photo, caption="my passport")
-    assert "attach" in answer["text"]
+def photo_sizes(api: BotApi, *sizes: tuple[int, bytes]) -> list[dict]:
+    """A photo as Telegram offers it: the same picture in several sizes, smallest first."""
+    offered = []
+    for n, (side, data) in enumerate(sizes):
+        file_id = api.add_file(data, f"photos/file_{len(api.files)}.jpg")
+        offered.append({"file_id": file_id, "file_unique_id": f"p{n}{file_id[-4:]}", "width": side,
+                        "height": side, "file_size": len(data)})
+    return offered
+
+
+def document(api: BotApi, data: bytes, name: str, mime: str, size: int | None = None) -> dict:
+    file_id = api.add_file(data, f"documents/file_{len(api.files)}{Path(name).suffix}")
+    return {"file_id": file_id, "file_unique_id": f"d{file_id[-6:]}", "file_name": name, "mime_type": mime,
+            "file_size": len(data) if size is None else size}
+
+
+async def to_body(tg: Telegram, chat: int, lang: str) -> None:
+    agency, subject, _ = JOURNEY[lang]
+    await tg.say(chat, "/start", lang=lang)
+    await tg.press(chat, "new_request", lang)
+    await tg.say(chat, agency, lang)
+    await tg.press(chat, "type:application", lang)
+    await tg.say(chat, subject, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "ka"])
+async def test_a_photo_and_a_pdf_are_attached_and_reach_the_portal(tg: Telegram, operator, lang):
+    chat = 5100 + len(lang)
+    _, _, body = JOURNEY[lang]
+    await to_body(tg, chat, lang)
+    small, large = files.jpeg(1024), files.jpeg(300_000)
+    added = await tg.say(chat, None, lang, photo=photo_sizes(tg.api, (90, small), (1280, large)))
+    assert tg.api.downloads == ["photos/file_1.jpg"]  # the largest size, and only that one
+    assert ("1 of 5" if lang == "en" else "5-დან 1") in added["text"]
+    pdf = files.pdf("decision 12/2026")
+    # The caption is the letter's text: the draft is complete, and the review lists both files.
+    review = await tg.say(chat, None, lang, caption=body,
+                          document=document(tg.api, pdf, "გადაწყვეტილება.pdf", "application/pdf"))
+    assert "გადაწყვეტილება.pdf" in review["text"] and body in review["text"] and "submit" in buttons(review)
+    if lang == "ka":
+        assert _english(tg.api.sent(chat)) == {"photo", "jpg", "pdf"}  # the files' own names
+    done = await tg.press(chat, "submit", lang)
+    number = REG.search(done["text"]).group(0)
+    [row] = [r for r in await asyncio.to_thread(operator.registrations) if r["registration_number"] == number]
+    assert [(a["name"], a["content_type"]) for a in row["attachments"]] == [
+        (f"photo-{tg.update_id - 2}.jpg", "image/jpeg"), ("გადაწყვეტილება.pdf", "application/pdf")]
+    content = operator.client.get(f"/sim/attachments/{row['attachments'][1]['id']}").content
+    assert content == pdf
+
+
+async def test_too_large_or_wrong_type_is_answered_without_downloading(tg: Telegram):
+    chat = 5110
+    await to_body(tg, chat, "en")
+    big = document(tg.api, files.pdf(), "scan.pdf", "application/pdf", size=ATTACHMENT_MAX_BYTES + 1)
+    answer = await tg.say(chat, None, document=big)
+    assert "scan.pdf" in answer["text"] and "10 MB" in answer["text"]
+    huge_photo = photo_sizes(tg.api, (2560, files.jpeg(ATTACHMENT_MAX_BYTES + 4096)))
+    assert "10 MB" in (await tg.say(chat, None, photo=huge_photo))["text"]
+    video = document(tg.api, b"\x00\x00\x00\x18ftypmp42", "clip.mp4", "video/mp4")
+    assert "PDF, JPEG, PNG, DOCX" in (await tg.say(chat, None, document=video))["text"]
+    assert tg.api.called("getFile") == [] and tg.api.downloads == []
+    disguised = document(tg.api, files.EXE, "invoice.pdf", "application/pdf")
+    answer = await tg.say(chat, None, document=disguised)  # fetched: only the content tells
+    assert "invoice.pdf" in answer["text"] and "PDF, JPEG, PNG, DOCX" in answer["text"]
+    session = await tg.kv.store.load_session(f"telegram:{chat}")
+    assert session.step == "body" and session.draft["attachments"] == []
+
+
+async def test_a_file_outside_a_draft_offers_to_start_one_and_stickers_are_unreadable(tg: Telegram):
+    photo = photo_sizes(tg.api, (90, files.jpeg(1024)))
+    answer = await tg.say(5005, None, photo=photo)
+    assert "while you write a request" in answer["text"] and "new_request" in buttons(answer)
+    assert tg.api.downloads == []
     sticker = await tg.say(5005, None, sticker={"file_id": "s1", "file_unique_id": "s1", "type": "regular",
                                                   "width": 512, "height": 512, "is_animated": False,
                                                   "is_video": False})
-    assert sticker["text"] and "attach" not in sticker["text"]
+    assert sticker["text"] and "request" not in sticker["text"]
 
 
 async def test_markup_in_what_the_citizen_wrote_is_escaped(tg: Telegram):

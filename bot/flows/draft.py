@@ -8,6 +8,7 @@ import uuid
 
 from bot.deadline import RULES, deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
+from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES, Submission
 from bot.ports import Draft, PortalError, PortalRejected
@@ -24,7 +25,8 @@ STEP_OF_SLOT = {"agency_id": "agency", "request_type": "type", "subject": "subje
 MULTIPART_CHANNELS = ("sms", "whatsapp")
 DONE_WORDS = {"done", "ready", "მზადაა", "mzadaa", "დასრულება", "dasruleba"}
 # A rejection code the citizen can fix by changing one field.
-FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type"}
+FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type", "unknown_attachment": "attachments"}
+REJECTIONS_EXPLAINED = ("unknown_agency", "type_not_accepted", "invalid_field", "unknown_attachment")
 
 
 async def start_draft(turn: Turn, agency: Agency | None = None, request_type: str | None = None) -> list[Reply]:
@@ -242,9 +244,10 @@ class BodyStep(TextStep):
     limit = BODY_MAX
 
     async def prompt(self, turn: Turn) -> list[Reply]:
+        hint = [Reply("attachment.hint", limits())] if turn.citizen.channel in FILE_CHANNELS else []
         if turn.citizen.channel in MULTIPART_CHANNELS:
-            return [Reply("body.prompt_parts", {"limit": self.limit}, choices=(BACK, CANCEL))]
-        return await super().prompt(turn)
+            return [*hint, Reply("body.prompt_parts", {"limit": self.limit}, choices=(BACK, CANCEL))]
+        return hint + await super().prompt(turn)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         if turn.citizen.channel not in MULTIPART_CHANNELS:
@@ -267,6 +270,7 @@ class ReviewStep(Step):
 
     async def prompt(self, turn: Turn) -> list[Reply]:
         draft = turn.draft
+        expired = drop_expired(turn)
         agency = turn.services.directory.get(draft["agency_id"])
         body = draft["body"]
         if len(body) > EXCERPT:
@@ -276,15 +280,17 @@ class ReviewStep(Step):
             "request_type": Text(f"type.{draft['request_type']}"),
             "subject": draft["subject"],
             "body": body,
+            "attachments": review_listing(turn),
         }
-        edits = tuple(choice(f"edit:{f}") for f in ("agency", "request_type", "subject", "body"))
-        return [Reply("review.summary", params, choices=(choice("submit"), *edits, CANCEL))]
+        fields = ("agency", "request_type", "subject", "body") + ("attachments",) * bool(attachment_ids(turn))
+        edits = tuple(choice(f"edit:{f}") for f in fields)
+        return [*expired, Reply("review.summary", params, choices=(choice("submit"), *edits, CANCEL))]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         if choice_id == "submit":
             return await submit(turn)
         kind, _, field = choice_id.partition(":")
-        if kind == "edit" and field in ("agency", "request_type", "subject", "body"):
+        if kind == "edit" and field in ("agency", "request_type", "subject", "body", "attachments"):
             turn.draft["editing"] = True
             return await goto(turn, {"request_type": "type"}.get(field, field))
         return await super().on_choice(turn, choice_id)
@@ -304,7 +310,9 @@ class ReviewStep(Step):
 def idempotency_key(turn: Turn) -> str:
     """Same draft, same key: a retried submit never registers twice; an edited draft is new."""
     draft = turn.draft
-    content = json.dumps([turn.citizen.key, *(draft[s] for s in SLOTS)], ensure_ascii=False)
+    # Files count only when there are some, so drafts without files keep the keys they always had.
+    files = [list(attachment_ids(turn))] if attachment_ids(turn) else []
+    content = json.dumps([turn.citizen.key, *(draft[s] for s in SLOTS), *files], ensure_ascii=False)
     return f"{draft['id']}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
 
 
@@ -312,7 +320,10 @@ async def submit(turn: Turn) -> list[Reply]:
     services, draft = turn.services, turn.draft
     if any(not draft.get(s) for s in SLOTS):
         return await next_step(turn)
-    portal_draft = Draft(draft["agency_id"], draft["request_type"], draft["subject"], draft["body"])
+    if expired := drop_expired(turn):  # the portal would refuse them: show what is left first
+        return expired + await goto(turn, "review")
+    files = attachment_ids(turn)
+    portal_draft = Draft(draft["agency_id"], draft["request_type"], draft["subject"], draft["body"], files)
     try:
         registration = await services.portal.submit(
             turn.citizen.portal_id or "", portal_draft, idempotency_key(turn)
@@ -343,18 +354,21 @@ async def submit(turn: Turn) -> list[Reply]:
         "agency_id": submission.agency_id,
         "request_type": submission.request_type,
     }
+    if files:
+        event["attachments"] = list(files)
     params = {
         "number": submission.registration_number,
         "agency": agency_name(agency, submission.agency_id),
         "deadline": deadline.due,
         "basis": Text(RULES[submission.request_type].basis),
+        "attachments": Text("submitted.attachments", {"count": len(files)}) if files else "",
     }
     turn.session.step = "menu"
     return [Reply("submitted", params, event=event), menu_prompt(turn)]
 
 
 async def _rejected(turn: Turn, error: PortalRejected) -> list[Reply]:
-    key = f"rejected.{error.code}" if error.code in ("unknown_agency", "type_not_accepted", "invalid_field") else "portal.rejected"
+    key = f"rejected.{error.code}" if error.code in REJECTIONS_EXPLAINED else "portal.rejected"
     if fix := FIX_FOR_REJECTION.get(error.code):
         turn.draft["editing"] = True
         return [Reply(key), *await goto(turn, fix)]
