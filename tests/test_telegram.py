@@ -178,6 +178,19 @@ async def test_malformed_updates_are_rejected_cleanly(tg: Telegram, body):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("update", [
+    {"update_id": 1601, "callback_query": "not an object"},
+    {"update_id": 1602, "message": {"chat": 5013}},
+    {"update_id": 1603, "message": {"message_id": 1, "chat": {"id": 5013, "type": "group"}, "text": "hi"}},
+    {"update_id": 1604, "edited_message": {"message_id": 1, "chat": {"id": 5013, "type": "private"}}},
+])
+async def test_odd_updates_are_accepted_and_change_nothing(tg: Telegram, update):
+    assert (await tg.post(update)).status_code == 200  # Telegram must not retry them
+    await asyncio.sleep(0.2)
+    assert tg.api.sent(5013) == [] and await tg.kv.store.get_citizen("telegram:5013") is None
+    await tg.say(5013, "hello")  # the chat works as before
+
+
 async def test_a_blocked_bot_marks_the_channel_unusable_until_the_citizen_writes_again(tg: Telegram):
     chat = 5004
     await tg.say(chat, "hello")
