@@ -21,13 +21,13 @@ def create_app(kavshiri) -> FastAPI:
     app.state.kavshiri = kavshiri
     app.state.limits = widget.Limits(kavshiri.settings)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.include_router(telegram.router)  # the channels' webhooks carry the traffic: matched first
+    app.include_router(twilio.router)
     app.include_router(chat.router)
     app.include_router(callback.router)
     app.include_router(widget.router)
     app.include_router(operators.router)
     app.include_router(published.router)
-    app.include_router(telegram.router)
-    app.include_router(twilio.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
