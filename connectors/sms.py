@@ -268,6 +268,9 @@ class SmsChannel:
         found = failure(status, error_code)
         if found and error_code in (str(TWILIO_OPTED_OUT), str(WHATSAPP_OUTSIDE_WINDOW)):
             await self._learn(to, error_code)
+        if found and error_code == str(WHATSAPP_OUTSIDE_WINDOW) and self.templates:
+            # Not final on WhatsApp: tried again, it goes as the approved template.
+            return Failure(found.error, permanent=False)
         return found
 
     async def _learn(self, to: str, error_code: str) -> None:

@@ -252,3 +252,17 @@ def test_a_fallback_prefers_the_chat_then_e_mail_then_another_number():
                       notify=["sms:+995555201092", "email:me@example.ge"])
     assert list(targets(citizen).items()) == [("whatsapp", "+995555201091"), ("email", "me@example.ge"),
                                               ("sms", "+995555201092")]
+
+
+async def test_a_shut_window_reported_later_sends_the_alert_again_as_the_template(templated: Phone):
+    number, wa, other = "E-2026-0100013", "+995555201151", "+995555201251"
+    await templated.send(f"whatsapp:{wa}", "hello")  # our clock says the window is open
+    await citizen_with_answer(templated.kv, "whatsapp", wa, number, notify=[f"sms:{other}"])
+    assert await templated.kv.outbox.deliver_due() == 2  # WhatsApp as free text, and the phone
+    free = templated.api.to(f"whatsapp:{wa}")[-1]
+    assert free["content_sid"] is None
+    await report(templated, free["sid"], "failed", 63016)  # WhatsApp says it was shut after all
+    assert await outbox_later(templated.kv, RETRY_SCHEDULE[0] + 1).deliver_due() == 1
+    again = templated.api.to(f"whatsapp:{wa}")[-1]
+    assert again["content_sid"] == "HX" + "e" * 32 and json.loads(again["content_variables"])["1"] == number
+    assert len(templated.api.to(other)) == 1 and await templated.kv.store.dead_letters() == []
