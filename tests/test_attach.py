@@ -4,11 +4,13 @@ The files come as a connector hands them over (a description and a fetch); the c
 (test_telegram, test_sms) send real ones through the Bot API and Twilio stand-ins."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.desk import transcript_key
+from bot.flows import attach
 from bot.messages import FileTooLarge, InboundFile
 from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, Draft
 from kavshiri.app import Kavshiri
@@ -189,3 +191,38 @@ async def test_a_file_in_a_live_operator_chat_is_not_fetched_and_its_caption_is_
     assert pdf.fetched == 0 and "operator cannot see files" in texts(answer)
     said = await kv.store.read_log(transcript_key("console:live"), 10)
     assert said[-1]["text"] == "Here is my passport"
+
+
+async def test_after_a_portal_failure_the_rest_of_the_message_is_not_fetched(kv: Kavshiri, operator):
+    chat = Chat(kv, "portal-down")
+    await to_body(chat, "en")
+    first, second = Sent("one.pdf", files.pdf("one"), "application/pdf"), Sent("two.pdf", files.pdf("two"), "application/pdf")
+    operator.faults(fail_next=10)  # every attempt at the first upload fails
+    answer = texts(await chat.say(BODY["en"], files=(first.file, second.file)))
+    operator.faults(fail_next=0)
+    assert first.fetched == 1 and second.fetched == 0
+    assert "could not take “one.pdf”" in answer and "could not take “two.pdf”" in answer
+    session = await kv.store.load_session("console:portal-down")
+    assert session.draft["attachments"] == [] and session.draft["body"] == BODY["en"]
+
+
+class Stuck(Sent):
+    """A file the channel never finishes handing over."""
+
+    async def fetch(self, limit: int) -> bytes:
+        self.fetched += 1
+        await asyncio.Event().wait()
+        return b""
+
+
+async def test_files_that_take_too_long_are_declined_and_the_words_kept(kv: Kavshiri, monkeypatch):
+    monkeypatch.setattr(attach, "ATTACH_SECONDS", 0.5)
+    chat = Chat(kv, "slow")
+    await to_body(chat, "en")
+    stuck, later = Stuck("stuck.pdf", files.pdf(), "application/pdf"), Sent("later.pdf", files.pdf(), "application/pdf")
+    # Within the conversation lock's lease: the turn ends, and is saved, however long the channel takes.
+    answer = texts(await asyncio.wait_for(chat.say(BODY["en"], files=(stuck.file, later.file)), 20))
+    assert "could not receive “stuck.pdf”" in answer and "could not receive “later.pdf”" in answer
+    assert later.fetched == 0
+    session = await kv.store.load_session("console:slow")
+    assert session.step == "review" and session.draft["body"] == BODY["en"] and session.draft["attachments"] == []
