@@ -196,7 +196,8 @@ async def test_a_file_in_a_live_operator_chat_is_not_fetched_and_its_caption_is_
 async def test_after_a_portal_failure_the_rest_of_the_message_is_not_fetched(kv: Kavshiri, operator):
     chat = Chat(kv, "portal-down")
     await to_body(chat, "en")
-    first, second = Sent("one.pdf", files.pdf("one"), "application/pdf"), Sent("two.pdf", files.pdf("two"), "application/pdf")
+    first = Sent("one.pdf", files.pdf("one"), "application/pdf")
+    second = Sent("two.pdf", files.pdf("two"), "application/pdf")
     operator.faults(fail_next=10)  # every attempt at the first upload fails
     answer = texts(await chat.say(BODY["en"], files=(first.file, second.file)))
     operator.faults(fail_next=0)
