@@ -11,7 +11,7 @@ import pytest
 
 from bot.desk import transcript_key
 from bot.flows import attach
-from bot.messages import FileTooLarge, InboundFile
+from bot.messages import FileTooLarge, InboundFile, Reply
 from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, Draft
 from kavshiri.app import Kavshiri
 from tests import files
@@ -227,3 +227,10 @@ async def test_files_that_take_too_long_are_declined_and_the_words_kept(kv: Kavs
     assert later.fetched == 0
     session = await kv.store.load_session("console:slow")
     assert session.step == "review" and session.draft["body"] == BODY["en"] and session.draft["attachments"] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ka"])
+def test_too_many_names_the_button_that_removes_files_as_it_reads(kv: Kavshiri, lang):
+    button = kv.catalog.text(lang, "choice.edit_attachments")
+    said = kv.catalog.render(lang, Reply("attachment.too_many", {"name": "a.pdf", **attach.limits()})).text
+    assert f"“{button}”" in said if lang == "en" else f"„{button}“" in said
