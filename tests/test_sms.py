@@ -244,6 +244,16 @@ async def test_a_media_url_off_twilio_is_never_fetched(sms: Phone, elsewhere):
     assert session.draft.get("attachments") == []
 
 
+async def test_the_credentials_never_follow_media_to_storage_elsewhere(sms: Phone):
+    phone = "whatsapp:+995555123422"
+    await sms.send(phone, "I want to write a complaint to the Ministry of Justice")
+    with ThreadServer(sms.api.app()) as storage:  # Twilio's storage: another origin
+        sms.api.storage_url = storage.url
+        url = sms.api.add_media(files.pdf("fine"), "application/pdf")
+        answer = await sms.send(phone, "", NumMedia="1", MediaUrl0=url, MediaContentType0="application/pdf")
+    assert "document-1.pdf" in answer and sms.api.storage_auth == [None]
+
+
 async def test_numbers_that_are_not_georgian_mobiles_are_ignored(sms: Phone):
     await sms.send("+995322123456", "hello", expect_reply=False)  # a Tbilisi landline
     await sms.send("not-a-number", "hello", expect_reply=False)
