@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -43,32 +45,30 @@ def backend(request) -> dict:
     return backend_settings(request.param)
 
 
-async def open_phone(tmp_path: Path, portal, twilio_api, backend: dict, **extra):
+@asynccontextmanager
+async def open_phone(tmp_path: Path, portal, twilio_api, backend: dict, **extra) -> AsyncIterator[Phone]:
+    """Kavshiri with Twilio against the stand-in, its API served; its Redis keys deleted after."""
     settings = settings_for(tmp_path / "home", portal.url, twilio_account_sid=SID, twilio_auth_token=AUTH,
                             twilio_from="+15005550006", twilio_api_url=twilio_api.url, public_url=PUBLIC,
                             **backend, **extra)
     kv = await Kavshiri.build(settings, portal.url)
-    return kv
+    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield Phone(kv, client, twilio_api)
+    await kv.close()
+    if backend["redis_url"]:
+        await delete_keys(REDIS_URL, backend["redis_prefix"])
 
 
 @pytest.fixture
 async def phone(tmp_path: Path, portal, twilio_api, backend):
-    kv = await open_phone(tmp_path, portal, twilio_api, backend)
-    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
-        yield Phone(kv, client, twilio_api)
-    await kv.close()
-    if backend["redis_url"]:
-        await delete_keys(REDIS_URL, backend["redis_prefix"])
+    async with open_phone(tmp_path, portal, twilio_api, backend) as opened:
+        yield opened
 
 
 @pytest.fixture
 async def templated(tmp_path: Path, portal, twilio_api, backend):
-    kv = await open_phone(tmp_path, portal, twilio_api, backend, twilio_whatsapp_alert_template=TEMPLATES)
-    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
-        yield Phone(kv, client, twilio_api)
-    await kv.close()
-    if backend["redis_url"]:
-        await delete_keys(REDIS_URL, backend["redis_prefix"])
+    async with open_phone(tmp_path, portal, twilio_api, backend, twilio_whatsapp_alert_template=TEMPLATES) as opened:
+        yield opened
 
 
 async def citizen_with_answer(kv: Kavshiri, channel: str, address: str, number: str, notify: list[str] = (),
