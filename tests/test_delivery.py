@@ -266,3 +266,27 @@ async def test_a_shut_window_reported_later_sends_the_alert_again_as_the_templat
     again = templated.api.to(f"whatsapp:{wa}")[-1]
     assert again["content_sid"] == "HX" + "e" * 32 and json.loads(again["content_variables"])["1"] == number
     assert len(templated.api.to(other)) == 1 and await templated.kv.store.dead_letters() == []
+
+
+class ReportsAtOnce:
+    """The real SMS sender, with Twilio's failure report arriving before the send has returned."""
+
+    def __init__(self, phone: Phone, code: int) -> None:
+        self.phone, self.code, self.sender = phone, code, phone.kv.outbox.senders["sms"]
+
+    async def send(self, address, lang, reply):
+        sid = await self.sender.send(address, lang, reply)
+        await report(self.phone, sid, "undelivered", self.code)
+        return sid
+
+
+async def test_a_failure_reported_before_the_send_returned_is_not_lost(phone: Phone):
+    number, to = "E-2026-0100014", "+995555201161"
+    await citizen_with_answer(phone.kv, "sms", to, number)
+    fast = Outbox(phone.kv.store, {"sms": ReportsAtOnce(phone, 30003)}, phone.kv.outbox.clock,
+                  on_dead=phone.kv.outbox.on_dead)
+    assert await fast.deliver_due() == 1
+    assert await outbox_later(phone.kv, RETRY_SCHEDULE[0] + 1).deliver_due() == 1  # tried again
+    assert len(phone.api.to(to)) == 2
+    await report(phone, phone.api.to(to)[-1]["sid"], "delivered")
+    assert await outbox_later(phone.kv, 86_400).deliver_due() == 0 and await phone.kv.store.dead_letters() == []
