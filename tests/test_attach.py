@@ -234,3 +234,15 @@ def test_too_many_names_the_button_that_removes_files_as_it_reads(kv: Kavshiri, 
     button = kv.catalog.text(lang, "choice.edit_attachments")
     said = kv.catalog.render(lang, Reply("attachment.too_many", {"name": "a.pdf", **attach.limits()})).text
     assert f"“{button}”" in said if lang == "en" else f"„{button}“" in said
+
+
+async def test_files_sent_under_one_name_can_be_told_apart(kv: Kavshiri, operator):
+    chat = Chat(kv, "same-name")
+    await to_body(chat, "en")
+    for n in range(3):  # WhatsApp photos come one a message, each named alike
+        await chat.say(files=(Sent("photo-1.jpg", files.jpeg(1000 + n), "image/jpeg").file,))
+    await chat.say(files=(Sent(".profile", files.pdf(), "application/pdf").file,))
+    await chat.say(BODY["en"])
+    listing = await chat.choose("edit:attachments")
+    labels = [c["label"] for c in listing[-1]["choices"][:4]]
+    assert labels == ["Remove photo-1.jpg", "Remove photo-1 (2).jpg", "Remove photo-1 (3).jpg", "Remove .profile"]

@@ -107,9 +107,10 @@ async def attach(turn: Turn, file: InboundFile, deadline: float) -> Reply:
         return Reply("attachment.too_large", params)
     except (FileUnavailable, TimeoutError):
         return Reply("attachment.unavailable", params)
+    name = distinct(file.name, {f["name"] for f in files})
     try:
         async with asyncio.timeout_at(deadline):
-            held = await turn.services.portal.upload(turn.citizen.portal_id or "", file.name,
+            held = await turn.services.portal.upload(turn.citizen.portal_id or "", name,
                                                      declared or "application/octet-stream", data)
     except AttachmentTooLarge:
         return Reply("attachment.too_large", params)
@@ -121,6 +122,19 @@ async def attach(turn: Turn, file: InboundFile, deadline: float) -> Reply:
                   "expires_at": held.expires_at.isoformat() if held.expires_at else None})
     return Reply("attachment.added", {**params, "name": held.name[:NAME_SHOWN], "size": Size(held.size),
                                       "count": len(files)})
+
+
+def distinct(name: str, taken: set[str]) -> str:
+    """`scan.pdf`, then `scan (2).pdf`, …: files the citizen can tell apart in the review and on the
+    remove buttons (WhatsApp photos, one a message, all come as photo-1.jpg)."""
+    stem, dot, extension = name.rpartition(".")
+    if not stem:
+        stem, dot, extension = name, "", ""
+    found, n = name, 1
+    while found in taken:
+        n += 1
+        found = f"{stem} ({n}){dot}{extension}"
+    return found
 
 
 def drop_expired(turn: Turn) -> list[Reply]:
