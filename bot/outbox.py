@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from bot.messages import Reply, reply_from_json
-from bot.models import Notification
+from bot.models import UNDELIVERED, Notification
 from bot.ports import Clock, Store
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,10 @@ class Outbox:
         if message_id:  # before completing: a report may come back at once
             await self.store.link_delivery(message_id, n)
         await self.store.complete(n)
+        if message_id and await self.store.delivery(message_id) in UNDELIVERED:
+            # Reported before the link or the completion, the failure found nothing to act on. Its
+            # code is not kept: it counts as temporary (the retries are bounded), and acts once.
+            await self.undelivered(message_id, "reported undelivered as it was sent", permanent=False)
         return True
 
     async def undelivered(self, message_id: str, error: str, permanent: bool) -> bool:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -146,8 +147,6 @@ class SmsChannel:
         try:
             channel, number = parse_sender(sender) or ("", "")
             if channel and await self.store.first_time(f"twilio-in:{message_sid}", MESSAGE_TTL):
-                if channel == "whatsapp":
-                    await self._opened_window(number)
                 await self._receive(channel, number, body, media or [])
         except Exception:
             log.exception("inbound SMS failed")
@@ -155,11 +154,14 @@ class SmsChannel:
     async def _receive(self, channel: str, number: str, body: str, media: list[tuple[str, str]]) -> None:
         word = body.strip().casefold()
         citizen = await self.engine.citizen(channel, number)
+        if channel == "whatsapp":  # any message opens WhatsApp's 24-hour window
+            now = datetime.now(timezone.utc).isoformat()
+            citizen = await self._change(citizen.key, lambda c: setattr(c, "last_inbound_at", now)) or citizen
         lang = citizen.lang or ("en" if word in ENGLISH_WORDS else "ka")
         if word in STOP_WORDS or (citizen.silenced and word in START_WORDS):
-            citizen.silenced = word in STOP_WORDS
-            await self.store.save_citizen(citizen)
-            await self._reply(citizen, lang, [Reply("sms.stopped" if citizen.silenced else "sms.started")], True)
+            stop = word in STOP_WORDS
+            citizen = await self._change(citizen.key, lambda c: setattr(c, "silenced", stop)) or citizen
+            await self._reply(citizen, lang, [Reply("sms.stopped" if stop else "sms.started")], True)
             return
         if word in HELP_WORDS:
             await self._reply(citizen, lang, [Reply("sms.help")], force=True)
@@ -251,9 +253,9 @@ class SmsChannel:
                 to=prefix + citizen.address, from_=prefix + self.from_number, status_callback=self.status_url,
                 **content)
         except TwilioRestException as error:
-            if error.code == TWILIO_OPTED_OUT and await self.store.get_citizen(citizen.key):
-                citizen.silenced = True  # opted out at the carrier: remember it like STOP
-                await self.store.save_citizen(citizen)
+            if error.code == TWILIO_OPTED_OUT:  # opted out at the carrier: remember it like STOP
+                citizen.silenced = True
+                await self._change(citizen.key, lambda c: setattr(c, "silenced", True))
             temporary = error.status >= 500 or error.status == 429
             raise DeliveryError(f"twilio {error.status} (code {error.code})", permanent=not temporary) from None
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
@@ -268,28 +270,31 @@ class SmsChannel:
         found = failure(status, error_code)
         if found and error_code in (str(TWILIO_OPTED_OUT), str(WHATSAPP_OUTSIDE_WINDOW)):
             await self._learn(to, error_code)
+        if found and error_code == str(WHATSAPP_OUTSIDE_WINDOW) and self.templates:
+            # Not final on WhatsApp: tried again, it goes as the approved template.
+            return Failure(found.error, permanent=False)
         return found
 
     async def _learn(self, to: str, error_code: str) -> None:
         """What a failure says about the recipient: opted out (like STOP), or the WhatsApp window
         is shut whatever our clock thought (templates from now on)."""
         channel, number = parse_sender(to) or ("", "")
-        citizen = await self.store.get_citizen(f"{channel}:{number}") if channel else None
-        if citizen is None:
+        if not channel:
             return
-        if error_code == str(TWILIO_OPTED_OUT):
-            citizen.silenced = True
-        else:
-            citizen.last_inbound_at = ""
-        await self.store.save_citizen(citizen)
+        field, value = ("silenced", True) if error_code == str(TWILIO_OPTED_OUT) else ("last_inbound_at", "")
+        await self._change(f"{channel}:{number}", lambda c: setattr(c, field, value))
+
+    async def _change(self, key: str, change: Callable[[Citizen], None]) -> Citizen | None:
+        """A change to a stored citizen (None: there is none), made under their conversation's lock:
+        a turn in flight writes the citizen back as it ends, and would otherwise undo it (a STOP)."""
+        async with self.store.conversation(key) as held:
+            if held.citizen is not None:
+                change(held.citizen)
+                held.citizen_changed = True
+            return held.citizen
 
     # WhatsApp allows free-form messages only within 24 hours of the citizen's last message;
     # outside it only an approved template (Content API) may start a conversation.
-
-    async def _opened_window(self, number: str) -> None:
-        citizen = await self.engine.citizen("whatsapp", number)
-        citizen.last_inbound_at = datetime.now(timezone.utc).isoformat()
-        await self.store.save_citizen(citizen)
 
     def in_window(self, citizen: Citizen) -> bool:
         if not citizen.last_inbound_at:

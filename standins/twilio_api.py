@@ -33,6 +33,9 @@ class TwilioApi:
         self.url = ""  # set once served
         self._sids = itertools.count(1)
         self._stored: dict[str, str] = {}  # storage token -> media sid
+        # Twilio's stored media live at another origin: serve this app there too and name it here.
+        self.storage_url = ""  # "": this server
+        self.storage_auth: list[str | None] = []  # the Authorization header each storage fetch carried
 
     def add_media(self, data: bytes, content_type: str) -> str:
         """Media a citizen sent; returns its MediaUrl."""
@@ -69,10 +72,11 @@ class TwilioApi:
             self.media_fetches.append(media_sid)
             token = secrets.token_urlsafe(12)
             self._stored[token] = media_sid
-            return RedirectResponse(f"/storage/{token}", status_code=307)
+            return RedirectResponse(f"{self.storage_url}/storage/{token}", status_code=307)
 
         @app.get("/storage/{token}")
-        async def stored(token: str) -> Response:
+        async def stored(token: str, request: Request) -> Response:
+            self.storage_auth.append(request.headers.get("authorization"))
             if token not in self._stored:  # a storage link works once, as a short-lived signed URL
                 return Response(status_code=403)
             content_type, data = self.media[self._stored.pop(token)]

@@ -4,12 +4,14 @@ The files come as a connector hands them over (a description and a fetch); the c
 (test_telegram, test_sms) send real ones through the Bot API and Twilio stand-ins."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.desk import transcript_key
-from bot.messages import FileTooLarge, InboundFile
+from bot.flows import attach
+from bot.messages import FileTooLarge, InboundFile, Reply
 from bot.ports import ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, Draft
 from kavshiri.app import Kavshiri
 from tests import files
@@ -189,3 +191,58 @@ async def test_a_file_in_a_live_operator_chat_is_not_fetched_and_its_caption_is_
     assert pdf.fetched == 0 and "operator cannot see files" in texts(answer)
     said = await kv.store.read_log(transcript_key("console:live"), 10)
     assert said[-1]["text"] == "Here is my passport"
+
+
+async def test_after_a_portal_failure_the_rest_of_the_message_is_not_fetched(kv: Kavshiri, operator):
+    chat = Chat(kv, "portal-down")
+    await to_body(chat, "en")
+    first = Sent("one.pdf", files.pdf("one"), "application/pdf")
+    second = Sent("two.pdf", files.pdf("two"), "application/pdf")
+    operator.faults(fail_next=10)  # every attempt at the first upload fails
+    answer = texts(await chat.say(BODY["en"], files=(first.file, second.file)))
+    operator.faults(fail_next=0)
+    assert first.fetched == 1 and second.fetched == 0
+    assert "could not take “one.pdf”" in answer and "could not take “two.pdf”" in answer
+    session = await kv.store.load_session("console:portal-down")
+    assert session.draft["attachments"] == [] and session.draft["body"] == BODY["en"]
+
+
+class Stuck(Sent):
+    """A file the channel never finishes handing over."""
+
+    async def fetch(self, limit: int) -> bytes:
+        self.fetched += 1
+        await asyncio.Event().wait()
+        return b""
+
+
+async def test_files_that_take_too_long_are_declined_and_the_words_kept(kv: Kavshiri, monkeypatch):
+    monkeypatch.setattr(attach, "ATTACH_SECONDS", 0.5)
+    chat = Chat(kv, "slow")
+    await to_body(chat, "en")
+    stuck, later = Stuck("stuck.pdf", files.pdf(), "application/pdf"), Sent("later.pdf", files.pdf(), "application/pdf")
+    # Within the conversation lock's lease: the turn ends, and is saved, however long the channel takes.
+    answer = texts(await asyncio.wait_for(chat.say(BODY["en"], files=(stuck.file, later.file)), 20))
+    assert "could not receive “stuck.pdf”" in answer and "could not receive “later.pdf”" in answer
+    assert later.fetched == 0
+    session = await kv.store.load_session("console:slow")
+    assert session.step == "review" and session.draft["body"] == BODY["en"] and session.draft["attachments"] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ka"])
+def test_too_many_names_the_button_that_removes_files_as_it_reads(kv: Kavshiri, lang):
+    button = kv.catalog.text(lang, "choice.edit_attachments")
+    said = kv.catalog.render(lang, Reply("attachment.too_many", {"name": "a.pdf", **attach.limits()})).text
+    assert f"“{button}”" in said if lang == "en" else f"„{button}“" in said
+
+
+async def test_files_sent_under_one_name_can_be_told_apart(kv: Kavshiri, operator):
+    chat = Chat(kv, "same-name")
+    await to_body(chat, "en")
+    for n in range(3):  # WhatsApp photos come one a message, each named alike
+        await chat.say(files=(Sent("photo-1.jpg", files.jpeg(1000 + n), "image/jpeg").file,))
+    await chat.say(files=(Sent(".profile", files.pdf(), "application/pdf").file,))
+    await chat.say(BODY["en"])
+    listing = await chat.choose("edit:attachments")
+    labels = [c["label"] for c in listing[-1]["choices"][:4]]
+    assert labels == ["Remove photo-1.jpg", "Remove photo-1 (2).jpg", "Remove photo-1 (3).jpg", "Remove .profile"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -43,32 +45,30 @@ def backend(request) -> dict:
     return backend_settings(request.param)
 
 
-async def open_phone(tmp_path: Path, portal, twilio_api, backend: dict, **extra):
+@asynccontextmanager
+async def open_phone(tmp_path: Path, portal, twilio_api, backend: dict, **extra) -> AsyncIterator[Phone]:
+    """Kavshiri with Twilio against the stand-in, its API served; its Redis keys deleted after."""
     settings = settings_for(tmp_path / "home", portal.url, twilio_account_sid=SID, twilio_auth_token=AUTH,
                             twilio_from="+15005550006", twilio_api_url=twilio_api.url, public_url=PUBLIC,
                             **backend, **extra)
     kv = await Kavshiri.build(settings, portal.url)
-    return kv
+    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield Phone(kv, client, twilio_api)
+    await kv.close()
+    if backend["redis_url"]:
+        await delete_keys(REDIS_URL, backend["redis_prefix"])
 
 
 @pytest.fixture
 async def phone(tmp_path: Path, portal, twilio_api, backend):
-    kv = await open_phone(tmp_path, portal, twilio_api, backend)
-    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
-        yield Phone(kv, client, twilio_api)
-    await kv.close()
-    if backend["redis_url"]:
-        await delete_keys(REDIS_URL, backend["redis_prefix"])
+    async with open_phone(tmp_path, portal, twilio_api, backend) as opened:
+        yield opened
 
 
 @pytest.fixture
 async def templated(tmp_path: Path, portal, twilio_api, backend):
-    kv = await open_phone(tmp_path, portal, twilio_api, backend, twilio_whatsapp_alert_template=TEMPLATES)
-    async with serve(create_app(kv)) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
-        yield Phone(kv, client, twilio_api)
-    await kv.close()
-    if backend["redis_url"]:
-        await delete_keys(REDIS_URL, backend["redis_prefix"])
+    async with open_phone(tmp_path, portal, twilio_api, backend, twilio_whatsapp_alert_template=TEMPLATES) as opened:
+        yield opened
 
 
 async def citizen_with_answer(kv: Kavshiri, channel: str, address: str, number: str, notify: list[str] = (),
@@ -252,3 +252,41 @@ def test_a_fallback_prefers_the_chat_then_e_mail_then_another_number():
                       notify=["sms:+995555201092", "email:me@example.ge"])
     assert list(targets(citizen).items()) == [("whatsapp", "+995555201091"), ("email", "me@example.ge"),
                                               ("sms", "+995555201092")]
+
+
+async def test_a_shut_window_reported_later_sends_the_alert_again_as_the_template(templated: Phone):
+    number, wa, other = "E-2026-0100013", "+995555201151", "+995555201251"
+    await templated.send(f"whatsapp:{wa}", "hello")  # our clock says the window is open
+    await citizen_with_answer(templated.kv, "whatsapp", wa, number, notify=[f"sms:{other}"])
+    assert await templated.kv.outbox.deliver_due() == 2  # WhatsApp as free text, and the phone
+    free = templated.api.to(f"whatsapp:{wa}")[-1]
+    assert free["content_sid"] is None
+    await report(templated, free["sid"], "failed", 63016)  # WhatsApp says it was shut after all
+    assert await outbox_later(templated.kv, RETRY_SCHEDULE[0] + 1).deliver_due() == 1
+    again = templated.api.to(f"whatsapp:{wa}")[-1]
+    assert again["content_sid"] == "HX" + "e" * 32 and json.loads(again["content_variables"])["1"] == number
+    assert len(templated.api.to(other)) == 1 and await templated.kv.store.dead_letters() == []
+
+
+class ReportsAtOnce:
+    """The real SMS sender, with Twilio's failure report arriving before the send has returned."""
+
+    def __init__(self, phone: Phone, code: int) -> None:
+        self.phone, self.code, self.sender = phone, code, phone.kv.outbox.senders["sms"]
+
+    async def send(self, address, lang, reply):
+        sid = await self.sender.send(address, lang, reply)
+        await report(self.phone, sid, "undelivered", self.code)
+        return sid
+
+
+async def test_a_failure_reported_before_the_send_returned_is_not_lost(phone: Phone):
+    number, to = "E-2026-0100014", "+995555201161"
+    await citizen_with_answer(phone.kv, "sms", to, number)
+    fast = Outbox(phone.kv.store, {"sms": ReportsAtOnce(phone, 30003)}, phone.kv.outbox.clock,
+                  on_dead=phone.kv.outbox.on_dead)
+    assert await fast.deliver_due() == 1
+    assert await outbox_later(phone.kv, RETRY_SCHEDULE[0] + 1).deliver_due() == 1  # tried again
+    assert len(phone.api.to(to)) == 2
+    await report(phone, phone.api.to(to)[-1]["sid"], "delivered")
+    assert await outbox_later(phone.kv, 86_400).deliver_due() == 0 and await phone.kv.store.dead_letters() == []

@@ -244,6 +244,16 @@ async def test_a_media_url_off_twilio_is_never_fetched(sms: Phone, elsewhere):
     assert session.draft.get("attachments") == []
 
 
+async def test_the_credentials_never_follow_media_to_storage_elsewhere(sms: Phone):
+    phone = "whatsapp:+995555123422"
+    await sms.send(phone, "I want to write a complaint to the Ministry of Justice")
+    with ThreadServer(sms.api.app()) as storage:  # Twilio's storage: another origin
+        sms.api.storage_url = storage.url
+        url = sms.api.add_media(files.pdf("fine"), "application/pdf")
+        answer = await sms.send(phone, "", NumMedia="1", MediaUrl0=url, MediaContentType0="application/pdf")
+    assert "document-1.pdf" in answer and sms.api.storage_auth == [None]
+
+
 async def test_numbers_that_are_not_georgian_mobiles_are_ignored(sms: Phone):
     await sms.send("+995322123456", "hello", expect_reply=False)  # a Tbilisi landline
     await sms.send("not-a-number", "hello", expect_reply=False)
@@ -296,3 +306,22 @@ def test_senders_are_e164_and_georgian_numbers_are_mobiles():
     assert parse_sender("whatsapp:+995599000111") == ("whatsapp", "+995599000111")
     assert parse_sender("+995322000111") is None and parse_sender("555123456") is None
     assert parse_sender("+4915112345678") == ("sms", "+4915112345678")
+
+
+@pytest.mark.parametrize("sender,word", [("+995555123431", "STOP"), ("whatsapp:+995555123432", "hello")])
+async def test_a_message_during_a_turn_in_flight_loses_no_change_to_the_citizen(sms: Phone, sender, word):
+    await sms.send(sender, "hello")
+    channel, number = parse_sender(sender)
+    key = f"{channel}:{number}"
+    async with sms.kv.store.conversation(key) as held:  # a turn that changes the citizen, still running
+        arriving = asyncio.create_task(sms.send(sender, word))
+        await asyncio.sleep(0.5)  # the message comes in meanwhile
+        held.citizen.sms_script, held.citizen_changed = "latin", True
+        stamped_before = held.citizen.last_inbound_at
+    await arriving
+    citizen = await sms.kv.store.get_citizen(key)
+    assert citizen.sms_script == "latin"  # the turn's change stands
+    if word == "STOP":
+        assert citizen.silenced  # and so does the STOP
+    else:
+        assert citizen.last_inbound_at > stamped_before  # and so does the window it opened

@@ -6,6 +6,7 @@ lists the files and the citizen may remove any of them; submitting names their i
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -26,6 +27,10 @@ DRAFT_STEPS = frozenset({"agency", "browse", "type", "subject", "body", "review"
 FILE_CHANNELS = ("telegram", "whatsapp")
 UNDECLARED = ("", "application/octet-stream")
 NAME_SHOWN = 60  # characters of a file name quoted back
+# A message's files are fetched and uploaded inside its turn, which holds the conversation's lock
+# for a lease of 120 s (the stores'): past this budget the rest are declined and asked for again,
+# so a slow channel or portal costs the citizen a resend, never the whole turn and its words.
+ATTACH_SECONDS = 60.0
 
 
 def limits() -> dict:
@@ -67,17 +72,27 @@ def outside_draft() -> Reply:
 
 
 async def attach_all(turn: Turn) -> list[Reply]:
-    replies = []
+    replies: list[Reply] = []
+    deadline = asyncio.get_running_loop().time() + ATTACH_SECONDS
     for file in turn.inbound.files:
-        replies.append(await attach(turn, file))
+        if asyncio.get_running_loop().time() >= deadline:
+            replies.append(Reply("attachment.unavailable", params_for(file)))
+        elif replies and replies[-1].key == "attachment.portal_error":  # the rest would wait on it too
+            replies.append(Reply("attachment.portal_error", params_for(file)))
+        else:
+            replies.append(await attach(turn, file, deadline))
         if replies[-1].key == "attachment.too_many":
             break
     return replies
 
 
-async def attach(turn: Turn, file: InboundFile) -> Reply:
+def params_for(file: InboundFile) -> dict:
+    return {"name": file.name[:NAME_SHOWN], **limits()}
+
+
+async def attach(turn: Turn, file: InboundFile, deadline: float) -> Reply:
     files = attached(turn)
-    params = {"name": file.name[:NAME_SHOWN], **limits()}
+    params = params_for(file)
     declared = file.content_type.split(";")[0].strip().lower()
     if len(files) >= ATTACHMENTS_MAX:
         return Reply("attachment.too_many", params)
@@ -86,21 +101,40 @@ async def attach(turn: Turn, file: InboundFile) -> Reply:
     if declared not in ATTACHMENT_TYPES and declared not in UNDECLARED:
         return Reply("attachment.wrong_type", params)
     try:
-        data = await file.fetch(ATTACHMENT_MAX_BYTES)
-        held = await turn.services.portal.upload(turn.citizen.portal_id or "", file.name,
-                                                 declared or "application/octet-stream", data)
-    except (FileTooLarge, AttachmentTooLarge):
+        async with asyncio.timeout_at(deadline):
+            data = await file.fetch(ATTACHMENT_MAX_BYTES)
+    except FileTooLarge:
+        return Reply("attachment.too_large", params)
+    except (FileUnavailable, TimeoutError):
+        return Reply("attachment.unavailable", params)
+    name = distinct(file.name, {f["name"] for f in files})
+    try:
+        async with asyncio.timeout_at(deadline):
+            held = await turn.services.portal.upload(turn.citizen.portal_id or "", name,
+                                                     declared or "application/octet-stream", data)
+    except AttachmentTooLarge:
         return Reply("attachment.too_large", params)
     except AttachmentTypeRefused:
         return Reply("attachment.wrong_type", params)
-    except FileUnavailable:
-        return Reply("attachment.unavailable", params)
-    except PortalError:
+    except (PortalError, TimeoutError):
         return Reply("attachment.portal_error", params)
     files.append({"id": held.id, "name": held.name, "size": held.size, "content_type": held.content_type,
                   "expires_at": held.expires_at.isoformat() if held.expires_at else None})
     return Reply("attachment.added", {**params, "name": held.name[:NAME_SHOWN], "size": Size(held.size),
                                       "count": len(files)})
+
+
+def distinct(name: str, taken: set[str]) -> str:
+    """`scan.pdf`, then `scan (2).pdf`, …: files the citizen can tell apart in the review and on the
+    remove buttons (WhatsApp photos, one a message, all come as photo-1.jpg)."""
+    stem, dot, extension = name.rpartition(".")
+    if not stem:
+        stem, dot, extension = name, "", ""
+    found, n = name, 1
+    while found in taken:
+        n += 1
+        found = f"{stem} ({n}){dot}{extension}"
+    return found
 
 
 def drop_expired(turn: Turn) -> list[Reply]:
