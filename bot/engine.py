@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,6 +42,16 @@ class Engine:
         """The citizen behind a channel address, created (and linked) on first contact."""
         citizen = await self.services.store.get_citizen(f"{channel}:{address}")
         return citizen or await self._new_citizen(channel, address, lang, agency)
+
+    async def change_citizen(self, key: str, change: Callable[[Citizen], None]) -> Citizen | None:
+        """A change to a stored citizen (None: there is none) made by a channel outside a turn
+        (a STOP, a blocked bot), under the conversation's lock: a turn in flight writes the
+        citizen back as it ends, and would otherwise undo it."""
+        async with self.services.store.conversation(key) as held:
+            if held.citizen is not None:
+                change(held.citizen)
+                held.citizen_changed = True
+            return held.citizen
 
     async def _new_citizen(self, channel: str, address: str, lang: str | None, agency: str | None = None) -> Citizen:
         now = self.services.clock.now().isoformat()

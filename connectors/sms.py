@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -156,11 +155,11 @@ class SmsChannel:
         citizen = await self.engine.citizen(channel, number)
         if channel == "whatsapp":  # any message opens WhatsApp's 24-hour window
             now = datetime.now(timezone.utc).isoformat()
-            citizen = await self._change(citizen.key, lambda c: setattr(c, "last_inbound_at", now)) or citizen
+            citizen = await self.engine.change_citizen(citizen.key, lambda c: setattr(c, "last_inbound_at", now)) or citizen
         lang = citizen.lang or ("en" if word in ENGLISH_WORDS else "ka")
         if word in STOP_WORDS or (citizen.silenced and word in START_WORDS):
             stop = word in STOP_WORDS
-            citizen = await self._change(citizen.key, lambda c: setattr(c, "silenced", stop)) or citizen
+            citizen = await self.engine.change_citizen(citizen.key, lambda c: setattr(c, "silenced", stop)) or citizen
             await self._reply(citizen, lang, [Reply("sms.stopped" if stop else "sms.started")], True)
             return
         if word in HELP_WORDS:
@@ -255,7 +254,7 @@ class SmsChannel:
         except TwilioRestException as error:
             if error.code == TWILIO_OPTED_OUT:  # opted out at the carrier: remember it like STOP
                 citizen.silenced = True
-                await self._change(citizen.key, lambda c: setattr(c, "silenced", True))
+                await self.engine.change_citizen(citizen.key, lambda c: setattr(c, "silenced", True))
             temporary = error.status >= 500 or error.status == 429
             raise DeliveryError(f"twilio {error.status} (code {error.code})", permanent=not temporary) from None
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
@@ -282,16 +281,7 @@ class SmsChannel:
         if not channel:
             return
         field, value = ("silenced", True) if error_code == str(TWILIO_OPTED_OUT) else ("last_inbound_at", "")
-        await self._change(f"{channel}:{number}", lambda c: setattr(c, field, value))
-
-    async def _change(self, key: str, change: Callable[[Citizen], None]) -> Citizen | None:
-        """A change to a stored citizen (None: there is none), made under their conversation's lock:
-        a turn in flight writes the citizen back as it ends, and would otherwise undo it (a STOP)."""
-        async with self.store.conversation(key) as held:
-            if held.citizen is not None:
-                change(held.citizen)
-                held.citizen_changed = True
-            return held.citizen
+        await self.engine.change_citizen(f"{channel}:{number}", lambda c: setattr(c, field, value))
 
     # WhatsApp allows free-form messages only within 24 hours of the citizen's last message;
     # outside it only an approved template (Content API) may start a conversation.

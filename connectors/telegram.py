@@ -296,10 +296,7 @@ class TelegramChannel:
         await self.deliver(int(address), lang, [reply])
 
     async def _silence(self, chat_id: int, silenced: bool = True) -> None:
-        citizen = await self.store.get_citizen(f"{CHANNEL}:{chat_id}")
-        if citizen is not None and citizen.silenced != silenced:
-            citizen.silenced = silenced
-            await self.store.save_citizen(citizen)
+        await self.engine.change_citizen(f"{CHANNEL}:{chat_id}", lambda c: setattr(c, "silenced", silenced))
 
     async def setup(self, webhook_url: str | None) -> None:
         """Register the commands in both languages, and the webhook (None: long polling)."""
