@@ -28,9 +28,10 @@ class Retention:
             if not getattr(self, name) > 0:
                 raise ValueError(f"retention of {name} must be a positive number of days")
         # A provider's late failure report (found through the delivery link) reopens a sent
-        # notification or lets another channel stand in for it; both rely on the sent key.
-        if self.outbox_sent < self.deliveries:
-            raise ValueError("sent notifications must be kept at least as long as delivery statuses")
+        # notification, queued again for up to a few hours, or lets another channel stand in for
+        # it; both rely on the sent key, so it outlives the link by a day at least.
+        if self.outbox_sent < self.deliveries + 1:
+            raise ValueError("sent notifications must be kept at least a day longer than delivery statuses")
 
     def seconds(self, kind: str) -> float:
         return getattr(self, kind) * DAY
