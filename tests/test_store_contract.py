@@ -342,56 +342,6 @@ async def test_redis_sessions_live_30_days_from_the_last_save(open_store):
     assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
 
 
-@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
-async def test_sqlite_keeps_a_transcripts_old_entries_while_it_goes_on(open_store):
-    """Redis gets this by moving the key's expiry with each entry; SQLite must not drop old rows
-    of a conversation that is still going (Redis cannot be shown writes it has already expired)."""
-    calendar = Calendar()
-    store = await open_store(clock=calendar)
-    for days in (40, 29):
-        calendar.days_ago(days)
-        await store.append_log("transcript:web:kept", {"n": days})
-    await store.purge(time.time())
-    assert await store.read_log("transcript:web:kept", 10) == [{"n": 40}, {"n": 29}]
-
-
-@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
-async def test_sqlite_purge_drops_expired_replay_marks(open_store, tmp_path):
-    """Not only when first_time runs: a quiet deployment's marks go with the worker's sweep."""
-    store = await open_store()
-    assert await store.first_time("tg-update:1", 60)
-    assert await store.first_time("tg-update:2", 600)
-    assert (await store.purge(time.time() + 120))["once"] == 1
-    assert await store.first_time("tg-update:1", 60) is True  # forgotten
-    assert await store.first_time("tg-update:2", 600) is False  # still remembered
-
-
-@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
-async def test_sqlite_file_from_before_retention_is_upgraded_on_opening(open_store, tmp_path):
-    """Rows of an older file are dated by the upgrade: nothing goes before a full period has passed."""
-    import sqlite3
-
-    path = tmp_path / "data" / "kavshiri.sqlite3"
-    path.parent.mkdir(parents=True)
-    with sqlite3.connect(path) as old:
-        old.executescript("""
-            CREATE TABLE sessions (key TEXT PRIMARY KEY, data TEXT NOT NULL);
-            CREATE TABLE logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL);
-            CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, item TEXT NOT NULL);
-            CREATE TABLE deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
-            CREATE TABLE delivery_links (id TEXT PRIMARY KEY, data TEXT NOT NULL);
-        """)
-        old.execute("INSERT INTO sessions VALUES ('telegram:1', ?)", ('{"key": "telegram:1"}',))
-        old.execute("INSERT INTO logs (key, item) VALUES ('audit', '{\"n\": 1}')")
-    first, second = await asyncio.gather(open_store(), open_store())  # two processes upgrade it once
-    await first.purge(time.time())
-    assert await second.load_session("telegram:1") == Session("telegram:1")
-    assert await second.read_log("audit", 5) == [{"n": 1}]
-    gone = await second.purge(time.time() + 31 * 86_400)
-    assert gone["sessions"] == 1 and await first.load_session("telegram:1") is None
-    assert await first.read_log("audit", 5) == [{"n": 1}]  # the audit is kept a year
-
-
 # Records and logs (the operator desk)
 
 async def test_records_upsert_list_in_id_order_and_delete(store):
@@ -695,3 +645,55 @@ async def test_purge_leaves_what_a_live_conversation_needs(aging):
     async with aging.conversation("web:one", once="update-1") as held:
         assert held.seen  # the turn's replay mark is kept
     assert [n.key for n in await aging.claim_due(now, 10)] == ["final:R-1:web"]
+
+
+# Retention on SQLite, where rows must be swept (Redis forgets most keys by itself)
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_keeps_a_transcripts_old_entries_while_it_goes_on(open_store):
+    """Redis gets this by moving the key's expiry with each entry; SQLite must not drop old rows
+    of a conversation that is still going (Redis cannot be shown writes it has already expired)."""
+    calendar = Calendar()
+    store = await open_store(clock=calendar)
+    for days in (40, 29):
+        calendar.days_ago(days)
+        await store.append_log("transcript:web:kept", {"n": days})
+    await store.purge(time.time())
+    assert await store.read_log("transcript:web:kept", 10) == [{"n": 40}, {"n": 29}]
+
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_purge_drops_expired_replay_marks(open_store, tmp_path):
+    """Not only when first_time runs: a quiet deployment's marks go with the worker's sweep."""
+    store = await open_store()
+    assert await store.first_time("tg-update:1", 60)
+    assert await store.first_time("tg-update:2", 600)
+    assert (await store.purge(time.time() + 120))["once"] == 1
+    assert await store.first_time("tg-update:1", 60) is True  # forgotten
+    assert await store.first_time("tg-update:2", 600) is False  # still remembered
+
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_file_from_before_retention_is_upgraded_on_opening(open_store, tmp_path):
+    """Rows of an older file are dated by the upgrade: nothing goes before a full period has passed."""
+    import sqlite3
+
+    path = tmp_path / "data" / "kavshiri.sqlite3"
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as old:
+        old.executescript("""
+            CREATE TABLE sessions (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+            CREATE TABLE logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL);
+            CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, item TEXT NOT NULL);
+            CREATE TABLE deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
+            CREATE TABLE delivery_links (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+        """)
+        old.execute("INSERT INTO sessions VALUES ('telegram:1', ?)", ('{"key": "telegram:1"}',))
+        old.execute("INSERT INTO logs (key, item) VALUES ('audit', '{\"n\": 1}')")
+    first, second = await asyncio.gather(open_store(), open_store())  # two processes upgrade it once
+    await first.purge(time.time())
+    assert await second.load_session("telegram:1") == Session("telegram:1")
+    assert await second.read_log("audit", 5) == [{"n": 1}]
+    gone = await second.purge(time.time() + 31 * 86_400)
+    assert gone["sessions"] == 1 and await first.load_session("telegram:1") is None
+    assert await first.read_log("audit", 5) == [{"n": 1}]  # the audit is kept a year
