@@ -22,6 +22,7 @@ class Retention:
     outbox_dead: float = 30  # a notification given up on (with its key), for operators to inspect
     deliveries: float = 30  # a sent message's delivery status and its link to the notification
     audit: float = 365  # each entry of the operators' audit log: accountability, not chat
+    closed_tickets: float = 90  # a message left for the operators (and its contact), after it was closed
 
     def __post_init__(self) -> None:
         for name in self.__slots__:

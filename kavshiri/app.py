@@ -189,7 +189,10 @@ class Kavshiri:
             await asyncio.sleep(self.settings.worker_interval_seconds)
 
     async def purge(self) -> dict[str, int]:
-        gone = await self.store.purge(self.outbox.clock.now().timestamp())
+        now = self.outbox.clock.now().timestamp()
+        gone = await self.store.purge(now)
+        gone["closed_tickets"] = await self.desk.forget_closed_tickets(
+            now - self.settings.retention.seconds("closed_tickets"))
         if any(gone.values()):
             log.info("retention: removed %s", ", ".join(f"{n} {kind}" for kind, n in gone.items() if n))
         return gone

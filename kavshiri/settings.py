@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     retention_outbox_dead_days: float = 30.0
     retention_delivery_days: float = 30.0
     retention_audit_days: float = 365.0
+    retention_closed_ticket_days: float = 90.0
     purge_interval_seconds: float = 300.0
 
     @property
@@ -101,7 +102,8 @@ class Settings(BaseSettings):
     def retention(self) -> Retention:
         return Retention(sessions=self.retention_session_days, transcripts=self.retention_transcript_days,
                          outbox_sent=self.retention_outbox_sent_days, outbox_dead=self.retention_outbox_dead_days,
-                         deliveries=self.retention_delivery_days, audit=self.retention_audit_days)
+                         deliveries=self.retention_delivery_days, audit=self.retention_audit_days,
+                         closed_tickets=self.retention_closed_ticket_days)
 
     @property
     def sqlite_path(self) -> Path:
