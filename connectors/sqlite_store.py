@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 CREATE INDEX IF NOT EXISTS submissions_citizen ON submissions (citizen_key, registered_at);
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status);
--- Rows stay after completion ('done') so that the key keeps enqueue idempotent.
+-- Rows stay after completion ('done') so that the key keeps enqueue idempotent; only the key:
+-- the address and the text are not needed once sent (a reopen brings its own copy).
 CREATE TABLE IF NOT EXISTS outbox (
     key TEXT PRIMARY KEY,
     state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | dead
@@ -222,7 +223,7 @@ class SqliteStore:
 
     async def complete(self, notification: Notification) -> None:
         await self._db.execute(
-            "UPDATE outbox SET state = 'done', ended_at = ? WHERE key = ? AND state = 'queued'",
+            "UPDATE outbox SET state = 'done', ended_at = ?, data = '{}' WHERE key = ? AND state = 'queued'",
             (self._now(), notification.key),
         )
 

@@ -663,6 +663,19 @@ async def test_sqlite_keeps_a_transcripts_old_entries_while_it_goes_on(open_stor
 
 
 @pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_keeps_only_the_key_of_a_sent_notification(open_store, tmp_path):
+    """Like Redis, which deletes the notification and keeps its marker: no address or text stays."""
+    import sqlite3
+
+    store = await open_store()
+    now = time.time()
+    await completed(store, "final:E-1:sms", now)
+    with sqlite3.connect(tmp_path / "data" / "kavshiri.sqlite3") as db:
+        assert db.execute("SELECT state, data FROM outbox").fetchall() == [("done", "{}")]
+    assert await store.enqueue(note("final:E-1:sms", now)) is False
+
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
 async def test_sqlite_purge_drops_expired_replay_marks(open_store, tmp_path):
     """Not only when first_time runs: a quiet deployment's marks go with the worker's sweep."""
     store = await open_store()
