@@ -25,6 +25,7 @@ Keys (after the prefix):
   log:<key>                         list of JSON items: a transcript is capped and expires after its
                                     last entry; any other log (the audit) ages item by item
   logs:stamped                      set of the logs whose items age one by one (for `purge`)
+  retention:dated                   set once keys written before retention were given their times
 
 Expiry times are absolute (EXAT), computed from the store's clock, as the policy in
 bot/retention.py says; a list whose items age one by one carries each item's time in "_t".
@@ -86,6 +87,22 @@ return 1
 LOG_CAP = 10_000
 PURGE_BATCH = 500  # items one script call drops, so a long sweep never blocks the server for long
 
+# Lua: items KEYS[1][ARGV[1]..ARGV[1]+ARGV[2]) written before items were stamped get the time
+# ARGV[3]; the text is prefixed, not re-encoded (cjson would turn an empty list into {}).
+STAMP_OLD = """
+local stamped = 0
+for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do
+  local item = redis.call('LINDEX', KEYS[1], i)
+  if not item then break end
+  if type(cjson.decode(item)['_t']) ~= 'number' then
+    local rest = string.sub(item, 2)
+    redis.call('LSET', KEYS[1], i, '{"_t":' .. ARGV[3] .. (rest == '}' and '' or ',') .. rest)
+    stamped = stamped + 1
+  end
+end
+return stamped
+"""
+
 # Lua: drop the items older than ARGV[1] from the head of a list kept in time order (each item
 # carries its time in "_t"); an item without one stops the sweep, as if it were young.
 DROP_OLD = """
@@ -124,6 +141,7 @@ class RedisStore:
         self._promote = client.register_script(PROMOTE)
         self._release = client.register_script(RELEASE)
         self._drop_old = client.register_script(DROP_OLD)
+        self._stamp_old = client.register_script(STAMP_OLD)
         self._group_ready = False
 
     @classmethod
@@ -423,11 +441,37 @@ class RedisStore:
     async def purge(self, now: float) -> dict[str, int]:
         """Drop the dead letters and audit entries past their time at `now`; how many went."""
         keep = self._retention.seconds
+        if not await self._r.exists(f"{self._p}retention:dated"):
+            await self._date_unaged(now)
         logs = sorted(await self._r.smembers(f"{self._p}logs:stamped"))
         return {
             "outbox_dead": await self._drop_all(f"{self._p}outbox:dead", now - keep("outbox_dead")),
             "audit": sum([await self._drop_all(f"{self._p}log:{key}", now - keep("audit")) for key in logs]),
         }
+
+    async def _date_unaged(self, now: float) -> None:
+        """Once, on data written before retention: keys without an expiry get one, and list
+        items a time, counted from this first sweep (nothing goes before a full period)."""
+        p, keep = self._p, self._retention.seconds
+        expiring = {"outbox:seen:*": "outbox_sent", "log:transcript:*": "transcripts", "inbox:*": "transcripts"}
+        for pattern, kind in expiring.items():
+            async with self._r.pipeline(transaction=False) as pipe:
+                async for key in self._r.scan_iter(match=f"{p}{pattern}", count=1000):
+                    pipe.expireat(key, int(now + keep(kind)), nx=True)  # NX: a key that has one keeps it
+                    if len(pipe) >= 1000:
+                        await pipe.execute()
+                await pipe.execute()
+        aged = [f"{p}outbox:dead"]
+        async for key in self._r.scan_iter(match=f"{p}log:*", count=1000):
+            if not key.startswith(f"{p}log:transcript:"):
+                aged.append(key)
+                await self._r.sadd(f"{p}logs:stamped", key.removeprefix(f"{p}log:"))
+        for key in aged:
+            start = 0
+            while start < await self._r.llen(key):
+                await self._stamp_old(keys=[key], args=[start, PURGE_BATCH, repr(now)])
+                start += PURGE_BATCH
+        await self._r.set(f"{p}retention:dated", repr(now))
 
     async def _drop_all(self, key: str, cutoff: float) -> int:
         gone = 0

@@ -42,6 +42,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -645,6 +646,36 @@ async def test_purge_leaves_what_a_live_conversation_needs(aging):
     async with aging.conversation("web:one", once="update-1") as held:
         assert held.seen  # the turn's replay mark is kept
     assert [n.key for n in await aging.claim_due(now, 10)] == ["final:R-1:web"]
+
+
+@pytest.mark.parametrize("open_store", ["redis"], indirect=True)
+async def test_redis_data_from_before_retention_is_dated_by_the_first_sweep(open_store):
+    """Keys without an expiry get one and list items a time, from the first sweep after the
+    upgrade; what they hold reads back the same."""
+    store, p = await open_store(), open_store.prefix
+    dead = note("final:E-1:sms")
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        await client.set(f"{p}outbox:seen:final:E-1:sms", "1")
+        await client.rpush(f"{p}outbox:dead", json.dumps(dead.to_json()))
+        await client.rpush(f"{p}log:audit", '{"action":"take","items":[]}', "{}")
+        await client.rpush(f"{p}log:transcript:web:a", '{"n":1}')
+        await client.rpush(f"{p}inbox:web:a", '{"n":1}')
+        await client.set(f"{p}session:web:a", "{}", ex=3600)
+        now = time.time()
+        await store.purge(now)
+        for key in ("outbox:seen:final:E-1:sms", "log:transcript:web:a", "inbox:web:a"):
+            assert 29 * 86_400 < await client.ttl(f"{p}{key}"), key
+        assert await client.ttl(f"{p}session:web:a") <= 3600  # one it had is kept
+    finally:
+        await client.aclose()
+    assert await store.dead_letters() == [dead]
+    assert await store.read_log("audit", 5) == [{"action": "take", "items": []}, {}]
+    await store.purge(now + 364 * 86_400)
+    assert await store.read_log("audit", 5) == [{"action": "take", "items": []}, {}]
+    assert await store.dead_letters() == []
+    await store.purge(now + 366 * 86_400)
+    assert await store.read_log("audit", 5) == []
 
 
 # Retention on SQLite, where rows must be swept (Redis forgets most keys by itself)
