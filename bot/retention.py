@@ -2,8 +2,9 @@
 
 Both stores keep the same policy. Redis mostly forgets by itself (expiry times set as a record
 is written); SQLite, and the Redis lists whose items age one by one, are swept by `Store.purge`,
-which the worker runs every few minutes. Submissions, citizens and the operator desk's records
-are outside this policy: a citizen's requests are listed, and alerted on, for as long as they last.
+which the worker runs every few minutes, with the desk's closed tickets. Submissions, citizens, the
+desk's queue and operator accounts are outside this policy: a citizen's requests are listed, and
+alerted on, for as long as they last.
 """
 from __future__ import annotations
 
