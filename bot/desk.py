@@ -181,10 +181,20 @@ class Desk:
         ticket = await self.store.get_record("ticket", number)
         if ticket is None or not serves(operator, ticket["agency_id"]):
             return False
-        ticket["state"] = "closed"
+        ticket["state"], ticket["closed_at"] = "closed", self._now()
         await self.store.put_record("ticket", number, ticket)
         await self.audit(operator["login"], "close_ticket", ticket["citizen_key"])
         return True
+
+    async def forget_closed_tickets(self, before: float) -> int:
+        """Deletes the tickets closed before `before` (unix seconds): the citizen's message and
+        contact are not kept once handled; the audit log keeps that it was. How many went."""
+        gone = 0
+        for t in await self.store.records("ticket"):
+            if t["state"] == "closed" and t.get("closed_at", t["created_at"]) < before:
+                await self.store.delete_record("ticket", t["number"])
+                gone += 1
+        return gone
 
     # Delivery and audit
 

@@ -7,22 +7,28 @@ worker has held them longer than the lease (it died) to another worker. Notifica
 due wait in a sorted set scored by due_at; `claim_due` moves the due ones to the stream.
 
 Keys (after the prefix):
-  session:<key>, citizen:<key>      JSON strings (sessions expire 30 days after the last save)
+  session:<key>, citizen:<key>      JSON strings (a session expires after the last save)
   sub:<number>                      submission JSON
   subs:<citizen_key>                sorted set of numbers, scored by registered_at
   subs:open                         set of open numbers
-  outbox:seen:<key>                 idempotency marker, kept after completion
+  outbox:seen:<key>                 idempotency marker, kept for a time after completion
   outbox:n:<key>                    the notification's current JSON while queued
   outbox:delayed                    sorted set of keys scored by due_at
   outbox:stream, outbox:entries     the stream; hash key -> stream entry id (to ack it)
-  outbox:dead                       list of dead-lettered notification JSON
-  outbox:done:<key>                 completed, for a month (a later failure report may reopen it)
+  outbox:dead                       list of dead-lettered notification JSON, oldest first, stamped
+  outbox:done:<key>                 completed, while its delivery link lives (a later failure report may reopen it)
   delivery:<id>, delivery-link:<id> a sent message's status "<rank>:<status>" and its notification
   once:<key>                        replay guard (SET NX EX)
   lock:<key>                        a conversation's turn lock (SET NX PX, a random token)
-  inbox:<address>                   list of JSON items
+  inbox:<address>                   list of JSON items (expires after the last push)
   record:<kind>                     hash id -> JSON (operator desk: queue, tickets, accounts)
-  log:<key>                         list of JSON items, capped (transcripts, audit)
+  log:<key>                         list of JSON items: a transcript is capped and expires after its
+                                    last entry; any other log (the audit) ages item by item
+  logs:stamped                      set of the logs whose items age one by one (for `purge`)
+  retention:dated                   set once keys written before retention were given their times
+
+Expiry times are absolute (EXAT), computed from the store's clock, as the policy in
+bot/retention.py says; a list whose items age one by one carries each item's time in "_t".
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ import asyncio
 import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,11 +48,11 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError, WatchError
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
-from bot.ports import ONCE_SECONDS, Held
+from bot.ports import ONCE_SECONDS, Clock, Held
+from bot.retention import Retention
 
-SESSION_TTL_SECONDS = 30 * 24 * 3600
-DELIVERY_TTL_SECONDS = 30 * 24 * 3600  # a provider's report on a message comes within days
 GROUP = "workers"
+STAMP = "_t"  # an item's time in the lists that age item by item
 
 # Lua, so that marking the key seen and queueing it happen together or not at all.
 ENQUEUE = """
@@ -70,7 +77,7 @@ return #keys
 # Lua: write the turn back and release its lock only while the lock is still this holder's.
 RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EXAT', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[4], '1', 'EX', ARGV[5]) end
 redis.call('DEL', KEYS[1])
@@ -78,6 +85,38 @@ return 1
 """
 
 LOG_CAP = 10_000
+PURGE_BATCH = 500  # items one script call drops, so a long sweep never blocks the server for long
+
+# Lua: items KEYS[1][ARGV[1]..ARGV[1]+ARGV[2]) written before items were stamped get the time
+# ARGV[3]; the text is prefixed, not re-encoded (cjson would turn an empty list into {}).
+STAMP_OLD = """
+local stamped = 0
+for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do
+  local item = redis.call('LINDEX', KEYS[1], i)
+  if not item then break end
+  if type(cjson.decode(item)['_t']) ~= 'number' then
+    local rest = string.sub(item, 2)
+    redis.call('LSET', KEYS[1], i, '{"_t":' .. ARGV[3] .. (rest == '}' and '' or ',') .. rest)
+    stamped = stamped + 1
+  end
+end
+return stamped
+"""
+
+# Lua: drop the items older than ARGV[1] from the head of a list kept in time order (each item
+# carries its time in "_t"); an item without one stops the sweep, as if it were young.
+DROP_OLD = """
+local n = 0
+while n < tonumber(ARGV[2]) do
+  local item = redis.call('LINDEX', KEYS[1], 0)
+  if not item then break end
+  local t = cjson.decode(item)['_t']
+  if type(t) ~= 'number' or t >= tonumber(ARGV[1]) then break end
+  redis.call('LPOP', KEYS[1])
+  n = n + 1
+end
+return n
+"""
 
 
 def _dump(data: Any) -> str:
@@ -85,10 +124,13 @@ def _dump(data: Any) -> str:
 
 
 class RedisStore:
-    def __init__(self, client: redis.Redis, prefix: str = "kv:", *,
-                 lease_seconds: float = 60.0, consumer: str | None = None) -> None:
+    def __init__(self, client: redis.Redis, prefix: str = "kv:", *, lease_seconds: float = 60.0,
+                 consumer: str | None = None, retention: Retention = Retention(),
+                 clock: Clock | None = None) -> None:
         self._r = client
         self._p = prefix
+        self._retention = retention
+        self._clock = clock  # dates the expiry times; leases and replay guards are relative
         self._lease_ms = max(1, int(lease_seconds * 1000))
         # Unique per instance: the group tracks which consumer holds which entry.
         self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -98,13 +140,27 @@ class RedisStore:
         self._enqueue = client.register_script(ENQUEUE)
         self._promote = client.register_script(PROMOTE)
         self._release = client.register_script(RELEASE)
+        self._drop_old = client.register_script(DROP_OLD)
+        self._stamp_old = client.register_script(STAMP_OLD)
         self._group_ready = False
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "kv:", *, lease_seconds: float = 60.0,
-                 consumer: str | None = None) -> RedisStore:
+                 consumer: str | None = None, retention: Retention = Retention(),
+                 clock: Clock | None = None) -> RedisStore:
         client = redis.Redis.from_url(url, decode_responses=True)
-        return cls(client, prefix, lease_seconds=lease_seconds, consumer=consumer)
+        return cls(client, prefix, lease_seconds=lease_seconds, consumer=consumer, retention=retention,
+                   clock=clock)
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp() if self._clock else time.time()
+
+    def _until(self, kind: str) -> int:
+        """When a record of `kind` written now expires (unix seconds, for EXAT/EXPIREAT)."""
+        return int(self._now() + self._retention.seconds(kind))
+
+    def _stamped(self, data: dict[str, Any]) -> str:
+        return _dump({**data, STAMP: self._now()})
 
     async def close(self) -> None:
         await self._r.aclose()
@@ -116,9 +172,9 @@ class RedisStore:
         return Session.from_json(json.loads(data)) if data else None
 
     async def save_session(self, session: Session) -> None:
-        # Every save restarts the 30 days: a citizen who comes back tomorrow continues.
+        # Every save restarts the time: a citizen who comes back tomorrow continues.
         await self._r.set(f"{self._p}session:{session.key}", _dump(session.to_json()),
-                          ex=SESSION_TTL_SECONDS)
+                          exat=self._until("sessions"))
 
     async def get_citizen(self, key: str) -> Citizen | None:
         data = await self._r.get(f"{self._p}citizen:{key}")
@@ -232,7 +288,8 @@ class RedisStore:
     async def complete(self, notification: Notification) -> None:
         def done(tx: Pipeline) -> None:
             tx.delete(f"{self._p}outbox:n:{notification.key}")
-            tx.set(f"{self._p}outbox:done:{notification.key}", "1", ex=DELIVERY_TTL_SECONDS)
+            tx.set(f"{self._p}outbox:done:{notification.key}", "1", exat=self._until("deliveries"))
+            tx.expireat(f"{self._p}outbox:seen:{notification.key}", self._until("outbox_sent"))
 
         await self._finish(notification.key, done)
 
@@ -252,19 +309,22 @@ class RedisStore:
 
         def bury(tx: Pipeline) -> None:
             tx.delete(f"{self._p}outbox:n:{n.key}")
-            tx.rpush(f"{self._p}outbox:dead", _dump(n.to_json()))
+            tx.rpush(f"{self._p}outbox:dead", self._stamped(n.to_json()))
+            tx.expireat(f"{self._p}outbox:seen:{n.key}", self._until("outbox_dead"))
 
         await self._finish(n.key, bury)
 
     async def dead_letters(self) -> list[Notification]:
         """Notifications given up on, oldest first, with the final error in `last_error`."""
         items = await self._r.lrange(f"{self._p}outbox:dead", 0, -1)
-        return [Notification.from_json(json.loads(i)) for i in items]
+        return [Notification.from_json(_unstamped(i)) for i in items]
 
     # Pull-channel inboxes
 
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None:
-        await self._r.rpush(f"{self._p}inbox:{address}", _dump(item))
+        key = f"{self._p}inbox:{address}"
+        async with self._r.pipeline(transaction=True) as tx:
+            await tx.rpush(key, _dump(item)).expireat(key, self._until("transcripts")).execute()
 
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
         key = f"{self._p}inbox:{address}"
@@ -290,17 +350,18 @@ class RedisStore:
         await self._r.hdel(f"{self._p}record:{kind}", id)
 
     async def append_log(self, key: str, item: dict[str, Any]) -> None:
-        # Transcripts are capped (a runaway conversation cannot grow without bound); the operators'
-        # audit log is a record and is never trimmed.
+        # Transcripts are capped (a runaway conversation cannot grow without bound) and expire as a
+        # whole; the operators' audit log is a record, never trimmed, and ages item by item.
         name = f"{self._p}log:{key}"
-        if not key.startswith("transcript:"):
-            await self._r.rpush(name, _dump(item))
-            return
         async with self._r.pipeline(transaction=True) as tx:
-            await tx.rpush(name, _dump(item)).ltrim(name, -LOG_CAP, -1).execute()
+            if key.startswith("transcript:"):
+                tx.rpush(name, _dump(item)).ltrim(name, -LOG_CAP, -1).expireat(name, self._until("transcripts"))
+            else:
+                tx.rpush(name, self._stamped(item)).sadd(f"{self._p}logs:stamped", key)
+            await tx.execute()
 
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:
-        return [json.loads(i) for i in await self._r.lrange(f"{self._p}log:{key}", -last, -1)]
+        return [_unstamped(i) for i in await self._r.lrange(f"{self._p}log:{key}", -last, -1)]
 
     # Replay guard
 
@@ -341,17 +402,17 @@ class RedisStore:
             raise
         citizen_json = _dump(held.citizen.to_json()) if held.citizen and held.citizen_changed else ""
         session_json = _dump(held.session.to_json()) if held.session else ""
-        saved = await self._release(keys=keys, args=[token, session_json, SESSION_TTL_SECONDS, citizen_json,
+        saved = await self._release(keys=keys, args=[token, session_json, self._until("sessions"), citizen_json,
                                                      ONCE_SECONDS if once else ""])
         if not saved:
             raise TimeoutError(f"conversation lock lease ran out after {lease_seconds}s; the turn was not saved")
 
-    # Delivery statuses: "<rank>:<status>", kept for a month
+    # Delivery statuses: "<rank>:<status>", kept as long as the policy says
 
     async def record_delivery(self, message_id: str, status: str) -> bool:
         rank = DELIVERY_RANK.get(status, 1)
         return bool(await self._r.eval(_RECORD_DELIVERY, 1, f"{self._p}delivery:{message_id}", rank, status,
-                                       DELIVERY_TTL_SECONDS))
+                                       self._until("deliveries")))
 
     async def delivery(self, message_id: str) -> str | None:
         value = await self._r.get(f"{self._p}delivery:{message_id}")
@@ -359,7 +420,7 @@ class RedisStore:
 
     async def link_delivery(self, message_id: str, notification: Notification) -> None:
         await self._r.set(f"{self._p}delivery-link:{message_id}", _dump(notification.to_json()),
-                          ex=DELIVERY_TTL_SECONDS)
+                          exat=self._until("deliveries"))
 
     async def linked_delivery(self, message_id: str) -> Notification | None:
         data = await self._r.get(f"{self._p}delivery-link:{message_id}")
@@ -373,14 +434,63 @@ class RedisStore:
     async def undelivered(self, notification: Notification, error: str) -> bool:
         n = replace(notification, last_error=error)
         keys = [f"{self._p}outbox:done:{n.key}", f"{self._p}outbox:dead"]
-        return bool(await self._r.eval(_UNDELIVERED, len(keys), *keys, _dump(n.to_json())))
+        return bool(await self._r.eval(_UNDELIVERED, len(keys), *keys, self._stamped(n.to_json())))
+
+    # Retention (bot/retention.py): most keys expire by themselves; these lists age item by item.
+
+    async def purge(self, now: float) -> dict[str, int]:
+        """Drop the dead letters and audit entries past their time at `now`; how many went."""
+        keep = self._retention.seconds
+        if not await self._r.exists(f"{self._p}retention:dated"):
+            await self._date_unaged(now)
+        logs = sorted(await self._r.smembers(f"{self._p}logs:stamped"))
+        return {
+            "outbox_dead": await self._drop_all(f"{self._p}outbox:dead", now - keep("outbox_dead")),
+            "audit": sum([await self._drop_all(f"{self._p}log:{key}", now - keep("audit")) for key in logs]),
+        }
+
+    async def _date_unaged(self, now: float) -> None:
+        """Once, on data written before retention: keys without an expiry get one, and list
+        items a time, counted from this first sweep (nothing goes before a full period)."""
+        p, keep = self._p, self._retention.seconds
+        expiring = {"outbox:seen:*": "outbox_sent", "log:transcript:*": "transcripts", "inbox:*": "transcripts"}
+        for pattern, kind in expiring.items():
+            async with self._r.pipeline(transaction=False) as pipe:
+                async for key in self._r.scan_iter(match=f"{p}{pattern}", count=1000):
+                    pipe.expireat(key, int(now + keep(kind)), nx=True)  # NX: a key that has one keeps it
+                    if len(pipe) >= 1000:
+                        await pipe.execute()
+                await pipe.execute()
+        aged = [f"{p}outbox:dead"]
+        async for key in self._r.scan_iter(match=f"{p}log:*", count=1000):
+            if not key.startswith(f"{p}log:transcript:"):
+                aged.append(key)
+                await self._r.sadd(f"{p}logs:stamped", key.removeprefix(f"{p}log:"))
+        for key in aged:
+            start = 0
+            while start < await self._r.llen(key):
+                await self._stamp_old(keys=[key], args=[start, PURGE_BATCH, repr(now)])
+                start += PURGE_BATCH
+        await self._r.set(f"{p}retention:dated", repr(now))
+
+    async def _drop_all(self, key: str, cutoff: float) -> int:
+        gone = 0
+        while (n := await self._drop_old(keys=[key], args=[repr(cutoff), PURGE_BATCH])) == PURGE_BATCH:
+            gone += n
+        return gone + n
+
+
+def _unstamped(item: str) -> dict[str, Any]:
+    data = json.loads(item)
+    data.pop(STAMP, None)
+    return data
 
 
 # Set only when the stored status is not as far along (one atomic step on the server).
 _RECORD_DELIVERY = """
 local old = redis.call('GET', KEYS[1])
 if old and tonumber(string.match(old, '^(%d+)')) >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EXAT', ARGV[3])
 return 1
 """
 

@@ -22,13 +22,15 @@ from typing import Any
 import aiosqlite
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
-from bot.ports import ONCE_SECONDS, Held
+from bot.ports import ONCE_SECONDS, Clock, Held
+from bot.retention import Retention
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
 SCHEMA = """
 BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY, data TEXT NOT NULL,
+                                     saved_at REAL NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS citizens (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS submissions (
     registration_number TEXT PRIMARY KEY,
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 CREATE INDEX IF NOT EXISTS submissions_citizen ON submissions (citizen_key, registered_at);
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status);
--- Rows stay after completion ('done') so that the key keeps enqueue idempotent.
+-- Rows stay after completion ('done') so that the key keeps enqueue idempotent; only the key:
+-- the address and the text are not needed once sent (a reopen brings its own copy).
 CREATE TABLE IF NOT EXISTS outbox (
     key TEXT PRIMARY KEY,
     state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | dead
@@ -54,7 +57,8 @@ CREATE INDEX IF NOT EXISTS once_expires ON once (expires_at);
 CREATE TABLE IF NOT EXISTS inbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: ids never reused, so order holds
     address TEXT NOT NULL,
-    item TEXT NOT NULL
+    item TEXT NOT NULL,
+    at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS inbox_address ON inbox (address, id);
 CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
@@ -62,13 +66,35 @@ CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, data T
 CREATE TABLE IF NOT EXISTS logs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     key TEXT NOT NULL,
-    item TEXT NOT NULL
+    item TEXT NOT NULL,
+    at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS logs_key ON logs (key, seq);
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS delivery_links (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL,
+                                       at REAL NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS delivery_links (id TEXT PRIMARY KEY, data TEXT NOT NULL, at REAL NOT NULL DEFAULT 0);
 COMMIT;
+"""
+
+# When each row was written, for `purge`; files made before retention get the columns on opening,
+# with the time of that upgrade (so nothing older is dropped before a full period has passed).
+STAMPS = {"sessions": "saved_at", "logs": "at", "inbox": "at", "deliveries": "at", "delivery_links": "at"}
+INDEXES = """
+CREATE INDEX IF NOT EXISTS sessions_saved ON sessions (saved_at);
+CREATE INDEX IF NOT EXISTS logs_at ON logs (at);
+CREATE INDEX IF NOT EXISTS inbox_at ON inbox (at);
+CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries (at);
+CREATE INDEX IF NOT EXISTS delivery_links_at ON delivery_links (at);
+CREATE INDEX IF NOT EXISTS outbox_ended ON outbox (state, ended_at);
+"""
+
+# A transcript (or inbox) goes as a whole once its newest entry is past its time; the candidates
+# come from the `at` index, so a sweep does not read every conversation.
+_STALE_GROUPS = """
+DELETE FROM {table} WHERE {key} IN (
+  SELECT {key} FROM {table} WHERE {key} IN (SELECT DISTINCT {key} FROM {table} WHERE at < ?1 AND {where})
+  GROUP BY {key} HAVING max(at) < ?1)
 """
 
 
@@ -77,13 +103,17 @@ def _dump(data: Any) -> str:
 
 
 class SqliteStore:
-    def __init__(self, conn: aiosqlite.Connection, lease_seconds: float) -> None:
+    def __init__(self, conn: aiosqlite.Connection, lease_seconds: float,
+                 retention: Retention = Retention(), clock: Clock | None = None) -> None:
         self._db = conn
         self._lease = lease_seconds
+        self._retention = retention
+        self._clock = clock  # stamps what `purge` ages; leases and replay guards use the wall clock
         self._local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
-    async def open(cls, path: Path, *, lease_seconds: float = 60.0) -> SqliteStore:
+    async def open(cls, path: Path, *, lease_seconds: float = 60.0, retention: Retention = Retention(),
+                   clock: Clock | None = None) -> SqliteStore:
         """Open (creating if needed) the database; `lease_seconds`: how long a claim holds."""
         await asyncio.to_thread(Path(path).parent.mkdir, parents=True, exist_ok=True)
         # isolation_level=None: autocommit, so no transaction is left open between statements.
@@ -93,10 +123,15 @@ class SqliteStore:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
             await conn.executescript(SCHEMA)
+            await _add_stamps(conn, time.time())
+            await conn.executescript(INDEXES)
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, lease_seconds)
+        return cls(conn, lease_seconds, retention, clock)
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp() if self._clock else time.time()
 
     async def close(self) -> None:
         await self._db.close()
@@ -113,9 +148,9 @@ class SqliteStore:
 
     async def save_session(self, session: Session) -> None:
         await self._db.execute(
-            "INSERT INTO sessions (key, data) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET data = excluded.data",
-            (session.key, _dump(session.to_json())),
+            "INSERT INTO sessions (key, data, saved_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at",
+            (session.key, _dump(session.to_json()), self._now()),
         )
 
     async def get_citizen(self, key: str) -> Citizen | None:
@@ -188,8 +223,8 @@ class SqliteStore:
 
     async def complete(self, notification: Notification) -> None:
         await self._db.execute(
-            "UPDATE outbox SET state = 'done', ended_at = ? WHERE key = ? AND state = 'queued'",
-            (time.time(), notification.key),
+            "UPDATE outbox SET state = 'done', ended_at = ?, data = '{}' WHERE key = ? AND state = 'queued'",
+            (self._now(), notification.key),
         )
 
     async def retry(self, notification: Notification, due_at: float, error: str) -> None:
@@ -207,7 +242,7 @@ class SqliteStore:
         await self._db.execute(
             "UPDATE outbox SET state = 'dead', ended_at = ?, data = ?"
             " WHERE key = ? AND state = 'queued'",
-            (time.time(), _dump(n.to_json()), n.key),
+            (self._now(), _dump(n.to_json()), n.key),
         )
 
     async def dead_letters(self) -> list[Notification]:
@@ -221,7 +256,7 @@ class SqliteStore:
 
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None:
         await self._db.execute(
-            "INSERT INTO inbox (address, item) VALUES (?, ?)", (address, _dump(item))
+            "INSERT INTO inbox (address, item, at) VALUES (?, ?, ?)", (address, _dump(item), self._now())
         )
 
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
@@ -251,7 +286,7 @@ class SqliteStore:
         await self._db.execute("DELETE FROM records WHERE kind = ? AND id = ?", (kind, id))
 
     async def append_log(self, key: str, item: dict[str, Any]) -> None:
-        await self._db.execute("INSERT INTO logs (key, item) VALUES (?, ?)", (key, _dump(item)))
+        await self._db.execute("INSERT INTO logs (key, item, at) VALUES (?, ?, ?)", (key, _dump(item), self._now()))
 
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:
         rows = await self._db.execute_fetchall(
@@ -312,9 +347,10 @@ class SqliteStore:
 
     async def record_delivery(self, message_id: str, status: str) -> bool:
         cursor = await self._db.execute(
-            "INSERT INTO deliveries (id, status, rank) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE"
-            " SET status = excluded.status, rank = excluded.rank WHERE excluded.rank > deliveries.rank",
-            (message_id, status, DELIVERY_RANK.get(status, 1)),
+            "INSERT INTO deliveries (id, status, rank, at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+            " SET status = excluded.status, rank = excluded.rank, at = excluded.at"
+            " WHERE excluded.rank > deliveries.rank",
+            (message_id, status, DELIVERY_RANK.get(status, 1), self._now()),
         )
         return cursor.rowcount == 1
 
@@ -323,9 +359,9 @@ class SqliteStore:
 
     async def link_delivery(self, message_id: str, notification: Notification) -> None:
         await self._db.execute(
-            "INSERT INTO delivery_links (id, data) VALUES (?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-            (message_id, _dump(notification.to_json())),
+            "INSERT INTO delivery_links (id, data, at) VALUES (?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data, at = excluded.at",
+            (message_id, _dump(notification.to_json()), self._now()),
         )
 
     async def linked_delivery(self, message_id: str) -> Notification | None:
@@ -345,6 +381,44 @@ class SqliteStore:
         n = replace(notification, last_error=error)
         cursor = await self._db.execute(
             "UPDATE outbox SET state = 'dead', ended_at = ?, data = ? WHERE key = ? AND state = 'done'",
-            (time.time(), _dump(n.to_json()), n.key),
+            (self._now(), _dump(n.to_json()), n.key),
         )
         return cursor.rowcount == 1
+
+    # Retention (bot/retention.py)
+
+    async def purge(self, now: float) -> dict[str, int]:
+        """Delete what is past its time at `now`; how many rows of each kind went."""
+        keep = self._retention.seconds
+        sweeps = {
+            "sessions": ("DELETE FROM sessions WHERE saved_at < ?", now - keep("sessions")),
+            "outbox_sent": ("DELETE FROM outbox WHERE state = 'done' AND ended_at < ?", now - keep("outbox_sent")),
+            "outbox_dead": ("DELETE FROM outbox WHERE state = 'dead' AND ended_at < ?", now - keep("outbox_dead")),
+            "transcripts": (_STALE_GROUPS.format(table="logs", key="key", where="key LIKE 'transcript:%'"),
+                            now - keep("transcripts")),
+            "inboxes": (_STALE_GROUPS.format(table="inbox", key="address", where="1"), now - keep("transcripts")),
+            "audit": ("DELETE FROM logs WHERE at < ? AND key NOT LIKE 'transcript:%'", now - keep("audit")),
+            "deliveries": ("DELETE FROM deliveries WHERE at < ?", now - keep("deliveries")),
+            "delivery_links": ("DELETE FROM delivery_links WHERE at < ?", now - keep("deliveries")),
+            "once": ("DELETE FROM once WHERE expires_at <= ?", now),
+        }
+        gone = {}
+        for kind, (sql, cutoff) in sweeps.items():
+            cursor = await self._db.execute(sql, (cutoff,))
+            gone[kind] = cursor.rowcount
+        return gone
+
+
+async def _add_stamps(conn: aiosqlite.Connection, now: float) -> None:
+    """Adds the retention stamps to a file made before them, once, even with two processes opening it."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column in STAMPS.items():
+            columns = {row[1] for row in await conn.execute_fetchall(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                await conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} REAL NOT NULL DEFAULT 0")
+                await conn.execute(f"UPDATE {table} SET {column} = ?", (now,))
+        await conn.execute("COMMIT")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise

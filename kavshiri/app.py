@@ -49,10 +49,10 @@ async def open_store(settings: Settings) -> Store:
     if settings.redis_url:
         from connectors.redis_store import RedisStore
 
-        return RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        return RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix, retention=settings.retention)
     from connectors.sqlite_store import SqliteStore
 
-    return await SqliteStore.open(settings.sqlite_path)
+    return await SqliteStore.open(settings.sqlite_path, retention=settings.retention)
 
 
 async def open_register(settings: Settings) -> Register:
@@ -171,18 +171,31 @@ class Kavshiri:
         )
 
     async def run_worker(self) -> None:
-        """Deliver the outbox continuously and poll open requests now and then, until cancelled."""
+        """Deliver the outbox continuously, poll open requests now and then, and forget what is
+        past its time every few minutes (bot/retention.py), until cancelled."""
         loop = asyncio.get_running_loop()
-        next_poll = loop.time()
+        next_poll = next_purge = loop.time()
         while True:
             try:
                 await self.outbox.deliver_due()
                 if loop.time() >= next_poll:
                     await self.alerts.poll_open()
                     next_poll = loop.time() + self.settings.poll_interval_seconds
+                if loop.time() >= next_purge:
+                    next_purge = loop.time() + self.settings.purge_interval_seconds
+                    await self.purge()
             except Exception:  # keep the worker alive through a store hiccup
                 log.exception("worker cycle failed")
             await asyncio.sleep(self.settings.worker_interval_seconds)
+
+    async def purge(self) -> dict[str, int]:
+        now = self.outbox.clock.now().timestamp()
+        gone = await self.store.purge(now)
+        gone["closed_tickets"] = await self.desk.forget_closed_tickets(
+            now - self.settings.retention.seconds("closed_tickets"))
+        if any(gone.values()):
+            log.info("retention: removed %s", ", ".join(f"{n} {kind}" for kind, n in gone.items() if n))
+        return gone
 
     async def close(self) -> None:
         if self.telegram:

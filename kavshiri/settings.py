@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.retention import Retention
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -80,12 +82,28 @@ class Settings(BaseSettings):
     mail_from: str = ""
     smtp_ca_file: Path | None = None  # trust this CA for the SMTP server (a private relay)
     locales_dir: Path = REPO_ROOT / "locales"
+    # Retention in days (bot/retention.py); the worker sweeps every purge_interval_seconds.
+    retention_session_days: float = 30.0
+    retention_transcript_days: float = 30.0
+    retention_outbox_sent_days: float = 90.0
+    retention_outbox_dead_days: float = 30.0
+    retention_delivery_days: float = 30.0
+    retention_audit_days: float = 365.0
+    retention_closed_ticket_days: float = 90.0
+    purge_interval_seconds: float = 300.0
 
     @property
     def uses_development_secrets(self) -> bool:
         """True when a portal secret is still the public development value from this file."""
         defaults = {name: field.default for name, field in type(self).model_fields.items()}
         return any(getattr(self, n) == defaults[n] for n in ("portal_token", "portal_callback_secret"))
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(sessions=self.retention_session_days, transcripts=self.retention_transcript_days,
+                         outbox_sent=self.retention_outbox_sent_days, outbox_dead=self.retention_outbox_dead_days,
+                         deliveries=self.retention_delivery_days, audit=self.retention_audit_days,
+                         closed_tickets=self.retention_closed_ticket_days)
 
     @property
     def sqlite_path(self) -> Path:

@@ -116,8 +116,12 @@ class SimDB:
     async def find_by_key(self, citizen_id: str, key: str) -> dict[str, Any] | None:
         return await self._one(BY_KEY, (citizen_id, key))
 
-    async def hold(self, citizen_id: str, attachment: dict[str, Any], data: bytes) -> None:
+    async def hold(self, citizen_id: str, attachment: dict[str, Any], data: bytes, now: datetime) -> None:
+        """Keeps an uploaded file; files whose hold ran out unnamed go at the same time (`now` is
+        Tbilisi time, like every stored `expires_at`, so the ISO texts compare in order)."""
         async with self._transaction() as conn:
+            await conn.execute("DELETE FROM attachments WHERE registration_number IS NULL AND expires_at <= ?",
+                               (now.isoformat(timespec="seconds"),))
             await conn.execute(
                 "INSERT INTO attachments (id, citizen_id, name, content_type, size, data, expires_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -143,11 +143,11 @@ async def upload(request: Request, citizen: Citizen, state: State) -> dict[str, 
     content_type = accepted_type(data, file.content_type)
     if content_type is None or not data:
         raise ApiError(415, "unsupported_type", "PDF, JPEG, PNG or DOCX, as the content shows")
-    expires_at = state.clock().astimezone(TBILISI) + HOLD_FOR
+    now = state.clock().astimezone(TBILISI)
     attachment = {"id": f"att_{secrets.token_hex(12)}", "name": clean_name(file.filename),
                   "content_type": content_type, "size": len(data),
-                  "expires_at": expires_at.isoformat(timespec="seconds")}
-    await state.db.hold(citizen, attachment, data)
+                  "expires_at": (now + HOLD_FOR).isoformat(timespec="seconds")}
+    await state.db.hold(citizen, attachment, data, now)
     return attachment
 
 

@@ -50,6 +50,22 @@ async def test_no_operator_outcomes_are_checked_in_order(kv):
     assert await Desk(kv.store, clock, WorkCalendar(), None).availability("mia") == d.NONE_ONLINE
 
 
+async def test_a_closed_ticket_is_forgotten_90_days_after_closing(kv):
+    """The worker's sweep deletes handled tickets (the citizen's words and contact) once past
+    their time; open ones, however old, and recently closed ones stay."""
+    now = datetime.now(timezone.utc)
+    nino = await operator(kv, "nino", [])
+    numbers = {}
+    for name, days, close in (("old", 91, True), ("recent", 89, True), ("open", 400, False)):
+        desk = Desk(kv.store, Clock(now - timedelta(days=days)), WorkCalendar(), None)
+        numbers[name] = await desk.open_ticket(f"console:{name}", "mia", "ტექსტი", "+995 555 12 34 56")
+        if close:
+            assert await desk.close_ticket(nino, numbers[name])
+    assert (await kv.purge())["closed_tickets"] == 1
+    kept = {t["number"] for t in await kv.store.records("ticket")}
+    assert kept == {numbers["recent"], numbers["open"]}
+
+
 async def citizen(kv, name: str, lang: str = "en") -> Chat:
     chat = Chat(kv, address=name)
     await chat.start(lang)

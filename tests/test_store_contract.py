@@ -30,10 +30,19 @@
 - Two stores on the same data (two processes: same SQLite file, or same Redis prefix) see each
   other's writes and never both claim the same notification.
 - `close()` releases connections; what was written stays for the next store that opens.
+- Retention (bot/retention.py), with the store's clock dating each write and `purge(now)` run
+  as the worker does: a session goes `sessions` days after its last save; a sent notification's
+  key `outbox_sent` days after sending (then it may be queued again); a dead letter
+  `outbox_dead` days after it was given up; a transcript or a pull-channel inbox as a whole
+  `transcripts` days after its last entry; an audit entry `audit` days after it was written;
+  a delivery status and link `deliveries` days after they were written. Younger records stay,
+  and nothing a live conversation needs is touched: queued notifications, citizens,
+  submissions, the desk's records and a turn's replay mark.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -43,6 +52,7 @@ import pytest
 import redis.asyncio as redis
 
 from bot.models import Citizen, Notification, Session, Submission
+from bot.retention import Retention
 from connectors.redis_store import RedisStore
 from connectors.sqlite_store import SqliteStore
 from tests.support import delete_keys
@@ -58,12 +68,12 @@ async def open_store(request, tmp_path):
     prefix = f"kvtest:{uuid.uuid4().hex}:"
     opened = []
 
-    async def open_(lease_seconds: float = 60.0):
+    async def open_(lease_seconds: float = 60.0, **more):  # more: retention, clock
         if request.param == "sqlite":
             store = await SqliteStore.open(tmp_path / "data" / "kavshiri.sqlite3",
-                                           lease_seconds=lease_seconds)
+                                           lease_seconds=lease_seconds, **more)
         else:
-            store = RedisStore.from_url(REDIS_URL, prefix, lease_seconds=lease_seconds)
+            store = RedisStore.from_url(REDIS_URL, prefix, lease_seconds=lease_seconds, **more)
         opened.append(store)
         return store
 
@@ -474,3 +484,260 @@ async def test_an_undelivered_notification_joins_the_dead_letters_once(store):
     [dead] = await store.dead_letters()
     assert (dead.key, dead.last_error) == ("a", "twilio 30005")
     assert await store.claim_due(now + 3600, 10) == []
+
+
+# Retention. Writes are dated by the store's clock, set some days back; `purge` runs at the real
+# time, which Redis's own expiry also goes by.
+
+class Calendar:
+    """The store's clock: `days_ago(n)` dates the next writes n days before now."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def days_ago(self, days: float) -> Calendar:
+        self.at = datetime.now(timezone.utc) - timedelta(days=days)
+        return self
+
+
+@pytest.fixture
+async def aging(open_store):
+    """A store whose writes are dated by a Calendar, with the default retention."""
+    calendar = Calendar()
+    store = await open_store(clock=calendar)
+    store.calendar = calendar
+    return store
+
+
+async def test_sessions_go_30_days_after_the_last_save(aging):
+    aging.calendar.days_ago(31)
+    await aging.save_session(Session("telegram:old"))
+    await aging.save_session(Session("telegram:back"))
+    async with aging.conversation("web:old") as held:
+        held.session = Session("web:old", step="agency")
+    aging.calendar.days_ago(29)
+    await aging.save_session(Session("telegram:young"))
+    await aging.save_session(Session("telegram:back", step="subject"))  # came back: the time restarts
+    async with aging.conversation("web:young") as held:
+        held.session = Session("web:young", step="agency")
+    await aging.purge(time.time())
+    assert await aging.load_session("telegram:old") is None and await aging.load_session("web:old") is None
+    assert (await aging.load_session("telegram:back")).step == "subject"
+    assert await aging.load_session("telegram:young") == Session("telegram:young")
+    assert (await aging.load_session("web:young")).step == "agency"
+
+
+async def test_a_sent_notifications_key_is_kept_90_days(aging):
+    now = time.time()
+    aging.calendar.days_ago(91)
+    await completed(aging, "final:E-1:sms", now)
+    aging.calendar.days_ago(89)
+    await completed(aging, "final:E-2:sms", now)
+    await aging.purge(now)
+    assert await aging.enqueue(note("final:E-2:sms", now)) is False  # a duplicate is still recognised
+    assert await aging.enqueue(note("final:E-1:sms", now)) is True  # forgotten
+    assert [n.key for n in await aging.claim_due(now, 10)] == ["final:E-1:sms"]
+
+
+async def test_dead_letters_are_kept_30_days(aging):
+    now = time.time()
+    aging.calendar.days_ago(31)
+    await aging.enqueue(note("old-dead", now))
+    [n] = await aging.claim_due(now, 10)
+    await aging.dead_letter(n, "blocked")
+    aging.calendar.days_ago(29)
+    await aging.enqueue(note("young-dead", now))
+    [n] = await aging.claim_due(now, 10)
+    await aging.dead_letter(n, "blocked")
+    await aging.undelivered(await completed(aging, "young-undelivered", now), "twilio 30005")
+    gone = await aging.purge(now)
+    assert [(n.key, n.last_error) for n in await aging.dead_letters()] == [
+        ("young-dead", "blocked"), ("young-undelivered", "twilio 30005")]
+    assert gone["outbox_dead"] == 1
+    assert await aging.enqueue(note("old-dead", now)) is True and await aging.enqueue(note("young-dead", now)) is False
+
+
+async def test_a_transcript_goes_as_a_whole_30_days_after_its_last_entry(aging):
+    aging.calendar.days_ago(40)
+    await aging.append_log("transcript:web:old", {"n": 1})
+    aging.calendar.days_ago(31)
+    await aging.append_log("transcript:web:old", {"n": 2})
+    for days in (29, 1):
+        aging.calendar.days_ago(days)
+        await aging.append_log("transcript:web:kept", {"n": days})
+    await aging.purge(time.time())
+    assert await aging.read_log("transcript:web:old", 10) == []
+    assert await aging.read_log("transcript:web:kept", 10) == [{"n": 29}, {"n": 1}]
+
+
+async def test_audit_entries_are_kept_a_year_each(aging):
+    for days in (400, 366, 364, 31):
+        aging.calendar.days_ago(days)
+        await aging.append_log("audit", {"days": days, "text": "ოპერატორის პასუხი"})
+    gone = await aging.purge(time.time())
+    assert gone["audit"] == 2
+    assert await aging.read_log("audit", 10) == [{"days": 364, "text": "ოპერატორის პასუხი"},
+                                                 {"days": 31, "text": "ოპერატორის პასუხი"}]
+
+
+async def test_an_inbox_nobody_drains_goes_30_days_after_its_last_item(aging):
+    aging.calendar.days_ago(31)
+    await aging.push_inbox("web:gone", {"n": 1})
+    aging.calendar.days_ago(29)
+    await aging.push_inbox("web:waiting", {"n": 1})
+    await aging.purge(time.time())
+    assert await aging.drain_inbox("web:gone") == []
+    assert await aging.drain_inbox("web:waiting") == [{"n": 1}]
+
+
+async def test_delivery_statuses_and_links_are_kept_30_days(aging):
+    aging.calendar.days_ago(31)
+    await aging.record_delivery("SM-old", "delivered")
+    await aging.link_delivery("SM-old", note("final:E-1:sms"))
+    aging.calendar.days_ago(29)
+    await aging.record_delivery("SM-young", "sent")
+    await aging.link_delivery("SM-young", note("final:E-2:sms"))
+    await aging.purge(time.time())
+    assert await aging.delivery("SM-old") is None and await aging.linked_delivery("SM-old") is None
+    assert await aging.delivery("SM-young") == "sent"
+    assert await aging.linked_delivery("SM-young") == note("final:E-2:sms")
+
+
+async def test_retention_is_configurable(open_store):
+    calendar = Calendar()
+    store = await open_store(clock=calendar, retention=Retention(sessions=2, transcripts=1))
+    calendar.days_ago(3)
+    await store.save_session(Session("telegram:1"))
+    calendar.days_ago(1.5)
+    await store.append_log("transcript:web:x", {"n": 1})
+    await store.save_session(Session("telegram:2"))
+    await store.purge(time.time())
+    assert await store.load_session("telegram:1") is None
+    assert await store.read_log("transcript:web:x", 10) == []
+    assert await store.load_session("telegram:2") is not None
+
+
+async def test_purge_leaves_what_a_live_conversation_needs(aging):
+    now = time.time()
+    aging.calendar.days_ago(400)  # long-lived records, written long ago
+    citizen = Citizen("web:one", "web", "one", lang="ka", notify=["email:a@example.ge"])
+    await aging.save_citizen(citizen)
+    await aging.save_submission(submission("R-1", "web:one"))
+    await aging.put_record("waiting", "web:one", {"state": "live", "operator": "nino"})
+    await aging.put_record("ticket", "T-1", {"message": "ტექსტი"})
+    await aging.enqueue(note("final:R-1:web", now))  # still queued, however old
+    aging.calendar.days_ago(0)
+    async with aging.conversation("web:one", once="update-1") as held:
+        held.session = Session("web:one", step="agency")
+        await aging.append_log("transcript:web:one", {"n": 1})
+        await aging.purge(time.time())  # the worker sweeps in the middle of a turn
+    await aging.push_inbox("web:one", {"n": 1})
+    await aging.purge(time.time())
+    assert await aging.get_citizen("web:one") == citizen
+    assert [s.registration_number for s in await aging.list_submissions("web:one")] == ["R-1"]
+    assert await aging.get_record("waiting", "web:one") is not None
+    assert await aging.get_record("ticket", "T-1") is not None
+    assert (await aging.load_session("web:one")).step == "agency"
+    assert await aging.read_log("transcript:web:one", 10) == [{"n": 1}]
+    assert await aging.drain_inbox("web:one") == [{"n": 1}]
+    async with aging.conversation("web:one", once="update-1") as held:
+        assert held.seen  # the turn's replay mark is kept
+    assert [n.key for n in await aging.claim_due(now, 10)] == ["final:R-1:web"]
+
+
+@pytest.mark.parametrize("open_store", ["redis"], indirect=True)
+async def test_redis_data_from_before_retention_is_dated_by_the_first_sweep(open_store):
+    """Keys without an expiry get one and list items a time, from the first sweep after the
+    upgrade; what they hold reads back the same."""
+    store, p = await open_store(), open_store.prefix
+    dead = note("final:E-1:sms")
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        await client.set(f"{p}outbox:seen:final:E-1:sms", "1")
+        await client.rpush(f"{p}outbox:dead", json.dumps(dead.to_json()))
+        await client.rpush(f"{p}log:audit", '{"action":"take","items":[]}', "{}")
+        await client.rpush(f"{p}log:transcript:web:a", '{"n":1}')
+        await client.rpush(f"{p}inbox:web:a", '{"n":1}')
+        await client.set(f"{p}session:web:a", "{}", ex=3600)
+        now = time.time()
+        await store.purge(now)
+        for key in ("outbox:seen:final:E-1:sms", "log:transcript:web:a", "inbox:web:a"):
+            assert 29 * 86_400 < await client.ttl(f"{p}{key}"), key
+        assert await client.ttl(f"{p}session:web:a") <= 3600  # one it had is kept
+    finally:
+        await client.aclose()
+    assert await store.dead_letters() == [dead]
+    assert await store.read_log("audit", 5) == [{"action": "take", "items": []}, {}]
+    await store.purge(now + 364 * 86_400)
+    assert await store.read_log("audit", 5) == [{"action": "take", "items": []}, {}]
+    assert await store.dead_letters() == []
+    await store.purge(now + 366 * 86_400)
+    assert await store.read_log("audit", 5) == []
+
+
+# Retention on SQLite, where rows must be swept (Redis forgets most keys by itself)
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_keeps_a_transcripts_old_entries_while_it_goes_on(open_store):
+    """Redis gets this by moving the key's expiry with each entry; SQLite must not drop old rows
+    of a conversation that is still going (Redis cannot be shown writes it has already expired)."""
+    calendar = Calendar()
+    store = await open_store(clock=calendar)
+    for days in (40, 29):
+        calendar.days_ago(days)
+        await store.append_log("transcript:web:kept", {"n": days})
+    await store.purge(time.time())
+    assert await store.read_log("transcript:web:kept", 10) == [{"n": 40}, {"n": 29}]
+
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_keeps_only_the_key_of_a_sent_notification(open_store, tmp_path):
+    """Like Redis, which deletes the notification and keeps its marker: no address or text stays."""
+    import sqlite3
+
+    store = await open_store()
+    now = time.time()
+    await completed(store, "final:E-1:sms", now)
+    with sqlite3.connect(tmp_path / "data" / "kavshiri.sqlite3") as db:
+        assert db.execute("SELECT state, data FROM outbox").fetchall() == [("done", "{}")]
+    assert await store.enqueue(note("final:E-1:sms", now)) is False
+
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_purge_drops_expired_replay_marks(open_store, tmp_path):
+    """Not only when first_time runs: a quiet deployment's marks go with the worker's sweep."""
+    store = await open_store()
+    assert await store.first_time("tg-update:1", 60)
+    assert await store.first_time("tg-update:2", 600)
+    assert (await store.purge(time.time() + 120))["once"] == 1
+    assert await store.first_time("tg-update:1", 60) is True  # forgotten
+    assert await store.first_time("tg-update:2", 600) is False  # still remembered
+
+
+@pytest.mark.parametrize("open_store", ["sqlite"], indirect=True)
+async def test_sqlite_file_from_before_retention_is_upgraded_on_opening(open_store, tmp_path):
+    """Rows of an older file are dated by the upgrade: nothing goes before a full period has passed."""
+    import sqlite3
+
+    path = tmp_path / "data" / "kavshiri.sqlite3"
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as old:
+        old.executescript("""
+            CREATE TABLE sessions (key TEXT PRIMARY KEY, data TEXT NOT NULL);
+            CREATE TABLE logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, item TEXT NOT NULL);
+            CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, item TEXT NOT NULL);
+            CREATE TABLE deliveries (id TEXT PRIMARY KEY, status TEXT NOT NULL, rank INTEGER NOT NULL);
+            CREATE TABLE delivery_links (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+        """)
+        old.execute("INSERT INTO sessions VALUES ('telegram:1', ?)", ('{"key": "telegram:1"}',))
+        old.execute("INSERT INTO logs (key, item) VALUES ('audit', '{\"n\": 1}')")
+    first, second = await asyncio.gather(open_store(), open_store())  # two processes upgrade it once
+    await first.purge(time.time())
+    assert await second.load_session("telegram:1") == Session("telegram:1")
+    assert await second.read_log("audit", 5) == [{"n": 1}]
+    gone = await second.purge(time.time() + 31 * 86_400)
+    assert gone["sessions"] == 1 and await first.load_session("telegram:1") is None
+    assert await first.read_log("audit", 5) == [{"n": 1}]  # the audit is kept a year
