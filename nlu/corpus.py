@@ -4,8 +4,9 @@
 for Georgian script, `ka_latin` for Georgian typed in Latin letters); `data/train/entities.yml`
 holds the synonyms (request types, channels, Annex topics by item number), lookup tables and
 regexes. An example marks its Annex topic as Rasa does, `[salaries](topic)`, and the synonyms
-turn the marked words into the item number. The development set (`data/dev.tsv`) is never
-trained on: it measures.
+turn the marked words into the item number. The development set (`data/dev.tsv`) and the sealed
+test set (`data/test.tsv`) are never trained on: they measure. Both were written apart from the
+training data; the test set is looked at only before and after a round of changes.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from nlu.normalize import fold, stem
 DATA = Path(__file__).parent / "data"
 TRAIN = DATA / "train"
 DEV = DATA / "dev.tsv"
+TEST = DATA / "test.tsv"
 SOURCES = {"en": ("en", "latin"), "ka": ("ka", "geo"), "ka_latin": ("ka", "latin")}
 # [words](entity) or [words]{"entity": "topic", "value": "5.3"}
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\(([^)]+)\)|(\{[^}]+\}))")
@@ -37,6 +39,11 @@ class Example:
     topic: str | None = None
     agency: str | None = None
     source: str = ""  # en, ka or ka_latin
+    # What an evaluation example expects besides: None where the message names none.
+    request_type: str | None = None
+    channel: str | None = None
+    asked_lang: str | None = None  # the language asked for; None: the message's own
+    reg_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +89,27 @@ def topic_examples(entities: Entities, examples: list[Example]) -> list[tuple[st
 
 
 def load_dev(path: Path = DEV) -> list[Example]:
-    """Tab-separated: source, intent, agency id or -, topic or -, text."""
+    return load_eval(path)
+
+
+def load_test(path: Path = TEST) -> list[Example]:
+    return load_eval(path)
+
+
+def load_eval(path: Path) -> list[Example]:
+    """Tab-separated: source, intent, agency id, Annex item, request type, channel, asked language,
+    registration number, text; "-" for none."""
     examples = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         try:
-            source, intent, agency, topic, text = line.split("\t")
+            source, intent, agency, topic, request_type, channel, asked, reg_number, text = line.split("\t")
         except ValueError:
-            raise ValueError(f"{path}:{number}: expected 5 tab-separated fields") from None
+            raise ValueError(f"{path}:{number}: expected 9 tab-separated fields") from None
         lang, script = SOURCES[source]
-        examples.append(Example(text, intent, lang, script, _dash(topic), _dash(agency), source))
+        examples.append(Example(text, intent, lang, script, _dash(topic), _dash(agency), source,
+                                _dash(request_type), _dash(channel), _dash(asked), _dash(reg_number)))
     return examples
 
 

@@ -93,19 +93,27 @@ def test_training_is_deterministic_and_reproduces_the_artifact(tmp_path: Path, n
     assert [again.parse(t).entities["topic"] for t in texts] == [nlu.parse(t).entities["topic"] for t in texts]
 
 
-def test_the_development_set_is_never_trained_on():
+@pytest.mark.parametrize("load", [corpus.load_dev, corpus.load_test], ids=["dev", "test"])
+def test_the_evaluation_sets_are_never_trained_on(load):
     trained = {fold(e.text) for e in corpus.load_examples()}
-    dev = corpus.load_dev()
-    assert len(dev) >= 250 and not [e.text for e in dev if fold(e.text) in trained]
-    assert {e.intent for e in dev} == set(INTENTS) and {e.source for e in dev} == set(corpus.SOURCES)
+    examples = load()
+    assert len(examples) >= 150 and not [e.text for e in examples if fold(e.text) in trained]
+    assert {e.intent for e in examples} == set(INTENTS) and {e.source for e in examples} == set(corpus.SOURCES)
+    assert min(sum(e.source == s for e in examples) for s in corpus.SOURCES) >= 50
+
+
+def test_the_development_and_test_sets_do_not_overlap():
+    assert not {fold(e.text) for e in corpus.load_dev()} & {fold(e.text) for e in corpus.load_test()}
 
 
 def test_development_set_accuracy_stays_where_it_was_measured(nlu):
     report = evaluate(nlu, corpus.load_dev())
-    assert report.intent.accuracy >= 0.95, "\n".join(report.errors)
-    assert min(t.accuracy for t in report.by_source.values()) >= 0.93
-    assert report.agency.accuracy >= 0.95 and report.agency_spurious.accuracy >= 0.95
-    assert report.topic.accuracy >= 0.9 and report.lang.accuracy >= 0.97
+    fields = report.fields
+    assert fields["intent"]["all"].accuracy >= 0.88, "\n".join(report.errors)
+    assert min(fields["intent"][s].accuracy for s in corpus.SOURCES) >= 0.85
+    assert fields["agency"]["all"].accuracy >= 0.97 and fields["topic"]["all"].accuracy >= 0.95
+    assert fields["request_type"]["all"].accuracy >= 0.94 and fields["channel"]["all"].accuracy >= 0.98
+    assert fields["reg_number"]["all"].accuracy == 1.0 and fields["lang"]["all"].accuracy >= 0.97
 
 
 def test_a_topic_mark_that_no_synonym_knows_is_refused(tmp_path: Path):
