@@ -185,6 +185,84 @@ class AgencyMatcher:
         return [AgencyMatch(self.agencies[i], min(100, round(s))) for i, s in sorted(best.items(), key=order)[:limit]]
 
 
+BODY = "@body"  # one word standing for the words that name the body a message mentions
+
+
+class BodyMasker:
+    """Finds the body a message names and hides its name from the intent and topic models.
+
+    Which body is named says nothing about what is asked: "Ministry of Health contacts" and
+    "write to the Ministry of Health" differ only in their other words. With the name's words
+    replaced by one BODY word, the models learn from those other words, whichever body the
+    training examples happened to name, and a body whose name holds a topic's word (the Public
+    Service Development Agency: "services") no longer reads as a question about that topic."""
+
+    def __init__(self, matcher: AgencyMatcher) -> None:
+        self.matcher = matcher
+        self.name_words = {
+            a.id: frozenset(w for t in (a.name_ka, a.name_en, a.short_ka, a.short_en, *a.aliases) for w in distinctive_words(t))
+            for a in matcher.agencies
+        }
+
+    def read(self, words: list[str]) -> tuple[str, tuple[str, ...], frozenset[str], Resolution]:
+        """(the folded words with the named body's name masked, the distinctive and generic
+        stems, the body mentioned) of a message's folded words."""
+        content, generic = split_words(words)
+        resolution = self.matcher.mentioned_words(content, generic)
+        if resolution.chosen is None:
+            return " ".join(words), content, generic, resolution
+        names, out, start = self.name_words[resolution.chosen.id], [], 0
+        for begin, end in _name_spans(words, names):
+            out += [*words[start:begin], BODY]
+            start = end
+        return " ".join([*out, *words[start:]]), content, generic, resolution
+
+
+# Words that join a body's name ("Ministry of the Interior", "... მეცნიერებისა და ...") and the
+# case endings a hyphen splits off ("შსს-ში": "shss", "shi"): part of a name between its words.
+CONNECTIVES = frozenset(fold("of the and for და").split())
+# Generic words that stay: "the health minister" asks about a person (Annex 1.5), not the ministry.
+PERSONS = frozenset(stem(w) for w in fold("minister მინისტრი").split())
+
+
+def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]]:
+    """[begin, end) of each run of words that names the body: its distinctive words, with the
+    generic words, connectives and split-off endings around them ("the Ministry of Justice",
+    "Revenue Service", "შსს-ში"); never a plural generic word before a connective ("services of
+    the Public Service Hall" asks about services)."""
+    kinds = []
+    for word in words:
+        stem_, concept = _classify(word)
+        ending = word in SUFFIXES
+        if stem_ in names:
+            kinds.append("n")
+        elif concept and stem_ not in PERSONS:
+            kinds.append("g")
+        else:
+            kinds.append("c" if word in CONNECTIVES or ending else "")
+    spans, i = [], 0
+    while i < len(kinds):
+        if not kinds[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(kinds) and kinds[j]:
+            j += 1
+        begin, end = i, j
+        while begin < end and kinds[begin] == "c":
+            begin += 1
+        while end > begin and kinds[end - 1] == "c" and words[end - 1] not in SUFFIXES:
+            end -= 1
+        if begin + 1 < end and kinds[begin] == "g" and kinds[begin + 1] == "c" and words[begin].endswith("s"):
+            begin += 1
+            while begin < end and kinds[begin] == "c":
+                begin += 1
+        if "n" in kinds[begin:end]:
+            spans.append((begin, end))
+        i = j
+    return spans
+
+
 def _mention_score(name: _Name, said: dict[str, float], generic: frozenset[str]) -> float:
     cover = sum(map(said.get, name.content, repeat(0.0))) / len(name.content)
     if cover < MENTION_COVER:

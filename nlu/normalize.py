@@ -42,15 +42,22 @@ SUFFIXES = sorted(
         "ivit", "vit",  # -ივით, -ვით: "like"
         "tan", "shi", "ze",  # -თან "at", -ში "in", -ზე "on"
         "isa", "is", "s",  # genitive (with its long form -ისა), dative
-        "it", "ti", "ad", "d",  # instrumental, adverbial (consonant and vowel stems)
+        "it", "oti", "uti", "ad", "d",  # instrumental (-თი only after o- and u-stems: not ბიუჯეტი), adverbial
         "ma", "m",  # ergative
         "ta",  # old plural genitive: ფინანსთა, საქმეთა, დევნილთა
-        "i", "a",  # nominative of consonant stems; final -ა of a-stems (განათლება / განათლების)
+        "i", "a", "e",  # nominative of consonant stems; final -ა, -ე of a- and e-stems (განათლება / განათლების)
     },
     key=len,
     reverse=True,
 )
+VOWEL_ENDINGS = ("i", "a", "e")
+VOWEL_INSTRUMENTAL = ("oti", "uti")  # the stem keeps its o or u: სამინისტროთი -> saministro
 PLURAL = "eb"  # -ებ-, left over once the case ending is gone: შემოსავლების -> shemosavl
+STEM_VOWELS = ("a", "e")  # an a- or e-stem keeps its vowel before -ს, -ზე, -ში: განათლებაზე, საქმეში
+# Syncope: a last syllable -ar-, -al-, -el-, -er-, -ol- loses its vowel before a vowel ending, so
+# საჩივარი and საჩივრის, თანამშრომელი and თანამშრომლები share the stem once it is dropped.
+SYNCOPE = re.compile(r"(?<=[^aeiou])[aeo](?=[lr]$)")
+MIN_SYNCOPE = 7  # not სახელი: სახლი
 MIN_STEM = 3
 # A bare vowel ending is stripped only from longer words, so "modi" and "mia" stay whole.
 MIN_STEM_AFTER_VOWEL = 4
@@ -86,10 +93,16 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=WORD_CACHE)
 def stem(token: str) -> str:
-    """Strip one case ending or postposition, then the plural -ებ-, of a folded token."""
-    token = strip_suffix(token)
+    """Strip one case ending or postposition (and the stem vowel it kept), then the plural -ებ-,
+    of a folded token; undo syncope."""
+    stripped = strip_suffix(token)
+    if stripped != token and stripped.endswith(STEM_VOWELS) and len(stripped) > MIN_STEM_AFTER_VOWEL:
+        stripped = stripped[:-1]
+    token = stripped
     if token.endswith(PLURAL) and len(token) - len(PLURAL) >= MIN_STEM:
         token = token[: -len(PLURAL)]
+    if len(token) >= MIN_SYNCOPE:
+        token = SYNCOPE.sub("", token)
     return token
 
 
@@ -97,8 +110,8 @@ def strip_suffix(token: str, min_stem: int = MIN_STEM) -> str:
     for suffix in SUFFIXES:
         if token.endswith(suffix):
             rest = len(token) - len(suffix)
-            if rest >= (MIN_STEM_AFTER_VOWEL if suffix in ("i", "a") else min_stem):
-                return token[:rest]
+            if rest >= (MIN_STEM_AFTER_VOWEL if suffix in VOWEL_ENDINGS else min_stem):
+                return token[: rest + 1] if suffix in VOWEL_INSTRUMENTAL else token[:rest]
     return token
 
 

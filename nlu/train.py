@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from nlu import corpus, model
-from nlu.features import Bag, intent_bag, language_bag
+from nlu.agencies import AgencyMatcher, BodyMasker
+from nlu.directory import Directory
+from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
+from nlu.normalize import fold
 
 # Inverse regularisation strength, chosen on the development set (`kavshiri nlu eval`).
 C = {"intent": 20.0, "topic": 30.0, "lang": 10.0}
@@ -41,12 +44,18 @@ def fit(texts: list[str], labels: list[str], featurize: Callable[[str], Bag], c:
 
 def train(directory: Path = corpus.TRAIN, out: Path = model.ARTIFACT) -> dict[str, int]:
     entities = corpus.load_entities(directory / "entities.yml")
-    examples = corpus.load_examples(directory, entities)
+    written = corpus.load_examples(directory, entities)
+    examples = written + corpus.body_phrases(directory / "entities.yml")
     topics = corpus.topic_examples(entities, examples)
-    latin = [e for e in examples if e.script == "latin"]
+    latin = [e for e in written if e.script == "latin"]  # the language model learns from people's spelling
+    masker = BodyMasker(AgencyMatcher(Directory.load(corpus.AGENCIES)))
+
+    def masked_bag(text: str) -> Bag:  # as nlu/understanding.py reads a message
+        return folded_bag(masker.read(fold(text).split()[:MAX_WORDS])[0])
+
     fitted = {
-        "intent": fit([e.text for e in examples], [e.intent for e in examples], intent_bag, C["intent"]),
-        "topic": fit([t for t, _ in topics], [i for _, i in topics], intent_bag, C["topic"]),
+        "intent": fit([e.text for e in examples], [e.intent for e in examples], masked_bag, C["intent"]),
+        "topic": fit([t for t, _ in topics], [i for _, i in topics], masked_bag, C["topic"]),
         "lang": fit([e.text for e in latin], [e.lang for e in latin], language_bag, C["lang"]),
     }
     model.save(out, corpus.data_hash(directory), **fitted)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from nlu.agencies import AgencyMatcher, Resolution, distinctive_words, split_words
+from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
 from nlu.corpus import load_entities, stemmed
-from nlu.features import Bag, folded_bag, language_bag
+from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
-from nlu.normalize import fold
+from nlu.normalize import fold, stem
 
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
@@ -72,10 +72,8 @@ class Understander:
         self.matcher = matcher
         self.models = models
         synonyms = load_entities().synonyms
-        self._name_words = {
-            a.id: {w for t in (a.name_ka, a.name_en, a.short_ka, a.short_en, *a.aliases) for w in distinctive_words(t)}
-            for a in matcher.agencies
-        }
+        self.masker = BodyMasker(matcher)
+        self._name_words = self.masker.name_words
         # first stem -> [(" stem stem ", entity, value)], longest phrase first, so that
         # "public information" beats "information"
         self._phrases: dict[str, list[tuple[str, str, str]]] = {}
@@ -97,8 +95,10 @@ class Understander:
 
     def parse(self, text: str, lang_hint: str | None = None) -> Understanding:
         script = "geo" if GEORGIAN.search(text) else "latin"
-        folded = fold(text)
-        bag = folded_bag(folded)
+        words = fold(text).split()[:MAX_WORDS]
+        masked, content, _, resolution = self.masker.read(words)
+        bag = folded_bag(masked)
+        stems = tuple(map(stem, words))
         lang = self._lang(text, script, lang_hint)
         ranking = self.models.intent.rank(bag)
         intent, confidence = ranking.best, ranking.confidence
@@ -107,12 +107,10 @@ class Understander:
             entities["reg_number"] = number.group(1).upper()
             if intent in STATUS_WITH_NUMBER:
                 intent, confidence = "check_status", max(confidence, 0.8)
-        entities.update(self._synonyms_in(bag.stems))
+        entities.update(self._synonyms_in(stems))
         entities["lang"] = entities["lang"] if intent == "change_language" else None
         entities["lang"] = entities["lang"] or lang
         entities["topic"] = self._topic(bag, intent)
-        content, generic = split_words(bag.tokens)
-        resolution = self.matcher.mentioned_words(content, generic)
         if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
             resolution = Resolution(None, [])  # "what's the weather like" names no weather service
         entities["agency"] = resolution.chosen
