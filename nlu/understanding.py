@@ -22,8 +22,13 @@ from nlu.normalize import fold, stem
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
 LATIN = re.compile(r"[A-Za-z]")
-# Portal registration numbers ("E-2026-0000042"), or a bare run of 6+ digits as people type them.
-REG_NUMBER = re.compile(r"\b([A-Za-z]{1,3}-\d{4}-\d{3,8}|\d{6,12})\b")
+# Portal registration numbers ("E-2026-0000042", typed also "e2026-0000042", "E 2026 0000042",
+# "E/2026/0000042"), or a bare run of 6+ digits as people type them ("N0451223", "№0451223",
+# "ნომერი0451223"): digits are told apart from digits, not from letters.
+# A space after the prefix only after one letter: "in 2026 1234567" is no number.
+REG_NUMBER = re.compile(
+    r"(?<![^\W\d_])([A-Za-z] |[A-Za-z]{1,3}[-/]?)(\d{4})[-/ ](\d{3,8})(?!\d)|(?<!\d)(\d{6,12})(?!\d)"
+)
 INTENTS = (
     "greet", "help", "submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure",
     "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
@@ -33,11 +38,14 @@ LANG_SURE = 0.7  # below this the language model defers to the citizen's known l
 # that the published-information flow asks which item was meant instead of guessing.
 TOPIC_AT = {"ask_published_info": 0.25, "ask_procedure": 0.6}
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
-STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request"}
+STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request", "ask_procedure"}
 # Intents about a body; in any other message only a clear mention counts as naming one.
 AGENCY_INTENTS = {"submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure"}
 SURE_MENTION = 100  # every distinctive word of a name, and its "ministry" or "agency" too
 SYNONYM_ENTITIES = ("request_type", "channel", "lang")
+# Annex items named after a kind of request: in "the public information officer" or "the complaint
+# form of the Revenue Service" the request's words name the item, not a request to send.
+ITEMS_NAMED_BY_REQUESTS = {"2.1", "2.2", "2.3"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,14 @@ class Understanding:
     confidence: float
     entities: dict[str, Any] = field(default_factory=dict)
     ranking: tuple[tuple[str, float], ...] = ()  # the best few intents with their confidence
+
+
+def reg_number(text: str) -> str | None:
+    """The first registration number in `text`, as the portal writes it ("E-2026-0000042")."""
+    if not (found := REG_NUMBER.search(text)):
+        return None
+    prefix, year, serial, digits = found.groups()
+    return digits or f"{prefix.rstrip(' -/').upper()}-{year}-{serial}"
 
 
 class Backend(Protocol):
@@ -103,14 +119,16 @@ class Understander:
         ranking = self.models.intent.rank(bag)
         intent, confidence = ranking.best, ranking.confidence
         entities: dict[str, Any] = {"reg_number": None}
-        if number := REG_NUMBER.search(text):
-            entities["reg_number"] = number.group(1).upper()
+        if number := reg_number(text):
+            entities["reg_number"] = number
             if intent in STATUS_WITH_NUMBER:
                 intent, confidence = "check_status", max(confidence, 0.8)
         entities.update(self._synonyms_in(stems))
         entities["lang"] = entities["lang"] if intent == "change_language" else None
         entities["lang"] = entities["lang"] or lang
         entities["topic"] = self._topic(bag, intent)
+        if intent == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
+            entities["request_type"] = None
         if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
             resolution = Resolution(None, [])  # "what's the weather like" names no weather service
         entities["agency"] = resolution.chosen
