@@ -3,8 +3,9 @@
 Citizens write the same word as "იუსტიციის", "ᲘᲣᲡᲢᲘᲪᲘᲘᲡ" (Mtavruli capitals), "iusticiis"
 (keyboard layout), "iustitsiis" (chat or the 2002 national romanisation) or "iusTiciis"
 (keyboard with a shifted key). `fold` maps all of them to "iustitsiis". The skeleton merges
-letters that Latin spellings cannot tell apart (თ/ტ, კ/ქ/ყ, პ/ფ, ც/წ, ჩ/ჭ), so matching
-on it never depends on how someone typed an ejective.
+letters that Latin spellings cannot tell apart (თ/ტ, კ/ქ/ყ, პ/ფ, ც/წ, ჩ/ჭ, and ჟ/ჯ: without
+Shift a keyboard types საბაჟო as "sabajo"), so matching on it never depends on how someone typed
+an ejective.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from functools import lru_cache
 # Georgian (Mkhedruli) letter -> skeleton.
 GEORGIAN = {
     "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t", "ი": "i",
-    "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "zh", "რ": "r", "ს": "s",
+    "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "j", "რ": "r", "ს": "s",
     "ტ": "t", "უ": "u", "ფ": "p", "ქ": "k", "ღ": "gh", "ყ": "k", "შ": "sh", "ჩ": "ch", "ც": "ts",
     "ძ": "dz", "წ": "ts", "ჭ": "ch", "ხ": "kh", "ჯ": "j", "ჰ": "h",
 }
@@ -23,7 +24,7 @@ GEORGIAN = {
 # single keyboard letters that stand for them (c=ც, w=წ, x=ხ, q=ქ/ყ, y=ყ, f=ფ) join them.
 # "th"/"ph" are the older "aspirated" spellings of თ and ფ ("Sakarthvelo").
 LATIN = {
-    "sh": "sh", "ch": "ch", "kh": "kh", "gh": "gh", "zh": "zh", "dz": "dz", "ts": "ts",
+    "sh": "sh", "ch": "ch", "kh": "kh", "gh": "gh", "zh": "j", "dz": "dz", "ts": "ts",
     "th": "t", "ph": "p",
     "c": "ts", "w": "ts", "x": "kh", "q": "k", "y": "k", "f": "p",
 }

@@ -17,7 +17,7 @@ from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
 from nlu.corpus import load_entities, stemmed
 from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
-from nlu.normalize import fold, stem
+from nlu.normalize import fold
 
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
@@ -114,7 +114,6 @@ class Understander:
         words = fold(text).split()[:MAX_WORDS]
         masked, content, _, resolution = self.masker.read(words)
         bag = folded_bag(masked)
-        stems = tuple(map(stem, words))
         lang = self._lang(text, script, lang_hint)
         ranking = self.models.intent.rank(bag)
         intent, confidence = ranking.best, ranking.confidence
@@ -123,7 +122,7 @@ class Understander:
             entities["reg_number"] = number
             if intent in STATUS_WITH_NUMBER:
                 intent, confidence = "check_status", max(confidence, 0.8)
-        entities.update(self._synonyms_in(stems))
+        entities.update(self._synonyms_in(bag.stems))  # not in a body's name: "Enterprise Georgia"
         entities["lang"] = entities["lang"] if intent == "change_language" else None
         entities["lang"] = entities["lang"] or lang
         entities["topic"] = self._topic(bag, intent)
