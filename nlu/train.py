@@ -54,7 +54,8 @@ def train(directory: Path = corpus.TRAIN, out: Path = model.ARTIFACT) -> dict[st
     examples = written + generated
     counts = [1.0] * len(written) + [GENERATED_WEIGHT] * len(generated)
     topics = corpus.topic_examples(entities, examples)
-    latin = [e for e in written if e.script == "latin"]  # the language model learns from people's spelling
+    latin = [e for e in examples if e.script == "latin"]  # Latin spelling: written and generated
+    latin_counts = [w for e, w in zip(examples, counts, strict=True) if e.script == "latin"]
     masker = BodyMasker(AgencyMatcher(Directory.load(corpus.AGENCIES)))
 
     def masked_bag(text: str) -> Bag:  # as nlu/understanding.py reads a message
@@ -63,7 +64,7 @@ def train(directory: Path = corpus.TRAIN, out: Path = model.ARTIFACT) -> dict[st
     fitted = {
         "intent": fit([e.text for e in examples], [e.intent for e in examples], masked_bag, C["intent"], counts),
         "topic": fit([t for t, _ in topics], [i for _, i in topics], masked_bag, C["topic"]),
-        "lang": fit([e.text for e in latin], [e.lang for e in latin], language_bag, C["lang"]),
+        "lang": fit([e.text for e in latin], [e.lang for e in latin], language_bag, C["lang"], latin_counts),
     }
     model.save(out, corpus.data_hash(directory), **fitted)
     return {"examples": len(examples), "topic_examples": len(topics), **{n: len(f[0]) for n, f in fitted.items()}}
