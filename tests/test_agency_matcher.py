@@ -87,6 +87,25 @@ def test_stem_strips_case_endings_and_postpositions_to_one_stem():
     assert {stem(fold(f)) for f in ["შემოსავლები", "შემოსავლების", "შემოსავლებში"]} == {"shemosavl"}
 
 
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ["საჩივარი", "საჩივრის", "საჩივრები", "საჩივრით", "sachivari", "sachivris"],  # syncope: -არ- / -რ-
+        ["თანამშრომელი", "თანამშრომლების", "tanamshromlebi"],  # -ელ- / -ლ-
+        ["ბიუჯეტი", "ბიუჯეტის", "ბიუჯეტში", "biujeti"],  # -ტი is no instrumental ending
+        ["განცხადება", "განცხადებას", "განცხადებაზე", "განცხადების", "gancxadebas"],  # a-stem vowel kept before -ს
+        ["საქმე", "საქმეში", "საქმის"],  # e-stem
+        ["ელფოსტაზე", "ელფოსტით"],
+    ],
+)
+def test_stem_joins_the_case_forms_of_one_word(forms):
+    assert len({stem(fold(f)) for f in forms}) == 1
+
+
+def test_stem_keeps_apart_words_that_syncope_would_merge():
+    assert stem(fold("სახელი")) != stem(fold("სახლი"))  # name, house
+
+
 def test_stem_never_cuts_a_word_below_three_letters():
     assert stem("mia") == "mia"
     assert stem("rs") == "rs"
