@@ -223,6 +223,7 @@ class BodyMasker:
 CONNECTIVES = frozenset(fold("of the and for და").split())
 # Generic words that stay: "the health minister" asks about a person (Annex 1.5), not the ministry.
 PERSONS = frozenset(stem(w) for w in fold("minister მინისტრი").split())
+ENDINGS = frozenset(SUFFIXES)
 
 
 def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]]:
@@ -232,14 +233,8 @@ def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]
     the Public Service Hall" asks about services)."""
     kinds = []
     for word in words:
-        stem_, concept = _classify(word)
-        ending = word in SUFFIXES
-        if stem_ in names:
-            kinds.append("n")
-        elif concept and stem_ not in PERSONS:
-            kinds.append("g")
-        else:
-            kinds.append("c" if word in CONNECTIVES or ending else "")
+        stem_, kind = _span_kind(word)
+        kinds.append("n" if stem_ in names else kind)
     spans, i = [], 0
     while i < len(kinds):
         if not kinds[i]:
@@ -251,7 +246,7 @@ def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]
         begin, end = i, j
         while begin < end and kinds[begin] == "c":
             begin += 1
-        while end > begin and kinds[end - 1] == "c" and words[end - 1] not in SUFFIXES:
+        while end > begin and kinds[end - 1] == "c" and words[end - 1] not in ENDINGS:
             end -= 1
         if begin + 1 < end and kinds[begin] == "g" and kinds[begin + 1] == "c" and words[begin].endswith("s"):
             begin += 1
@@ -261,6 +256,16 @@ def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]
             spans.append((begin, end))
         i = j
     return spans
+
+
+@lru_cache(maxsize=SIMILAR_CACHE)
+def _span_kind(word: str) -> tuple[str, str]:
+    """A folded word's stem, and what it is next to a name if it is not one of the name's own
+    words: "g" generic, "c" connective or split-off ending, "" anything else."""
+    stem_, concept = _classify(word)
+    if concept and stem_ not in PERSONS:
+        return stem_, "g"
+    return stem_, "c" if word in CONNECTIVES or word in ENDINGS else ""
 
 
 def _mention_score(name: _Name, said: dict[str, float], generic: frozenset[str]) -> float:
