@@ -203,6 +203,10 @@ class BodyMasker:
             a.id: frozenset(w for t in (a.name_ka, a.name_en, a.short_ka, a.short_en, *a.aliases) for w in distinctive_words(t))
             for a in matcher.agencies
         }
+        # Name words to mask: not the common nouns that serve as one-word aliases ("weather
+        # service", "pension"), which say what a message is about as much as whom:
+        # "what is the weather in Batumi" stays a question about the weather.
+        self.mask_words = {a.id: self.name_words[a.id] - _common_nouns(a) for a in matcher.agencies}
 
     def read(self, words: list[str]) -> tuple[str, tuple[str, ...], frozenset[str], Resolution]:
         """(the folded words with the named body's name masked, the distinctive and generic
@@ -212,7 +216,7 @@ class BodyMasker:
         if resolution.chosen is None:
             return " ".join(words), content, generic, resolution
         names, out, start = self.name_words[resolution.chosen.id], [], 0
-        for begin, end in _name_spans(words, names):
+        for begin, end in _name_spans(words, names, self.mask_words[resolution.chosen.id]):
             out += [*words[start:begin], BODY]
             start = end
         return " ".join([*out, *words[start:]]), content, generic, resolution
@@ -226,11 +230,26 @@ PERSONS = frozenset(stem(w) for w in fold("minister მინისტრი").s
 ENDINGS = frozenset(SUFFIXES)
 
 
-def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]]:
+def _common_nouns(agency: Agency) -> frozenset[str]:
+    """The distinctive word of each one-word alias written as an English common noun, in lowercase
+    ("police", "pension", "weather service"), unless the body's own names use it too. (Georgian
+    script has no capitals to tell a common noun by: its aliases stay masked.)"""
+    named = {w for t in (agency.name_ka, agency.name_en, agency.short_ka, agency.short_en) for w in distinctive_words(t)}
+    common = set()
+    for alias in agency.aliases:
+        words = distinctive_words(alias)
+        if len(words) != 1 or words[0] in named or len(words[0]) <= EXACT_ONLY_LEN:
+            continue
+        if alias.isascii() and alias.islower():
+            common.add(words[0])
+    return frozenset(common)
+
+
+def _name_spans(words: list[str], names: frozenset[str], masked: frozenset[str]) -> list[tuple[int, int]]:
     """[begin, end) of each run of words that names the body: its distinctive words, with the
     generic words, connectives and split-off endings around them ("the Ministry of Justice",
-    "Revenue Service", "შსს-ში"); never a plural generic word before a connective ("services of
-    the Public Service Hall" asks about services)."""
+    "Revenue Service", "შსს-ში") where one of them is to be `masked`; never a plural generic word
+    before a connective ("services of the Public Service Hall" asks about services)."""
     kinds = []
     for word in words:
         stem_, kind = _span_kind(word)
@@ -252,7 +271,7 @@ def _name_spans(words: list[str], names: frozenset[str]) -> list[tuple[int, int]
             begin += 1
             while begin < end and kinds[begin] == "c":
                 begin += 1
-        if "n" in kinds[begin:end]:
+        if any(kinds[k] == "n" and _span_kind(words[k])[0] in masked for k in range(begin, end)):
             spans.append((begin, end))
         i = j
     return spans

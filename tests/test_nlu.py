@@ -120,6 +120,7 @@ def test_the_named_body_is_masked_whole_and_a_topic_word_next_to_it_kept(nlu):
     assert read(fold("i want to write to the Ministry of Justice").split())[0].endswith("te @body")
     assert read(fold("services of the Public Service Hall").split())[0].startswith("servitses")
     assert read(fold("შსს-ში საჩივარი").split())[0] == "@body sachivari"
+    assert read(fold("what is the weather in Batumi").split())[0] == fold("what is the weather in Batumi")
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "🙂🙂🙂", "<script>alert(1)</script>", "ж" * 50_000,
