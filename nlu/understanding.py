@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
+
+from rapidfuzz import fuzz, process
 
 from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
 from nlu.corpus import load_entities, stemmed
 from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
-from nlu.normalize import fold
+from nlu.normalize import WORD_CACHE, fold
 
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
@@ -46,6 +49,9 @@ SYNONYM_ENTITIES = ("request_type", "channel", "lang")
 # Annex items named after a kind of request: in "the public information officer" or "the complaint
 # form of the Revenue Service" the request's words name the item, not a request to send.
 ITEMS_NAMED_BY_REQUESTS = {"2.1", "2.2", "2.3"}
+TYPO_ENTITIES = frozenset({"request_type", "channel"})
+TYPO_MIN_LEN = 5  # shorter words are too alike: "later" is no "letter"
+TYPO_SCORE = 85
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,14 @@ class Understander:
         for phrases in self._phrases.values():
             phrases.sort(key=lambda p: -len(p[0]))
         self._synonym_words = {w for ps in self._phrases.values() for phrase, _, _ in ps for w in phrase.split()}
+        # One-word request types and channels, for a misspelt word: "complant", "aplication", "leter".
+        self._typo_targets = {
+            phrase.strip(): (entity, value)
+            for ps in self._phrases.values() for phrase, entity, value in ps
+            if entity in TYPO_ENTITIES and " " not in phrase.strip() and len(phrase.strip()) >= TYPO_MIN_LEN
+        }
+        self._typo_words = sorted(self._typo_targets)  # rapidfuzz searches a dict's values, not its keys
+        self._misspelt = lru_cache(maxsize=WORD_CACHE)(self._misspelt)  # type: ignore[method-assign]
 
     def command(self, text: str) -> str | None:
         """A whole-message command ("cancel", "/lang", "უკან"), honoured even mid-draft."""
@@ -162,7 +176,20 @@ class Understander:
             for phrase, entity, value in self._phrases.get(word, ()):
                 if len(phrase) > found.get(entity, (0, ""))[0] and phrase in padded:
                     found[entity] = (len(phrase), value)
+        if not TYPO_ENTITIES <= found.keys():
+            for word in stems:
+                if (typo := self._misspelt(word)) and typo[0] not in found:
+                    found[typo[0]] = (0, typo[1])
         return {entity: found[entity][1] if entity in found else None for entity in SYNONYM_ENTITIES}
+
+    def _misspelt(self, word: str) -> tuple[str, str] | None:
+        """The request type or channel a word not found among the synonyms misspells, if any."""
+        if len(word) < TYPO_MIN_LEN or word in self._synonym_words:
+            return None
+        for target, _, _ in process.extract(word, self._typo_words, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE, limit=3):
+            if abs(len(target) - len(word)) <= 1:  # a typo, not another word: წერილობით is no წერილი
+                return self._typo_targets[target]
+        return None
 
     def _details(self, content: tuple[str, ...], agency: Any) -> int:
         """How many words say something beyond whom to write and what kind of request it is:

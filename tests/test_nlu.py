@@ -93,6 +93,11 @@ def test_registration_numbers_as_people_type_them(nlu, text, number):
         ("sachivrit minda mivmarto", "complaint"),  # instrumental
         ("ჩემს განცხადებას უპასუხეს?", "application"),  # dative of an a-stem
         ("where is the complaint form of the revenue service", None),  # the Annex item's name
+        ("i want to send a complant to the MIA", "complaint"),  # typos
+        ("I want to submit an aplication", "application"),
+        ("საჩვარი მინდა", "complaint"),
+        ("წერილობით უნდა მიპასუხონ?", None),  # "in writing": another word, not a typo of წერილი
+        ("see you later", None),
     ],
 )
 def test_request_types_in_any_case(nlu, text, request_type):
