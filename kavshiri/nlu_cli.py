@@ -19,8 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parse.add_argument("--lang", choices=("ka", "en"), help="the citizen's known language")
     parse.set_defaults(run=cmd_parse)
     actions.add_parser("train", help="fit the models and save nlu/data/model.npz").set_defaults(run=cmd_train)
-    evaluate = actions.add_parser("eval", help="accuracy on the development set")
+    evaluate = actions.add_parser("eval", help="accuracy on the development set (or the sealed test set)")
     evaluate.add_argument("--errors", action="store_true", help="also list every miss")
+    evaluate.add_argument("--test", action="store_true",
+                          help="the sealed test set: only before and after a round of changes, never to tune on")
     evaluate.set_defaults(run=cmd_eval)
     bench = actions.add_parser("bench", help="speed and memory over the development set")
     bench.add_argument("--rounds", type=int, default=20)
@@ -92,10 +94,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from nlu.corpus import load_dev
+    from nlu.corpus import load_dev, load_test
     from nlu.evaluate import evaluate
 
-    report = evaluate(embedded(), load_dev())
+    report = evaluate(embedded(), load_test() if args.test else load_dev())
     print("\n".join(report.lines()))
     if args.errors:
         print("\n".join(report.errors))

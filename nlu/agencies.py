@@ -185,6 +185,108 @@ class AgencyMatcher:
         return [AgencyMatch(self.agencies[i], min(100, round(s))) for i, s in sorted(best.items(), key=order)[:limit]]
 
 
+BODY = "@body"  # one word standing for the words that name the body a message mentions
+
+
+class BodyMasker:
+    """Finds the body a message names and hides its name from the intent and topic models.
+
+    Which body is named says nothing about what is asked: "Ministry of Health contacts" and
+    "write to the Ministry of Health" differ only in their other words. With the name's words
+    replaced by one BODY word, the models learn from those other words, whichever body the
+    training examples happened to name, and a body whose name holds a topic's word (the Public
+    Service Development Agency: "services") no longer reads as a question about that topic."""
+
+    def __init__(self, matcher: AgencyMatcher) -> None:
+        self.matcher = matcher
+        self.name_words = {
+            a.id: frozenset(w for t in (a.name_ka, a.name_en, a.short_ka, a.short_en, *a.aliases) for w in distinctive_words(t))
+            for a in matcher.agencies
+        }
+        # Name words to mask: not the common nouns that serve as one-word aliases ("weather
+        # service", "pension"), which say what a message is about as much as whom:
+        # "what is the weather in Batumi" stays a question about the weather.
+        self.mask_words = {a.id: self.name_words[a.id] - _common_nouns(a) for a in matcher.agencies}
+
+    def read(self, words: list[str]) -> tuple[str, tuple[str, ...], frozenset[str], Resolution]:
+        """(the folded words with the named body's name masked, the distinctive and generic
+        stems, the body mentioned) of a message's folded words."""
+        content, generic = split_words(words)
+        resolution = self.matcher.mentioned_words(content, generic)
+        if resolution.chosen is None:
+            return " ".join(words), content, generic, resolution
+        names, out, start = self.name_words[resolution.chosen.id], [], 0
+        for begin, end in _name_spans(words, names, self.mask_words[resolution.chosen.id]):
+            out += [*words[start:begin], BODY]
+            start = end
+        return " ".join([*out, *words[start:]]), content, generic, resolution
+
+
+# Words that join a body's name ("Ministry of the Interior", "... მეცნიერებისა და ...") and the
+# case endings a hyphen splits off ("შსს-ში": "shss", "shi"): part of a name between its words.
+CONNECTIVES = frozenset(fold("of the and for და").split())
+# Generic words that stay: "the health minister" asks about a person (Annex 1.5), not the ministry.
+PERSONS = frozenset(stem(w) for w in fold("minister მინისტრი").split())
+ENDINGS = frozenset(SUFFIXES)
+
+
+def _common_nouns(agency: Agency) -> frozenset[str]:
+    """The distinctive word of each one-word alias written as an English common noun, in lowercase
+    ("police", "pension", "weather service"), unless the body's own names use it too. (Georgian
+    script has no capitals to tell a common noun by: its aliases stay masked.)"""
+    named = {w for t in (agency.name_ka, agency.name_en, agency.short_ka, agency.short_en) for w in distinctive_words(t)}
+    common = set()
+    for alias in agency.aliases:
+        words = distinctive_words(alias)
+        if len(words) != 1 or words[0] in named or len(words[0]) <= EXACT_ONLY_LEN:
+            continue
+        if alias.isascii() and alias.islower():
+            common.add(words[0])
+    return frozenset(common)
+
+
+def _name_spans(words: list[str], names: frozenset[str], masked: frozenset[str]) -> list[tuple[int, int]]:
+    """[begin, end) of each run of words that names the body: its distinctive words, with the
+    generic words, connectives and split-off endings around them ("the Ministry of Justice",
+    "Revenue Service", "შსს-ში") where one of them is to be `masked`; never a plural generic word
+    before a connective ("services of the Public Service Hall" asks about services)."""
+    kinds = []
+    for word in words:
+        stem_, kind = _span_kind(word)
+        kinds.append("n" if stem_ in names else kind)
+    spans, i = [], 0
+    while i < len(kinds):
+        if not kinds[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(kinds) and kinds[j]:
+            j += 1
+        begin, end = i, j
+        while begin < end and kinds[begin] == "c":
+            begin += 1
+        while end > begin and kinds[end - 1] == "c" and words[end - 1] not in ENDINGS:
+            end -= 1
+        if begin + 1 < end and kinds[begin] == "g" and kinds[begin + 1] == "c" and words[begin].endswith("s"):
+            begin += 1
+            while begin < end and kinds[begin] == "c":
+                begin += 1
+        if any(kinds[k] == "n" and _span_kind(words[k])[0] in masked for k in range(begin, end)):
+            spans.append((begin, end))
+        i = j
+    return spans
+
+
+@lru_cache(maxsize=SIMILAR_CACHE)
+def _span_kind(word: str) -> tuple[str, str]:
+    """A folded word's stem, and what it is next to a name if it is not one of the name's own
+    words: "g" generic, "c" connective or split-off ending, "" anything else."""
+    stem_, concept = _classify(word)
+    if concept and stem_ not in PERSONS:
+        return stem_, "g"
+    return stem_, "c" if word in CONNECTIVES or word in ENDINGS else ""
+
+
 def _mention_score(name: _Name, said: dict[str, float], generic: frozenset[str]) -> float:
     cover = sum(map(said.get, name.content, repeat(0.0))) / len(name.content)
     if cover < MENTION_COVER:

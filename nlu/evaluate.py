@@ -1,11 +1,15 @@
-"""`kavshiri nlu eval`: accuracy on the development set, per intent and per script."""
+"""`kavshiri nlu eval`: accuracy per field of `Understanding`, overall and per script."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from nlu.corpus import Example
-from nlu.understanding import Understander
+from nlu.corpus import SOURCES, Example
+from nlu.understanding import Understanding, Understander
+
+# Fields judged on every example: what the understander said must equal what the example expects,
+# None included ("-" in the file), so naming a body or a topic that is not there counts as a miss.
+FIELDS = ("intent", "agency", "topic", "request_type", "channel", "reg_number", "lang", "script", "asked_lang")
 
 
 @dataclass
@@ -26,22 +30,27 @@ class Tally:
 class Report:
     intent: Tally = field(default_factory=Tally)
     by_intent: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    by_source: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_source: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))  # intent per script
     agency: Tally = field(default_factory=Tally)  # where an agency is named: the right one chosen
     agency_spurious: Tally = field(default_factory=Tally)  # where none is named: none chosen
-    topic: Tally = field(default_factory=Tally)
+    topic: Tally = field(default_factory=Tally)  # where a topic is named: the right one
     lang: Tally = field(default_factory=Tally)
+    # field -> source ("all", "en", "ka", "ka_latin") -> tally, every field on every example
+    fields: dict[str, dict[str, Tally]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Tally)))
     errors: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         def row(name: str, t: Tally) -> str:
             return f"  {name:<24}{t.accuracy:7.1%}  ({t.right}/{t.total})"
 
-        out = [row("intent", self.intent), "by script:"]
-        out += [row(s, t) for s, t in sorted(self.by_source.items())]
+        sources = ("all", *SOURCES)
+        out = ["every example, exact (None included):", f"  {'':<14}" + "".join(f"{s:>10}" for s in sources)]
+        for name in FIELDS:
+            cells = (self.fields[name][s] for s in sources)
+            out.append(f"  {name:<14}" + "".join(f"{t.accuracy:>10.1%}" if t.total else f"{'-':>10}" for t in cells))
         out += ["by intent:"] + [row(i, t) for i, t in sorted(self.by_intent.items())]
         out += [row("agency (named)", self.agency), row("no agency (unnamed)", self.agency_spurious)]
-        out += [row("topic", self.topic), row("language", self.lang)]
+        out += [row("topic (named)", self.topic), row("language", self.lang)]
         return out
 
 
@@ -49,21 +58,49 @@ def evaluate(understander: Understander, examples: list[Example]) -> Report:
     report = Report()
     for example in examples:
         got = understander.parse(example.text)
+        said = _said(got)
+        expected = _expected(example)
+        for name in FIELDS:
+            for source in ("all", example.source):
+                report.fields[name][source].add(said[name] == expected[name])
         ok = got.intent == example.intent
         report.intent.add(ok)
         report.by_intent[example.intent].add(ok)
         report.by_source[example.source].add(ok)
         report.lang.add(got.lang == example.lang)
-        agency = got.entities["agency"].id if got.entities["agency"] else None
-        (report.agency if example.agency else report.agency_spurious).add(agency == example.agency)
+        (report.agency if example.agency else report.agency_spurious).add(said["agency"] == example.agency)
         if example.topic:
-            report.topic.add(got.entities["topic"] == example.topic)
-        wrong = [
-            f"intent {got.intent}" * (not ok),
-            f"agency {agency}" * (agency != example.agency),
-            f"topic {got.entities['topic']}" * bool(example.topic and got.entities["topic"] != example.topic),
-            f"lang {got.lang}" * (got.lang != example.lang),
-        ]
-        if any(wrong):
-            report.errors.append(f"{example.source}\t{example.text}\t" + ", ".join(w for w in wrong if w))
+            report.topic.add(said["topic"] == example.topic)
+        wrong = [f"{name} {said[name]}" for name in FIELDS if said[name] != expected[name]]
+        if wrong:
+            report.errors.append(f"{example.source}\t{example.text}\t" + ", ".join(wrong))
     return report
+
+
+def _said(got: Understanding) -> dict[str, str | None]:
+    entities = got.entities
+    return {
+        "intent": got.intent,
+        "agency": entities["agency"].id if entities["agency"] else None,
+        "topic": entities["topic"],
+        "request_type": entities["request_type"],
+        "channel": entities["channel"],
+        "reg_number": entities["reg_number"],
+        "lang": got.lang,
+        "script": got.script,
+        "asked_lang": entities["lang"],
+    }
+
+
+def _expected(example: Example) -> dict[str, str | None]:
+    return {
+        "intent": example.intent,
+        "agency": example.agency,
+        "topic": example.topic,
+        "request_type": example.request_type,
+        "channel": example.channel,
+        "reg_number": example.reg_number,
+        "lang": example.lang,
+        "script": example.script,
+        "asked_lang": example.asked_lang or example.lang,
+    }

@@ -3,8 +3,9 @@
 Citizens write the same word as "იუსტიციის", "ᲘᲣᲡᲢᲘᲪᲘᲘᲡ" (Mtavruli capitals), "iusticiis"
 (keyboard layout), "iustitsiis" (chat or the 2002 national romanisation) or "iusTiciis"
 (keyboard with a shifted key). `fold` maps all of them to "iustitsiis". The skeleton merges
-letters that Latin spellings cannot tell apart (თ/ტ, კ/ქ/ყ, პ/ფ, ც/წ, ჩ/ჭ), so matching
-on it never depends on how someone typed an ejective.
+letters that Latin spellings cannot tell apart (თ/ტ, კ/ქ/ყ, პ/ფ, ც/წ, ჩ/ჭ, and ჟ/ჯ: without
+Shift a keyboard types საბაჟო as "sabajo"), so matching on it never depends on how someone typed
+an ejective.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from functools import lru_cache
 # Georgian (Mkhedruli) letter -> skeleton.
 GEORGIAN = {
     "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t", "ი": "i",
-    "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "zh", "რ": "r", "ს": "s",
+    "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "j", "რ": "r", "ს": "s",
     "ტ": "t", "უ": "u", "ფ": "p", "ქ": "k", "ღ": "gh", "ყ": "k", "შ": "sh", "ჩ": "ch", "ც": "ts",
     "ძ": "dz", "წ": "ts", "ჭ": "ch", "ხ": "kh", "ჯ": "j", "ჰ": "h",
 }
@@ -23,7 +24,7 @@ GEORGIAN = {
 # single keyboard letters that stand for them (c=ც, w=წ, x=ხ, q=ქ/ყ, y=ყ, f=ფ) join them.
 # "th"/"ph" are the older "aspirated" spellings of თ and ფ ("Sakarthvelo").
 LATIN = {
-    "sh": "sh", "ch": "ch", "kh": "kh", "gh": "gh", "zh": "zh", "dz": "dz", "ts": "ts",
+    "sh": "sh", "ch": "ch", "kh": "kh", "gh": "gh", "zh": "j", "dz": "dz", "ts": "ts",
     "th": "t", "ph": "p",
     "c": "ts", "w": "ts", "x": "kh", "q": "k", "y": "k", "f": "p",
 }
@@ -42,15 +43,22 @@ SUFFIXES = sorted(
         "ivit", "vit",  # -ივით, -ვით: "like"
         "tan", "shi", "ze",  # -თან "at", -ში "in", -ზე "on"
         "isa", "is", "s",  # genitive (with its long form -ისა), dative
-        "it", "ti", "ad", "d",  # instrumental, adverbial (consonant and vowel stems)
+        "it", "oti", "uti", "ad", "d",  # instrumental (-თი only after o- and u-stems: not ბიუჯეტი), adverbial
         "ma", "m",  # ergative
         "ta",  # old plural genitive: ფინანსთა, საქმეთა, დევნილთა
-        "i", "a",  # nominative of consonant stems; final -ა of a-stems (განათლება / განათლების)
+        "i", "a", "e",  # nominative of consonant stems; final -ა, -ე of a- and e-stems (განათლება / განათლების)
     },
     key=len,
     reverse=True,
 )
+VOWEL_ENDINGS = ("i", "a", "e")
+VOWEL_INSTRUMENTAL = ("oti", "uti")  # the stem keeps its o or u: სამინისტროთი -> saministro
 PLURAL = "eb"  # -ებ-, left over once the case ending is gone: შემოსავლების -> shemosavl
+STEM_VOWELS = ("a", "e")  # an a- or e-stem keeps its vowel before -ს, -ზე, -ში: განათლებაზე, საქმეში
+# Syncope: a last syllable -ar-, -al-, -el-, -er-, -ol- loses its vowel before a vowel ending, so
+# საჩივარი and საჩივრის, თანამშრომელი and თანამშრომლები share the stem once it is dropped.
+SYNCOPE = re.compile(r"(?<=[^aeiou])[aeo](?=[lr]$)")
+MIN_SYNCOPE = 7  # not სახელი: სახლი
 MIN_STEM = 3
 # A bare vowel ending is stripped only from longer words, so "modi" and "mia" stay whole.
 MIN_STEM_AFTER_VOWEL = 4
@@ -86,10 +94,16 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=WORD_CACHE)
 def stem(token: str) -> str:
-    """Strip one case ending or postposition, then the plural -ებ-, of a folded token."""
-    token = strip_suffix(token)
+    """Strip one case ending or postposition (and the stem vowel it kept), then the plural -ებ-,
+    of a folded token; undo syncope."""
+    stripped = strip_suffix(token)
+    if stripped != token and stripped.endswith(STEM_VOWELS) and len(stripped) > MIN_STEM_AFTER_VOWEL:
+        stripped = stripped[:-1]
+    token = stripped
     if token.endswith(PLURAL) and len(token) - len(PLURAL) >= MIN_STEM:
         token = token[: -len(PLURAL)]
+    if len(token) >= MIN_SYNCOPE:
+        token = SYNCOPE.sub("", token)
     return token
 
 
@@ -97,8 +111,8 @@ def strip_suffix(token: str, min_stem: int = MIN_STEM) -> str:
     for suffix in SUFFIXES:
         if token.endswith(suffix):
             rest = len(token) - len(suffix)
-            if rest >= (MIN_STEM_AFTER_VOWEL if suffix in ("i", "a") else min_stem):
-                return token[:rest]
+            if rest >= (MIN_STEM_AFTER_VOWEL if suffix in VOWEL_ENDINGS else min_stem):
+                return token[: rest + 1] if suffix in VOWEL_INSTRUMENTAL else token[:rest]
     return token
 
 

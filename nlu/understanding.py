@@ -10,20 +10,28 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from nlu.agencies import AgencyMatcher, Resolution, distinctive_words, split_words
+from rapidfuzz import fuzz, process
+
+from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
 from nlu.corpus import load_entities, stemmed
-from nlu.features import Bag, folded_bag, language_bag
+from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
-from nlu.normalize import fold
+from nlu.normalize import WORD_CACHE, fold
 
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
 LATIN = re.compile(r"[A-Za-z]")
-# Portal registration numbers ("E-2026-0000042"), or a bare run of 6+ digits as people type them.
-REG_NUMBER = re.compile(r"\b([A-Za-z]{1,3}-\d{4}-\d{3,8}|\d{6,12})\b")
+# Portal registration numbers ("E-2026-0000042", typed also "e2026-0000042", "E 2026 0000042",
+# "E/2026/0000042"), or a bare run of 6+ digits as people type them ("N0451223", "№0451223",
+# "ნომერი0451223"): digits are told apart from digits, not from letters.
+# A space after the prefix only after one letter: "in 2026 1234567" is no number.
+REG_NUMBER = re.compile(
+    r"(?<![^\W\d_])([A-Za-z] |[A-Za-z]{1,3}[-/]?)(\d{4})[-/ ](\d{3,8})(?!\d)|(?<!\d)(\d{6,12})(?!\d)"
+)
 INTENTS = (
     "greet", "help", "submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure",
     "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
@@ -33,11 +41,17 @@ LANG_SURE = 0.7  # below this the language model defers to the citizen's known l
 # that the published-information flow asks which item was meant instead of guessing.
 TOPIC_AT = {"ask_published_info": 0.25, "ask_procedure": 0.6}
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
-STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request"}
+STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request", "ask_procedure"}
 # Intents about a body; in any other message only a clear mention counts as naming one.
 AGENCY_INTENTS = {"submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure"}
 SURE_MENTION = 100  # every distinctive word of a name, and its "ministry" or "agency" too
 SYNONYM_ENTITIES = ("request_type", "channel", "lang")
+# Annex items named after a kind of request: in "the public information officer" or "the complaint
+# form of the Revenue Service" the request's words name the item, not a request to send.
+ITEMS_NAMED_BY_REQUESTS = {"2.1", "2.2", "2.3"}
+TYPO_ENTITIES = frozenset({"request_type", "channel"})
+TYPO_MIN_LEN = 5  # shorter words are too alike: "later" is no "letter"
+TYPO_SCORE = 85
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,14 @@ class Understanding:
     confidence: float
     entities: dict[str, Any] = field(default_factory=dict)
     ranking: tuple[tuple[str, float], ...] = ()  # the best few intents with their confidence
+
+
+def reg_number(text: str) -> str | None:
+    """The first registration number in `text`, as the portal writes it ("E-2026-0000042")."""
+    if not (found := REG_NUMBER.search(text)):
+        return None
+    prefix, year, serial, digits = found.groups()
+    return digits or f"{prefix.rstrip(' -/').upper()}-{year}-{serial}"
 
 
 class Backend(Protocol):
@@ -72,10 +94,8 @@ class Understander:
         self.matcher = matcher
         self.models = models
         synonyms = load_entities().synonyms
-        self._name_words = {
-            a.id: {w for t in (a.name_ka, a.name_en, a.short_ka, a.short_en, *a.aliases) for w in distinctive_words(t)}
-            for a in matcher.agencies
-        }
+        self.masker = BodyMasker(matcher)
+        self._name_words = self.masker.name_words
         # first stem -> [(" stem stem ", entity, value)], longest phrase first, so that
         # "public information" beats "information"
         self._phrases: dict[str, list[tuple[str, str, str]]] = {}
@@ -86,6 +106,14 @@ class Understander:
         for phrases in self._phrases.values():
             phrases.sort(key=lambda p: -len(p[0]))
         self._synonym_words = {w for ps in self._phrases.values() for phrase, _, _ in ps for w in phrase.split()}
+        # One-word request types and channels, for a misspelt word: "complant", "aplication", "leter".
+        self._typo_targets = {
+            phrase.strip(): (entity, value)
+            for ps in self._phrases.values() for phrase, entity, value in ps
+            if entity in TYPO_ENTITIES and " " not in phrase.strip() and len(phrase.strip()) >= TYPO_MIN_LEN
+        }
+        self._typo_words = sorted(self._typo_targets)  # rapidfuzz searches a dict's values, not its keys
+        self._misspelt = lru_cache(maxsize=WORD_CACHE)(self._misspelt)  # type: ignore[method-assign]
 
     def command(self, text: str) -> str | None:
         """A whole-message command ("cancel", "/lang", "უკან"), honoured even mid-draft."""
@@ -97,22 +125,23 @@ class Understander:
 
     def parse(self, text: str, lang_hint: str | None = None) -> Understanding:
         script = "geo" if GEORGIAN.search(text) else "latin"
-        folded = fold(text)
-        bag = folded_bag(folded)
+        words = fold(text).split()[:MAX_WORDS]
+        masked, content, _, resolution = self.masker.read(words)
+        bag = folded_bag(masked)
         lang = self._lang(text, script, lang_hint)
         ranking = self.models.intent.rank(bag)
         intent, confidence = ranking.best, ranking.confidence
         entities: dict[str, Any] = {"reg_number": None}
-        if number := REG_NUMBER.search(text):
-            entities["reg_number"] = number.group(1).upper()
+        if number := reg_number(text):
+            entities["reg_number"] = number
             if intent in STATUS_WITH_NUMBER:
                 intent, confidence = "check_status", max(confidence, 0.8)
-        entities.update(self._synonyms_in(bag.stems))
+        entities.update(self._synonyms_in(bag.stems))  # not in a body's name: "Enterprise Georgia"
         entities["lang"] = entities["lang"] if intent == "change_language" else None
         entities["lang"] = entities["lang"] or lang
         entities["topic"] = self._topic(bag, intent)
-        content, generic = split_words(bag.tokens)
-        resolution = self.matcher.mentioned_words(content, generic)
+        if intent == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
+            entities["request_type"] = None
         if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
             resolution = Resolution(None, [])  # "what's the weather like" names no weather service
         entities["agency"] = resolution.chosen
@@ -147,7 +176,20 @@ class Understander:
             for phrase, entity, value in self._phrases.get(word, ()):
                 if len(phrase) > found.get(entity, (0, ""))[0] and phrase in padded:
                     found[entity] = (len(phrase), value)
+        if not TYPO_ENTITIES <= found.keys():
+            for word in stems:
+                if (typo := self._misspelt(word)) and typo[0] not in found:
+                    found[typo[0]] = (0, typo[1])
         return {entity: found[entity][1] if entity in found else None for entity in SYNONYM_ENTITIES}
+
+    def _misspelt(self, word: str) -> tuple[str, str] | None:
+        """The request type or channel a word not found among the synonyms misspells, if any."""
+        if len(word) < TYPO_MIN_LEN or word in self._synonym_words:
+            return None
+        for target, _, _ in process.extract(word, self._typo_words, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE, limit=3):
+            if abs(len(target) - len(word)) <= 1:  # a typo, not another word: წერილობით is no წერილი
+                return self._typo_targets[target]
+        return None
 
     def _details(self, content: tuple[str, ...], agency: Any) -> int:
         """How many words say something beyond whom to write and what kind of request it is:

@@ -92,7 +92,7 @@ async def test_missing_agency_is_asked_for_then_answered(chat: Chat):
 
 async def test_unclear_topic_offers_the_likeliest_items(chat: Chat):
     await chat.start("en")
-    out = await chat.say("Does the Ministry of Health publish its budget?")
+    out = await chat.say("Does the Ministry of Health publish how it spends its budget money?")
     ids = choice_ids(out)
     assert {"item:5.1", "item:5.2"} <= set(ids), texts(out)
     out = await chat.choose("item:5.2")

@@ -8,7 +8,7 @@ from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
-from nlu.understanding import REG_NUMBER
+from nlu.understanding import reg_number
 
 RECENT = 5  # how many recent requests the status step offers as buttons
 
@@ -23,8 +23,8 @@ class StatusStep(Step):
         return [Reply("status.prompt", choices=(*recent, BACK, CANCEL))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if match := REG_NUMBER.search(text):
-            return await show_status(turn, match.group(1).upper())
+        if number := reg_number(text):
+            return await show_status(turn, number)
         return await super().on_text(turn, text)
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
