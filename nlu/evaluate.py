@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nlu.corpus import SOURCES, Example
-from nlu.understanding import Understanding, Understander
+from nlu.understanding import Understander, Understanding
 
 # Fields judged on every example: what the understander said must equal what the example expects,
 # None included ("-" in the file), so naming a body or a topic that is not there counts as a miss.
