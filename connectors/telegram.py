@@ -2,7 +2,8 @@
 
 One turn of the engine becomes one Telegram message (split at 4,096 characters on paragraph
 boundaries) whose keyboard carries the turn's choices; a pressed button is acknowledged and its
-keyboard removed, so a stale button cannot be pressed twice to effect.
+keyboard removed, so a stale button cannot be pressed twice to effect. A quick reply to a text
+rides in the webhook's own answer; everything else goes through the Bot API.
 """
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TYPING_AFTER = 0.3  # seconds of work before the citizen sees "typing…"
-# Telegram's commands, and what the engine's understander calls them.
 Buttons = tuple[tuple[str, str], ...]  # (choice id, label) pairs, one button each
 Later = Callable[[], Awaitable[None]]  # work that continues after the webhook has its answer (a partial)
+# Telegram's commands, and what the engine's understander calls them.
 COMMANDS = {"start": "/start", "help": "/help", "lang": "/lang", "status": "/status", "my": "/requests",
             "cancel": "/cancel"}
 
