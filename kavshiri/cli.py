@@ -44,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
     telegram.set_defaults(run=cmd_telegram)
 
     deadline = sub.add_parser("deadline", help="the legal deadline of a request")
-    deadline.add_argument("registered_at", help="ISO 8601 with offset, e.g. 2026-11-20T15:00:00+04:00")
+    deadline.add_argument("registered_at", help="ISO 8601, e.g. 2026-11-20T15:00:00+04:00; without an offset, "
+                                                 "or a bare date, it is Tbilisi's time")
     deadline.add_argument("--type", required=True, dest="request_type",
                           choices=("information_request", "application", "complaint", "letter"))
     deadline.add_argument("--json", action="store_true")
@@ -251,14 +252,17 @@ def cmd_telegram(args: argparse.Namespace) -> int:
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
-    from bot.deadline import WorkCalendar, deadline_for
+    from bot.deadline import TBILISI, WorkCalendar, deadline_for
     from connectors.i18n import Catalog
 
     settings = Settings()
-    registered = datetime.fromisoformat(args.registered_at)
-    if registered.tzinfo is None:
-        print("registered_at needs a UTC offset, e.g. 2026-11-20T15:00:00+04:00", file=sys.stderr)
+    try:
+        registered = datetime.fromisoformat(args.registered_at)
+    except ValueError:
+        print("registered_at is ISO 8601, e.g. 2026-11-20T15:00:00+04:00 or 2026-11-20", file=sys.stderr)
         return 2
+    if registered.tzinfo is None:  # registration is dated in Tbilisi (Ordinance No 219, Art. 4)
+        registered = registered.replace(tzinfo=TBILISI)
     deadline = deadline_for(registered, args.request_type, WorkCalendar(settings.extra_days))
     data = deadline.to_json()
     data["basis"] = Catalog(settings.locales_dir).text(args.lang, deadline.basis)

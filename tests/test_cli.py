@@ -26,10 +26,18 @@ def test_deadline_command_prints_the_documented_json():
     assert data["registered_at"].startswith("2026-11-20T15:00:00") and "Article 40" in data["basis"]
 
 
-def test_deadline_command_refuses_a_time_without_offset():
-    done = subprocess.run([KAVSHIRI, "deadline", "2026-11-20T15:00:00", "--type", "letter"],
+@pytest.mark.parametrize("registered", ["2026-11-20T23:30:00", "2026-11-20"])
+def test_a_time_or_date_without_offset_is_tbilisis(registered):
+    done = subprocess.run([KAVSHIRI, "deadline", registered, "--type", "information_request", "--json"],
+                          capture_output=True, text=True, timeout=30, check=True)
+    data = json.loads(done.stdout)
+    assert data["registered_at"].endswith("+04:00") and (data["starts"], data["due"]) == ("2026-11-24", "2026-12-03")
+
+
+def test_deadline_command_refuses_what_is_not_a_date():
+    done = subprocess.run([KAVSHIRI, "deadline", "yesterday", "--type", "letter"],
                           capture_output=True, text=True, timeout=30)
-    assert done.returncode == 2 and "offset" in done.stderr
+    assert done.returncode == 2 and "ISO 8601" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_docker_compose_runs_commands_and_settings_the_code_knows():
