@@ -115,7 +115,7 @@ class TelegramChannel:
         """
         try:
             said = read_turn(data)
-        except (AttributeError, KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError):
             said = None  # python-telegram-bot reads it, and says what is wrong
         if said is None:
             return None, await self._other(data)

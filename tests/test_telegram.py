@@ -172,10 +172,19 @@ async def test_a_forged_or_missing_secret_is_refused_with_no_effect(tg: Telegram
     await until(lambda: tg.api.sent(5003))
 
 
-@pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]"])
+@pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]",
+                                  b'{"update_id": 1e999}', b'{"update_id": NaN}'])
 async def test_malformed_updates_are_rejected_cleanly(tg: Telegram, body):
     response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400
+
+
+async def test_a_number_too_large_for_an_integer_is_never_a_server_error(tg: Telegram):
+    """JSON's 1e999 reads as infinity, which no integer holds."""
+    body = b'{"update_id": 1605, "message": {"message_id": 1, "chat": {"id": 1e999, "type": "private"}, "text": "hi"}}'
+    response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 200  # accepted (Telegram must not retry it), and dropped
+    await tg.say(5013, "hello")  # the channel works as before
 
 
 @pytest.mark.parametrize("update", [
