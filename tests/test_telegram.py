@@ -285,6 +285,23 @@ async def test_too_large_or_wrong_type_is_answered_without_downloading(tg: Teleg
     assert session.step == "body" and session.draft["attachments"] == []
 
 
+async def test_a_file_is_marked_handled_with_its_turn_so_a_redelivery_after_a_lost_turn_counts(tg: Telegram):
+    """The webhook took the update but its work never ran (the process stopped after answering):
+    Telegram sends it again, and this time it is handled, once."""
+    chat = 5014
+    await tg.say(chat, "hello")
+    update = message_update(1700, chat, None, photo=photo_sizes(tg.api, (90, files.jpeg(1024))))
+    answer, later = await tg.kv.telegram.receive(update)
+    assert answer is None and later is not None  # the work that a stopped process never does
+    before = len(tg.api.sent(chat))
+    await tg.post(update)  # Telegram's re-delivery
+    await until(lambda: len(tg.api.sent(chat)) > before)
+    assert "while you write a request" in tg.api.sent(chat)[-1]["text"]
+    await tg.post(update)  # and once more: the turn stands
+    await asyncio.sleep(0.3)  # give a wrongly accepted duplicate the time to show up
+    assert len(tg.api.sent(chat)) == before + 1
+
+
 async def test_a_file_outside_a_draft_offers_to_start_one_and_stickers_are_unreadable(tg: Telegram):
     photo = photo_sizes(tg.api, (90, files.jpeg(1024)))
     answer = await tg.say(5005, None, photo=photo)
