@@ -350,6 +350,23 @@ async def test_a_slow_turn_shows_typing_and_replies_through_the_bot_api(tg: Tele
     assert tg.api.sent(chat)[-1] not in [p for m, p in tg.api.webhook_calls]
 
 
+async def test_a_quick_turn_never_overtakes_a_reply_still_on_its_way(tg: Telegram):
+    """A press's reply goes through the Bot API; a text answered in the webhook's response while
+    that reply is in flight would reach the citizen first. It follows it through the Bot API."""
+    chat = 5016
+    await tg.say(chat, "hello")
+    tg.api.send_delay = 1.0  # the press's reply is slow to be taken
+    before = len(tg.api.sent(chat))
+    pressed = await tg.post(callback_update(1800, chat, "help", message_id=1))
+    assert pressed.status_code == 200
+    await until(lambda: len(tg.api.sent(chat)) > before)  # on its way, not yet taken
+    response = await tg.post(message_update(1801, chat, "hello"))
+    assert response.status_code == 200 and not response.content  # not answered in place
+    await until(lambda: len(tg.api.sent(chat)) == before + 2)
+    press_reply, text_reply = tg.api.sent(chat)[before:]
+    assert "new_request" in buttons(text_reply) and press_reply != text_reply
+
+
 async def test_setup_registers_commands_in_both_languages_and_the_webhook(tg: Telegram):
     await tg.kv.telegram.setup("https://kavshiri.example.ge/webhooks/telegram")
     commands = {p["language_code"]: p["commands"] for p in tg.api.called("setMyCommands")}
