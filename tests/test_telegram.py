@@ -217,6 +217,22 @@ async def test_a_blocked_bot_marks_the_channel_unusable_until_the_citizen_writes
     assert not (await tg.kv.store.get_citizen(f"telegram:{chat}")).silenced
 
 
+async def test_a_bot_blocked_during_a_turn_in_flight_loses_no_change_to_the_citizen(tg: Telegram):
+    chat, key = 5017, "telegram:5017"
+    await tg.say(chat, "hello")
+    tg.api.blocked.add(chat)
+    before = len(tg.api.sent(chat))
+    async with tg.kv.store.conversation(key) as held:  # a turn that changes the citizen, still running
+        alert = asyncio.create_task(tg.kv.telegram.send(str(chat), "en", Reply("help.text")))
+        await until(lambda: len(tg.api.sent(chat)) > before)  # refused: the bot is blocked
+        await asyncio.sleep(0.3)  # the channel would mark the citizen meanwhile
+        held.citizen.lang, held.citizen_changed = "ka", True
+    with pytest.raises(DeliveryError):
+        await alert
+    citizen = await tg.kv.store.get_citizen(key)
+    assert citizen.lang == "ka" and citizen.silenced  # the turn's change stands, and so does the block
+
+
 def photo_sizes(api: BotApi, *sizes: tuple[int, bytes]) -> list[dict]:
     """A photo as Telegram offers it: the same picture in several sizes, smallest first."""
     offered = []
