@@ -25,7 +25,7 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
     try:
         data = json.loads(body)
         int(data["update_id"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: 1e999 reads as infinity
         raise HTTPException(400, "not a Telegram update") from None
     answer, later = await channel.receive(data)
     if later is not None:

@@ -26,6 +26,7 @@ from bot.ports import ONCE_SECONDS, Clock, Held
 from bot.retention import Retention
 
 BUSY_TIMEOUT_SECONDS = 10.0
+SAVE_SECONDS = 4 * BUSY_TIMEOUT_SECONDS  # a turn's lease, renewed for its writes (each may wait that long)
 
 SCHEMA = """
 BEGIN IMMEDIATE;
@@ -325,14 +326,28 @@ class SqliteStore:
                 held = Held(await self.get_citizen(key), await self.load_session(key),
                             {kind: await self.get_record(kind, key) for kind in records}, seen)
                 yield held
-                if once:
-                    await self.first_time(once, ONCE_SECONDS)
+                # As on Redis, a holder whose lease ran out saves nothing (another process may
+                # have taken the conversation since); renewing the lease for the writes keeps
+                # anyone from taking it meanwhile. The once mark goes last: never without the save.
+                if not await self._renew_lock(key, owner, SAVE_SECONDS):
+                    raise TimeoutError(f"conversation lock lease ran out after {lease_seconds}s; "
+                                       "the turn was not saved")
                 if held.session:
                     await self.save_session(held.session)
                 if held.citizen and held.citizen_changed:
                     await self.save_citizen(held.citizen)
+                if once:
+                    await self.first_time(once, ONCE_SECONDS)
             finally:
                 await self._db.execute("DELETE FROM locks WHERE key = ? AND owner = ?", (key, owner))
+
+    async def _renew_lock(self, key: str, owner: str, seconds: float) -> bool:
+        now = time.time()
+        cursor = await self._db.execute(
+            "UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ? AND expires_at > ?",
+            (now + seconds, key, owner, now),
+        )
+        return cursor.rowcount == 1
 
     async def _take_lock(self, key: str, owner: str, lease_seconds: float) -> bool:
         now = time.time()

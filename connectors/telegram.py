@@ -101,7 +101,7 @@ class TelegramChannel:
         return bool(self.secret) and hmac.compare_digest((header or "").encode(), self.secret.encode())
 
     async def first_time(self, update_id: int) -> bool:
-        return await self.store.first_time(f"tg-update:{update_id}", ONCE_SECONDS)
+        return await self.store.first_time(_once(update_id), ONCE_SECONDS)
 
     async def receive(self, data: dict[str, Any]) -> tuple[dict[str, Any] | None, Later | None]:
         """One verified webhook update → the Bot API call for the webhook's own answer (Telegram
@@ -115,7 +115,7 @@ class TelegramChannel:
         """
         try:
             said = read_turn(data)
-        except (AttributeError, KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError):
             said = None  # python-telegram-bot reads it, and says what is wrong
         if said is None:
             return None, await self._other(data)
@@ -143,16 +143,13 @@ class TelegramChannel:
         except Exception:
             log.exception("unreadable telegram update")
             return None
-        if not await self.first_time(update.update_id):
-            return None
         return partial(self._safely, self.handle_other, update)
 
     async def handle_update(self, update: Update) -> None:
         """One update from long polling; every reply goes through the Bot API."""
         said = read_turn(update.to_dict())
         if said is None:
-            if await self.first_time(update.update_id):
-                await self.handle_other(update)
+            await self.handle_other(update)
         elif said.pressed:
             await self._press(said, answered=False)
         else:
@@ -167,7 +164,8 @@ class TelegramChannel:
         await acknowledged
 
     async def handle_other(self, update: Update) -> None:
-        """Not a turn: a photo or document (its caption is text), or something unreadable."""
+        """Not a text or a press: a photo or document (its caption is text), a turn marked once
+        with its save like a text; or something unreadable, answered once per update id."""
         message = update.message
         if message is None or message.chat.type != "private":
             return
@@ -175,8 +173,11 @@ class TelegramChannel:
         if files := self._files(message):
             caption = _command(message.caption) if message.caption else None
             inbound = Inbound(CHANNEL, str(message.chat.id), text=caption, files=files, at=_now(),
-                              message_id=str(message.message_id), lang_hint=_lang(user_lang))
+                              message_id=str(message.message_id), lang_hint=_lang(user_lang),
+                              once=_once(update.update_id))
             await self._finish(message.chat.id, asyncio.ensure_future(self._converse(inbound)))
+            return
+        if not await self.first_time(update.update_id):
             return
         citizen = await self._citizen(message.chat.id, user_lang)
         await self.deliver(message.chat.id, citizen.lang or "ka", [Reply("input.unreadable")])
@@ -351,7 +352,7 @@ def read_turn(data: dict[str, Any]) -> Said | None:
     """The turn in a verified update's JSON, or None for anything else (files, stickers, groups,
     edits…), which python-telegram-bot reads in full. Read directly: building PTB's objects for
     every update cost a tenth of the webhook's CPU, and a turn needs five fields."""
-    once, at = f"tg-update:{int(data['update_id'])}", _now()
+    once, at = _once(int(data["update_id"])), _now()
     if (query := data.get("callback_query")) is not None:
         message, choice = query.get("message"), query.get("data")
         if not message or not isinstance(choice, str):
@@ -367,6 +368,11 @@ def read_turn(data: dict[str, Any]) -> Said | None:
     inbound = Inbound(CHANNEL, str(chat_id), text=_command(message["text"]), message_id=str(message["message_id"]),
                       at=at, lang_hint=_lang((message.get("from") or {}).get("language_code")), once=once)
     return Said(inbound, chat_id)
+
+
+def _once(update_id: int) -> str:
+    """The key that marks an update as handled, whichever path it takes (one per update id)."""
+    return f"tg-update:{update_id}"
 
 
 def _command(text: str) -> str:

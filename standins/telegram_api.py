@@ -4,7 +4,8 @@ It records every call (and runs a method named in a webhook's answer when `run_w
 is given that answer, as Telegram does), answers like Telegram (Message objects, `True`), serves
 the files put in `files` as the real one does (`getFile`, then GET `/file/bot<token>/<file_path>`,
 recorded in `downloads`), and can misbehave on request: a chat in `blocked` gets 403 "bot was
-blocked by the user"; `flood` answers that many sendMessage calls with 429 and `retry_after`.
+blocked by the user"; `flood` answers that many sendMessage calls with 429 and `retry_after`;
+`send_delay` holds each sendMessage's answer back.
 `on_send` lets a benchmark time each reply.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ class BotApi:
         self.webhook_calls: list[tuple[str, dict[str, Any]]] = []  # the subset run from webhook answers
         self.blocked: set[int] = set()
         self.flood = 0
+        self.send_delay = 0.0  # seconds sendMessage takes to answer once recorded (a slow network)
         self.updates: list[dict[str, Any]] = []  # served by getUpdates
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self.downloads: list[str] = []  # file paths fetched
@@ -83,6 +85,7 @@ class BotApi:
             return _ok(BOT_USER)
         if method == "sendMessage":
             chat_id = int(p["chat_id"])
+            await asyncio.sleep(self.send_delay)
             if chat_id in self.blocked:
                 return _error(403, "Forbidden: bot was blocked by the user")
             if self.flood > 0:

@@ -426,6 +426,26 @@ async def test_a_failed_turn_saves_nothing_and_frees_the_conversation(store):
             pass
 
 
+async def test_a_turn_that_outlived_its_lease_saves_nothing(open_store):
+    """A holder that stalled past its lease (another process took the conversation meanwhile, or
+    could have) is told, and neither overwrites the session nor marks its `once` as seen."""
+    slow, other = await open_store(), await open_store()
+    with pytest.raises(TimeoutError):
+        async with slow.conversation("web:one", once="update-9", lease_seconds=0.2) as held:
+            await asyncio.sleep(0.4)  # stalled past the lease
+            async with other.conversation("web:one") as taken:  # the lease ran out: free to take
+                taken.session = Session("web:one", step="agency")
+            held.session = Session("web:one", step="subject")
+    assert (await other.load_session("web:one")).step == "agency"
+    async with other.conversation("web:one", once="update-9") as held:
+        assert not held.seen  # the re-delivery is handled: the stalled turn was not saved
+    with pytest.raises(TimeoutError):  # nobody took it, but the lease ran out all the same
+        async with slow.conversation("web:two", lease_seconds=0.2) as held:
+            await asyncio.sleep(0.4)
+            held.session = Session("web:two", step="subject")
+    assert await slow.load_session("web:two") is None
+
+
 async def test_delivery_status_never_moves_backwards(store):
     assert await store.delivery("SM1") is None
     assert await store.record_delivery("SM1", "queued") is True

@@ -172,10 +172,19 @@ async def test_a_forged_or_missing_secret_is_refused_with_no_effect(tg: Telegram
     await until(lambda: tg.api.sent(5003))
 
 
-@pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]"])
+@pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]",
+                                  b'{"update_id": 1e999}', b'{"update_id": NaN}'])
 async def test_malformed_updates_are_rejected_cleanly(tg: Telegram, body):
     response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400
+
+
+async def test_a_number_too_large_for_an_integer_is_never_a_server_error(tg: Telegram):
+    """JSON's 1e999 reads as infinity, which no integer holds."""
+    body = b'{"update_id": 1605, "message": {"message_id": 1, "chat": {"id": 1e999, "type": "private"}, "text": "hi"}}'
+    response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 200  # accepted (Telegram must not retry it), and dropped
+    await tg.say(5013, "hello")  # the channel works as before
 
 
 @pytest.mark.parametrize("update", [
@@ -206,6 +215,22 @@ async def test_a_blocked_bot_marks_the_channel_unusable_until_the_citizen_writes
     tg.api.blocked.clear()
     await tg.say(chat, "hello again")
     assert not (await tg.kv.store.get_citizen(f"telegram:{chat}")).silenced
+
+
+async def test_a_bot_blocked_during_a_turn_in_flight_loses_no_change_to_the_citizen(tg: Telegram):
+    chat, key = 5017, "telegram:5017"
+    await tg.say(chat, "hello")
+    tg.api.blocked.add(chat)
+    before = len(tg.api.sent(chat))
+    async with tg.kv.store.conversation(key) as held:  # a turn that changes the citizen, still running
+        alert = asyncio.create_task(tg.kv.telegram.send(str(chat), "en", Reply("help.text")))
+        await until(lambda: len(tg.api.sent(chat)) > before)  # refused: the bot is blocked
+        await asyncio.sleep(0.3)  # the channel would mark the citizen meanwhile
+        held.citizen.lang, held.citizen_changed = "ka", True
+    with pytest.raises(DeliveryError):
+        await alert
+    citizen = await tg.kv.store.get_citizen(key)
+    assert citizen.lang == "ka" and citizen.silenced  # the turn's change stands, and so does the block
 
 
 def photo_sizes(api: BotApi, *sizes: tuple[int, bytes]) -> list[dict]:
@@ -276,6 +301,23 @@ async def test_too_large_or_wrong_type_is_answered_without_downloading(tg: Teleg
     assert session.step == "body" and session.draft["attachments"] == []
 
 
+async def test_a_file_is_marked_handled_with_its_turn_so_a_redelivery_after_a_lost_turn_counts(tg: Telegram):
+    """The webhook took the update but its work never ran (the process stopped after answering):
+    Telegram sends it again, and this time it is handled, once."""
+    chat = 5014
+    await tg.say(chat, "hello")
+    update = message_update(1700, chat, None, photo=photo_sizes(tg.api, (90, files.jpeg(1024))))
+    answer, later = await tg.kv.telegram.receive(update)
+    assert answer is None and later is not None  # the work that a stopped process never does
+    before = len(tg.api.sent(chat))
+    await tg.post(update)  # Telegram's re-delivery
+    await until(lambda: len(tg.api.sent(chat)) > before)
+    assert "while you write a request" in tg.api.sent(chat)[-1]["text"]
+    await tg.post(update)  # and once more: the turn stands
+    await asyncio.sleep(0.3)  # give a wrongly accepted duplicate the time to show up
+    assert len(tg.api.sent(chat)) == before + 1
+
+
 async def test_a_file_outside_a_draft_offers_to_start_one_and_stickers_are_unreadable(tg: Telegram):
     photo = photo_sizes(tg.api, (90, files.jpeg(1024)))
     answer = await tg.say(5005, None, photo=photo)
@@ -322,6 +364,23 @@ async def test_a_slow_turn_shows_typing_and_replies_through_the_bot_api(tg: Tele
     await until(lambda: REG.search(tg.api.sent(chat)[-1]["text"]))
     assert [p["action"] for p in tg.api.called("sendChatAction") if int(p["chat_id"]) == chat] == ["typing"]
     assert tg.api.sent(chat)[-1] not in [p for m, p in tg.api.webhook_calls]
+
+
+async def test_a_quick_turn_never_overtakes_a_reply_still_on_its_way(tg: Telegram):
+    """A press's reply goes through the Bot API; a text answered in the webhook's response while
+    that reply is in flight would reach the citizen first. It follows it through the Bot API."""
+    chat = 5016
+    await tg.say(chat, "hello")
+    tg.api.send_delay = 1.0  # the press's reply is slow to be taken
+    before = len(tg.api.sent(chat))
+    pressed = await tg.post(callback_update(1800, chat, "help", message_id=1))
+    assert pressed.status_code == 200
+    await until(lambda: len(tg.api.sent(chat)) > before)  # on its way, not yet taken
+    response = await tg.post(message_update(1801, chat, "hello"))
+    assert response.status_code == 200 and not response.content  # not answered in place
+    await until(lambda: len(tg.api.sent(chat)) == before + 2)
+    press_reply, text_reply = tg.api.sent(chat)[before:]
+    assert "new_request" in buttons(text_reply) and press_reply != text_reply
 
 
 async def test_setup_registers_commands_in_both_languages_and_the_webhook(tg: Telegram):
