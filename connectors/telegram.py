@@ -126,16 +126,26 @@ class TelegramChannel:
         work = asyncio.ensure_future(self._converse(said.inbound))
         done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
         if done and work.exception() is None and self._busy[chat_id] == 1:  # no earlier reply pending
-            outcome = work.result()
-            chunks, keyboard = self.render(outcome.lang, outcome.replies) if outcome.replies else ([], None)
-            if not chunks or (len(chunks) == 1 and self.pacer.take_now(chat_id)):
+            try:
+                in_place = self._in_place(chat_id, work.result())
+            except Exception:  # e.g. a reply that cannot be rendered: the Bot API path logs it
+                in_place = None
+            if in_place is not None:
                 self._done(chat_id)
-                if not chunks:  # e.g. words relayed to an operator: nothing to say back
-                    return None, None
-                markup = {"reply_markup": _keyboard_json(keyboard)} if keyboard else {}
-                return {"method": "sendMessage", "chat_id": chat_id, "text": chunks[0],
-                        "parse_mode": ParseMode.HTML.value, **markup}, None
+                return in_place or None, None
         return None, partial(self._safely, self._finish, chat_id, work, 0)
+
+    def _in_place(self, chat_id: int, outcome: Outcome) -> dict[str, Any] | None:
+        """The webhook answer carrying this reply ({} when there is nothing to say), or None when
+        it must go through the Bot API: several messages, or the chat's pace."""
+        if not outcome.replies:  # e.g. words relayed to an operator
+            return {}
+        chunks, keyboard = self.render(outcome.lang, outcome.replies)
+        if len(chunks) != 1 or not self.pacer.take_now(chat_id):
+            return None
+        markup = {"reply_markup": _keyboard_json(keyboard)} if keyboard else {}
+        return {"method": "sendMessage", "chat_id": chat_id, "text": chunks[0],
+                "parse_mode": ParseMode.HTML.value, **markup}
 
     async def _other(self, data: dict[str, Any]) -> Later | None:
         try:
