@@ -10,6 +10,7 @@ import re
 import ssl
 import time
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -501,41 +502,42 @@ async def test_a_replay_names_the_same_attachments_or_conflicts(sim, portal, cit
     assert raised.value.code == IDEMPOTENCY_CONFLICT and len(await registrations(sim.url, citizen)) == 1
 
 
-async def test_an_expired_attachment_cannot_be_named(tmp_path, citizen):
+@asynccontextmanager
+async def clocked_portal(tmp_path: Path):
+    """The stand-in portal on a clock the test moves: (client, its URL, the clock's [now])."""
     now = [datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=4)))]
     app = create_app(tmp_path / "sim.sqlite3", TOKEN, None, SECRET, agencies=AGENCIES, clock=lambda: now[0])
     with ThreadServer(app) as server:
         portal = HttpPortal(server.url, TOKEN, retries=0)
         try:
-            held = await portal.upload(citizen, "a.pdf", "application/pdf", files.pdf())
-            now[0] += timedelta(days=7, seconds=1)
-            late = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (held.id,))
-            with pytest.raises(PortalRejected) as raised:
-                await portal.submit(citizen, late, new_key())
-            assert raised.value.code == "unknown_attachment"
+            yield portal, server.url, now
         finally:
             await portal.close()
+
+
+async def test_an_expired_attachment_cannot_be_named(tmp_path, citizen):
+    async with clocked_portal(tmp_path) as (portal, _, now):
+        held = await portal.upload(citizen, "a.pdf", "application/pdf", files.pdf())
+        now[0] += timedelta(days=7, seconds=1)
+        late = Draft(DRAFT.agency_id, DRAFT.request_type, DRAFT.subject, DRAFT.body, (held.id,))
+        with pytest.raises(PortalRejected) as raised:
+            await portal.submit(citizen, late, new_key())
+        assert raised.value.code == "unknown_attachment"
 
 
 async def test_files_whose_hold_ran_out_unnamed_are_deleted(tmp_path, citizen):
     """The stand-in keeps no citizen's file longer than it holds it: an upload sweeps the
     expired, unnamed ones; a file a correspondence names stays with it."""
-    now = [datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=4)))]
-    app = create_app(tmp_path / "sim.sqlite3", TOKEN, None, SECRET, agencies=AGENCIES, clock=lambda: now[0])
-    with ThreadServer(app) as server:
-        portal = HttpPortal(server.url, TOKEN, retries=0)
-        try:
-            named = await portal.upload(citizen, "a.pdf", "application/pdf", files.pdf())
-            unnamed = await portal.upload(citizen, "b.pdf", "application/pdf", files.pdf())
-            await portal.submit(citizen, replace(DRAFT, attachments=(named.id,)), new_key())
-            now[0] += timedelta(days=2)
-            young = await portal.upload(citizen, "c.pdf", "application/pdf", files.pdf())
-            now[0] += timedelta(days=5, seconds=1)
-            await portal.upload(citizen, "d.pdf", "application/pdf", files.pdf())
-            found = {a.id: (await operate(server.url, "GET", f"/sim/attachments/{a.id}")).status_code
-                     for a in (named, unnamed, young)}
-        finally:
-            await portal.close()
+    async with clocked_portal(tmp_path) as (portal, url, now):
+        named = await portal.upload(citizen, "a.pdf", "application/pdf", files.pdf())
+        unnamed = await portal.upload(citizen, "b.pdf", "application/pdf", files.pdf())
+        await portal.submit(citizen, replace(DRAFT, attachments=(named.id,)), new_key())
+        now[0] += timedelta(days=2)
+        young = await portal.upload(citizen, "c.pdf", "application/pdf", files.pdf())
+        now[0] += timedelta(days=5, seconds=1)
+        await portal.upload(citizen, "d.pdf", "application/pdf", files.pdf())
+        found = {a.id: (await operate(url, "GET", f"/sim/attachments/{a.id}")).status_code
+                 for a in (named, unnamed, young)}
     assert found == {named.id: 200, unnamed.id: 404, young.id: 200}
 
 
