@@ -209,8 +209,9 @@ class TelegramChannel:
     async def _finish(self, chat_id: int, work: asyncio.Future[Outcome], typing_after: float = TYPING_AFTER) -> None:
         """Show "typing…" if the turn takes a while, then send its reply through the Bot API."""
         try:
-            done, _ = await asyncio.wait({work}, timeout=typing_after) if typing_after else (work.done(), None)
-            if not done:
+            if not work.done():
+                await asyncio.wait({work}, timeout=typing_after)
+            if not work.done():
                 await self._quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
             outcome = await work
             try:
@@ -255,7 +256,7 @@ class TelegramChannel:
         return InboundFile(name, content_type, size, fetch)
 
     async def _citizen(self, chat_id: int, user_lang: str | None):
-        citizen = await self.engine.citizen(CHANNEL, str(chat_id), user_lang if user_lang in LANGS else None)
+        citizen = await self.engine.citizen(CHANNEL, str(chat_id), _lang(user_lang))
         if citizen.silenced:  # they unblocked the bot and wrote again
             await self._silence(chat_id, False)
         return citizen
