@@ -319,6 +319,16 @@ class RedisStore:
         items = await self._r.lrange(f"{self._p}outbox:dead", 0, -1)
         return [Notification.from_json(_unstamped(i)) for i in items]
 
+    async def outbox_backlog(self, now: float) -> tuple[int, float]:
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.zcard(self._delayed).zrange(self._delayed, 0, 0, withscores=True)
+            pipe.xlen(self._stream).xrange(self._stream, count=1)
+            waiting, first, in_stream, head = await pipe.execute()
+        dues = [score for _, score in first]
+        if head and (data := await self._r.get(f"{self._p}outbox:n:{head[0][1]['key']}")):
+            dues.append(json.loads(data)["due_at"])  # promoted to the stream, not yet delivered
+        return waiting + in_stream, max(0.0, now - min(dues, default=now))
+
     # Pull-channel inboxes
 
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None:

@@ -253,6 +253,11 @@ class SqliteStore:
         )
         return [Notification.from_json(json.loads(r[0])) for r in rows]
 
+    async def outbox_backlog(self, now: float) -> tuple[int, float]:
+        rows = await self._db.execute_fetchall("SELECT COUNT(*), MIN(due_at) FROM outbox WHERE state = 'queued'")
+        queued, first_due = rows[0]
+        return queued, max(0.0, now - first_due) if queued else 0.0
+
     # Pull-channel inboxes
 
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None:

@@ -19,6 +19,8 @@
     at due_at (and not before);
   - `dead_letter(n, error)` removes it from the queue and keeps it, with last_error = error,
     in `dead_letters()`.
+  - `outbox_backlog(now)` counts what is queued (waiting for a retry, or claimed and not yet
+    finished) and says how long the longest-waiting due one has been due (0 when none is).
   - a completed notification can be `reopen`ed once (queued again, attempts + 1) or turned
     `undelivered` once (into the dead letters), when its provider reports a failure later;
     neither touches one that is queued, dead or unknown.
@@ -263,6 +265,23 @@ async def test_dead_letter_leaves_the_queue_and_is_kept(store):
     assert dead.key == "a" and dead.last_error == "blocked by user"
     assert dead.reply == claimed["a"].reply
     assert await store.enqueue(note("a", now)) is False
+
+
+async def test_outbox_backlog_counts_the_queue_and_ages_its_oldest_due(store):
+    now = time.time()
+    assert await store.outbox_backlog(now) == (0, 0.0)
+    await store.enqueue(note("later", now + 3600))
+    assert await store.outbox_backlog(now) == (1, 0.0)  # not due: not waiting
+    await store.enqueue(note("old", now - 90))
+    await store.enqueue(note("new", now - 5))
+    assert await store.outbox_backlog(now) == (3, 90.0)
+    claimed = {n.key: n for n in await store.claim_due(now, 1)}  # claimed, not yet delivered
+    assert list(claimed) == ["old"] and await store.outbox_backlog(now) == (3, 90.0)
+    await store.complete(claimed["old"])
+    assert await store.outbox_backlog(now) == (2, 5.0)
+    [fresh] = await store.claim_due(now, 1)
+    await store.dead_letter(fresh, "blocked")
+    assert await store.outbox_backlog(now) == (1, 0.0)
 
 
 # Inboxes
