@@ -3,20 +3,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
 import sys
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 
-from kavshiri import nlu_cli
+from kavshiri import logs, nlu_cli
 from kavshiri.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(Settings().log_format)
     return args.run(args) or 0
 
 
@@ -143,13 +145,6 @@ def cmd_portal_complete(args: argparse.Namespace) -> int:
     return 0
 
 
-class NoClientAddresses(logging.Filter):
-    """uvicorn logs every WebSocket handshake with the client's address and query: not kept."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return '"WebSocket ' not in str(record.msg)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -158,10 +153,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
     settings = Settings(**overrides)
-    logging.getLogger("uvicorn.error").addFilter(NoClientAddresses())
 
     async def serve() -> None:
-        async with running(settings) as kv:
+        async with running(settings) as kv, serving_metrics(kv):
             # No access log: paths and queries can carry registration numbers.
             config = uvicorn.Config(create_app(kv), host=settings.host, port=settings.port,
                                     log_config=None, access_log=False)
@@ -175,6 +169,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     run_fast(serve())
     return 0
+
+
+@contextlib.asynccontextmanager
+async def serving_metrics(kv) -> AsyncIterator[None]:
+    """This process's /metrics on METRICS_PORT, when it is set, while the block runs. Started
+    before the API's server, whose signal handling then comes first (uvicorn chains them)."""
+    if not kv.settings.metrics_port:
+        yield
+        return
+    import uvicorn
+
+    from api.metrics import metrics_app
+
+    config = uvicorn.Config(metrics_app(kv), host=kv.settings.host, port=kv.settings.metrics_port,
+                            log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task  # it could not listen: its error, or SystemExit, ends the command
+            raise SystemExit(1)
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
 
 
 def run_fast(main) -> None:
@@ -220,7 +241,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def work() -> None:
-        async with running(settings) as kv:
+        async with running(settings) as kv, serving_metrics(kv):
             await kv.run_worker()
 
     asyncio.run(work())
@@ -245,7 +266,8 @@ def cmd_telegram(args: argparse.Namespace) -> int:
                 return
             await kv.telegram.setup(None)  # polling and a webhook exclude each other
             tasks = [kv.telegram.poll()] + ([kv.run_worker()] if settings.run_worker else [])
-            await asyncio.gather(*tasks)
+            async with serving_metrics(kv):
+                await asyncio.gather(*tasks)
 
     asyncio.run(run())
     return 0
