@@ -1,12 +1,12 @@
 """The HTTP surface: web chat and its widget, the operator console, the portal's completion
-callback, health. Routes stay short."""
+callback, health, metrics. Routes stay short."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat, operators, published, telegram, twilio, widget
+from api import callback, chat, health, metrics, operators, published, telegram, twilio, widget
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -28,9 +28,8 @@ def create_app(kavshiri) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(operators.router)
     app.include_router(published.router)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.include_router(health.router)
+    if kavshiri.settings.metrics_token:
+        app.include_router(metrics.router)
+    app.add_middleware(metrics.Instrumented)  # added last: the outermost, sees every refusal
     return app

@@ -80,6 +80,9 @@ class Desk:
             return NONE_ONLINE
         return AVAILABLE
 
+    async def operators_online(self) -> int:
+        return sum(1 for o in await self.store.records("operator") if self.is_online(o))
+
     def is_online(self, operator: dict[str, Any]) -> bool:
         return operator.get("online", False) and self._now() - operator.get("seen_at", 0) < ONLINE_GRACE_SECONDS
 

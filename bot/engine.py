@@ -1,11 +1,13 @@
 """The engine: one `Inbound` in, the replies out, the conversation saved after every step."""
 from __future__ import annotations
 
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.desk import QUEUE, live_operator
 from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
 from bot.flows.attach import after_text, on_files
@@ -36,6 +38,7 @@ class Engine:
     def __init__(self, services: Services, default_lang: str = "ka") -> None:
         self.services = services
         self.default_lang = default_lang
+        self._agencies = frozenset(a.id for a in services.directory)  # bounds the submissions' label
 
     async def citizen(self, channel: str, address: str, lang: str | None = None,
                       agency: str | None = None) -> Citizen:
@@ -64,6 +67,7 @@ class Engine:
         # One message at a time per conversation, whichever process receives it; the citizen,
         # the session and the desk's entry come with the lock, and go back with its release
         # (with the inbound's `once` mark, so a re-delivery after a crash mid-turn is handled).
+        started = time.perf_counter()
         store = self.services.store
         async with store.conversation(inbound.citizen_key, records=(QUEUE,), once=inbound.once) as held:
             citizen = held.citizen or await self._new_citizen(inbound.channel, inbound.address, inbound.lang_hint)
@@ -76,7 +80,15 @@ class Engine:
                 session.offered = [c.id for r in replies for c in r.choices]
             session.updated_at = self.services.clock.now().isoformat()
             held.citizen, held.session, held.citizen_changed = citizen, session, turn.citizen_changed
+        self._count(turn, replies, time.perf_counter() - started)
         return Outcome(turn.lang, replies, citizen)
+
+    def _count(self, turn: Turn, replies: list[Reply], seconds: float) -> None:
+        inbound = turn.inbound
+        kind = "choice" if inbound.choice is not None else "file" if inbound.files and not inbound.text else "text"
+        metrics.turn_done(inbound.channel, turn.intent if kind == "text" else None, kind, seconds)
+        for event in (r.event for r in replies if r.event and r.event.get("type") == "submitted"):
+            metrics.submitted(event["agency_id"], event["request_type"], self._agencies)
 
     async def _dispatch(self, turn: Turn, operator: str | None) -> list[Reply]:
         inbound, session = turn.inbound, turn.session

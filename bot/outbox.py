@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from bot import metrics
 from bot.messages import Reply, reply_from_json
 from bot.models import UNDELIVERED, Notification
 from bot.ports import Clock, Store
@@ -64,6 +65,7 @@ class Outbox:
         if message_id:  # before completing: a report may come back at once
             await self.store.link_delivery(message_id, n)
         await self.store.complete(n)
+        metrics.alert(n.channel, "sent")
         if message_id and await self.store.delivery(message_id) in UNDELIVERED:
             # Reported before the link or the completion, the failure found nothing to act on. Its
             # code is not kept: it counts as temporary (the retries are bounded), and acts once.
@@ -78,10 +80,13 @@ class Outbox:
             return False
         if not permanent and n.attempts < len(RETRY_SCHEDULE):
             due = self.clock.now().timestamp() + RETRY_SCHEDULE[n.attempts]
-            return await self.store.reopen(n, due, error)
+            if reopened := await self.store.reopen(n, due, error):
+                metrics.alert(n.channel, "failed")
+            return reopened
         log.warning("notification undelivered after %d attempts: %s", n.attempts + 1, error)
         if not await self.store.undelivered(n, error):
             return False
+        metrics.alert(n.channel, "given_up")
         await self._gave_up(n)
         return True
 
@@ -89,10 +94,12 @@ class Outbox:
         if permanent or n.attempts >= len(RETRY_SCHEDULE):
             log.warning("notification dead-lettered after %d attempts: %s", n.attempts + 1, error)
             await self.store.dead_letter(n, error)
+            metrics.alert(n.channel, "given_up")
             await self._gave_up(n)
             return
         due = self.clock.now().timestamp() + RETRY_SCHEDULE[n.attempts]
         await self.store.retry(n, due, error)
+        metrics.alert(n.channel, "failed")
 
     async def _gave_up(self, n: Notification) -> None:
         for hook in self.on_dead:

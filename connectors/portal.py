@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from bot import metrics
 from bot.ports import (
     Attachment,
     AttachmentTooLarge,
@@ -104,6 +105,18 @@ class HttpPortal:
         """The bodies connected to the e-chancellery: id, name_ka, name_en, accepts."""
         return await self._call("agencies", "GET", "/v1/agencies", None)
 
+    async def check(self, timeout: float) -> None:
+        """Readiness: one call, no retries, within `timeout`; raises PortalError when the portal
+        does not answer or refuses Kavshiri's token."""
+        try:
+            response = await self._client.get("/v1/agencies", timeout=timeout)
+        except httpx.TimeoutException as exc:
+            raise PortalTimeout("timeout") from exc
+        except httpx.TransportError as exc:
+            raise PortalUnavailable("unreachable") from exc
+        if response.status_code != 200:
+            raise PortalUnavailable(f"HTTP {response.status_code}")
+
     async def close(self) -> None:
         await self._client.aclose()
 
@@ -130,11 +143,15 @@ class HttpPortal:
                 # Nothing reached the portal: unavailable, not "outcome unknown".
                 failure: PortalError = PortalUnavailable(f"{op}: connect timeout")
                 cause: Exception | None = exc
+                metrics.portal_request(op, "unreachable", time.monotonic() - started)
             except httpx.TimeoutException as exc:
                 failure, cause = PortalTimeout(f"{op}: {type(exc).__name__}"), exc
+                metrics.portal_request(op, "timeout", time.monotonic() - started)
             except httpx.TransportError as exc:
                 failure, cause = PortalUnavailable(f"{op}: {type(exc).__name__}"), exc
+                metrics.portal_request(op, "unreachable", time.monotonic() - started)
             else:
+                metrics.portal_request(op, _outcome(response.status_code), time.monotonic() - started)
                 elapsed_ms = (time.monotonic() - started) * 1000
                 log.info("portal %s -> %s in %.0f ms (attempt %d)",
                          op, response.status_code, elapsed_ms, attempt + 1)
@@ -148,6 +165,10 @@ class HttpPortal:
             log.warning("portal %s failed (%s), retry %d/%d in %.2fs",
                         op, failure, attempt, self._retries, delay)
             await self._sleep(delay)
+
+
+def _outcome(status: int) -> str:
+    return "ok" if status < 400 else "error" if _retryable(status) else "refused"
 
 
 def _retryable(status: int) -> bool:

@@ -18,9 +18,11 @@ from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
 from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
+from bot import metrics
+from bot.metrics import TimedUnderstander
 from bot.flows.notify import code_lost
 from bot.outbox import Outbox
-from bot.ports import Portal, Register, Store
+from bot.ports import Portal, PortalError, Register, Store
 from bot.services import Services
 from connectors.accounts import Accounts
 from connectors.i18n import Catalog
@@ -38,6 +40,7 @@ from published.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
 PULL_CHANNELS = ("console", "web")
+READY_TIMEOUT = 2.0  # seconds for each readiness probe: a probe that waits longer says "down"
 
 
 class SystemClock:
@@ -131,7 +134,7 @@ class Kavshiri:
             portal=portal,
             directory=directory,
             matcher=matcher,
-            understander=build_understander(settings, matcher),
+            understander=TimedUnderstander(build_understander(settings, matcher)),
             clock=clock,
             calendar=calendar,
             identity=TestCitizens(settings.identity_secret),
@@ -197,6 +200,28 @@ class Kavshiri:
             log.info("retention: removed %s", ", ".join(f"{n} {kind}" for kind, n in gone.items() if n))
         return gone
 
+    async def readiness(self, timeout: float = READY_TIMEOUT) -> dict[str, str]:
+        """For the store and the portal: "ok", or why not (no detail that could be personal)."""
+        probes = {
+            "store": self.store.get_record("readiness", "probe"),  # any read reaches the backend
+            "portal": self.portal.check(timeout),
+        }
+        results = await asyncio.gather(*(asyncio.wait_for(p, timeout) for p in probes.values()),
+                                       return_exceptions=True)
+        return {name: _failure(result) for name, result in zip(probes, results, strict=True)}
+
+    async def count_store(self, timeout: float = READY_TIMEOUT) -> None:
+        """Read the store-wide figures of bot/metrics.py, when /metrics is served."""
+        try:
+            queued, oldest = await asyncio.wait_for(self.store.outbox_backlog(self.outbox.clock.now().timestamp()),
+                                                    timeout)
+            online = await asyncio.wait_for(self.desk.operators_online(), timeout)
+        except Exception as error:
+            log.warning("metrics: the store did not answer (%s)", type(error).__name__)
+            metrics.store_unknown()
+            return
+        metrics.store_figures(queued, oldest, online)
+
     async def close(self) -> None:
         if self.telegram:
             await self.telegram.bot.shutdown()
@@ -206,6 +231,14 @@ class Kavshiri:
         await self.store.close()
         await self.register.close()
         await self.engine.services.understander.close()
+
+
+def _failure(result: object) -> str:
+    if isinstance(result, TimeoutError):
+        return "timeout"
+    if isinstance(result, PortalError):  # its own short words: "unreachable", "HTTP 401"
+        return str(result)
+    return type(result).__name__ if isinstance(result, BaseException) else "ok"
 
 
 async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):

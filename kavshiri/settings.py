@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     mail_from: str = ""
     smtp_ca_file: Path | None = None  # trust this CA for the SMTP server (a private relay)
     locales_dir: Path = REPO_ROOT / "locales"
+    # Operations: /metrics on the API's port for this bearer token, and/or on a port of its own
+    # (each process its own); logs as text or one JSON object per line.
+    metrics_token: str | None = None
+    metrics_port: int | None = None
+    log_format: Literal["text", "json"] = "text"
     # Retention in days (bot/retention.py); the worker sweeps every purge_interval_seconds.
     retention_session_days: float = 30.0
     retention_transcript_days: float = 30.0

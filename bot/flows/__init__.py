@@ -38,6 +38,12 @@ class Turn:
     def draft(self) -> dict:
         return self.session.draft
 
+    @property
+    def intent(self) -> str | None:
+        """What the model made of the turn's first text it read; None: no text was read."""
+        first = next(iter(self._understood.values()), None)
+        return first.intent if first else None
+
     def set_lang(self, lang: str) -> None:
         self.citizen.lang = lang
         self.citizen_changed = True
