@@ -18,7 +18,7 @@ router = APIRouter()
 
 WEBHOOKS = {"/webhooks/telegram": "telegram", "/webhooks/twilio/sms": "twilio_sms",
             "/webhooks/twilio/status": "twilio_status", CALLBACK_PATH: "portal_callback"}
-REASONS = {400: "malformed", 401: "bad_secret", 403: "bad_signature", 404: "not_configured",
+REASONS = {400: "malformed", 401: "unauthenticated", 403: "unauthenticated", 404: "not_configured",
            405: "wrong_method", 413: "too_large", 415: "malformed", 422: "malformed", 429: "too_many"}
 
 
