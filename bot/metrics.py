@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from prometheus_client import Counter, Gauge, Histogram
 
 from bot.models import REQUEST_TYPES
-from nlu.understanding import INTENTS
+from nlu.understanding import INTENTS, Backend, Understanding
 
 CHANNELS = ("telegram", "sms", "whatsapp", "web", "console", "email")
 # What a turn was, when not a text the model read: a pressed button, a file, or text at a step
@@ -86,20 +86,20 @@ def store_unknown() -> None:
 
 
 class TimedUnderstander:
-    """An understander (nlu.understanding.Backend) whose every parse is timed in NLU_SECONDS."""
+    """An understander whose every parse is timed in NLU_SECONDS."""
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner: Backend) -> None:
         self.inner = inner
         self.matcher = inner.matcher
 
     def command(self, text: str) -> str | None:
         return self.inner.command(text)
 
-    def parse(self, text: str, lang_hint: str | None = None):
+    def parse(self, text: str, lang_hint: str | None = None) -> Understanding:
         with timed(NLU_SECONDS):
             return self.inner.parse(text, lang_hint)
 
-    async def parse_async(self, text: str, lang_hint: str | None = None):
+    async def parse_async(self, text: str, lang_hint: str | None = None) -> Understanding:
         with timed(NLU_SECONDS):
             return await self.inner.parse_async(text, lang_hint)
 

@@ -40,7 +40,7 @@ class NoClientAddresses(logging.Filter):
 def configure(log_format: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.captureWarnings(True)  # a library's warning is a log line too, in the same format
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

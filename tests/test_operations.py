@@ -22,8 +22,8 @@ import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
-from bot.models import REQUEST_TYPES
 from bot.metrics import ALERT_RESULTS, CHANNELS, PORTAL_OUTCOMES, TURN_KINDS
+from bot.models import REQUEST_TYPES
 from kavshiri.app import Kavshiri
 from kavshiri.logs import JsonFormatter
 from nlu.directory import Directory
@@ -241,7 +241,7 @@ async def test_a_journey_on_every_channel_leaves_nothing_personal_in_logs_or_met
     assert value(found, "kavshiri_nlu_parse_seconds_count") > 0
     assert value(at_worker, "kavshiri_alerts_total", channel="telegram", result="sent") == 1
     assert value(at_worker, "kavshiri_portal_request_seconds_count", operation="status", outcome="ok") >= 1
-    assert value(at_worker, "kavshiri_turns_total", channel="telegram", intent="greet") == 0  # its own figures
+    assert not [k for k in at_worker if k[0] == "kavshiri_turns_total"]  # its own figures: it handles no turns
     for figures in (found, at_worker):
         assert value(figures, "kavshiri_outbox_queued") == 0 and value(figures, "kavshiri_operators_online") == 0
 
