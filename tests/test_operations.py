@@ -19,11 +19,15 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from bot import metrics
 from bot.metrics import ALERT_RESULTS, CHANNELS, PORTAL_OUTCOMES, TURN_KINDS
-from bot.models import REQUEST_TYPES
+from bot.models import REQUEST_TYPES, Notification
+from bot.ports import PortalUnavailable
+from connectors.portal import HttpPortal
 from kavshiri.app import Kavshiri
 from kavshiri.logs import JsonFormatter
 from nlu.directory import Directory
@@ -361,3 +365,32 @@ def test_json_log_lines_are_one_object_each_even_with_a_traceback():
     entry = json.loads(line)
     assert entry["message"] == "failed: ქართული" and entry["level"] == "ERROR" and entry["logger"] == "kavshiri.test"
     assert "line two" in entry["exception"] and entry["time"].endswith("+00:00")
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_store_figures_count_operators_online_and_the_waiting_outbox(kv: Kavshiri):
+    await kv.accounts.add("ops-nino", "ნინო", "a long test password", ["mia"])
+    await kv.count_store()
+    assert sample("kavshiri_operators_online") == 0
+    await kv.desk.set_presence("ops-nino", True)
+    now = kv.outbox.clock.now().timestamp()
+    await kv.store.enqueue(Notification("ops-1", "sms", "+995555100299", "en", {"key": "help.text"}, due_at=now - 60))
+    await kv.count_store()
+    assert sample("kavshiri_operators_online") == 1 and sample("kavshiri_outbox_queued") == 1
+    assert sample("kavshiri_outbox_oldest_due_seconds") >= 60
+
+
+async def test_portal_calls_are_counted_by_outcome_and_labels_stay_bounded():
+    portal = HttpPortal(f"http://127.0.0.1:{free_port()}", TOKEN, timeout=1, retries=0)
+    before = sample("kavshiri_portal_request_seconds_count", operation="status", outcome="unreachable")
+    with pytest.raises(PortalUnavailable):
+        await portal.status("citizen", "E-2026-0000001")
+    await portal.close()
+    assert sample("kavshiri_portal_request_seconds_count", operation="status", outcome="unreachable") == before + 1
+    # A value outside the fixed sets (a Rasa server's own intent, an unknown channel) is "other".
+    turns = sample("kavshiri_turns_total", channel="other", intent="other")
+    metrics.turn_done("pigeon", "order_pizza", "text", 0.01)
+    assert sample("kavshiri_turns_total", channel="other", intent="other") == turns + 1
