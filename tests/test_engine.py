@@ -5,6 +5,7 @@ from datetime import date
 
 from bot.engine import MAX_INPUT
 from bot.flows.draft import BODY_MAX
+from connectors.i18n import date_text
 from kavshiri.app import Kavshiri
 from tests.conftest import Chat, choice_ids, english_in, event, settings_for, texts
 
@@ -31,7 +32,7 @@ async def test_georgian_journey_from_greeting_to_alert(kv: Kavshiri, operator):
     number = submitted["registration_number"]
     assert number in texts(done)
     due = date.fromisoformat(submitted["deadline"])
-    assert f"{due.day} {['იანვარი','თებერვალი','მარტი','აპრილი','მაისი','ივნისი','ივლისი','აგვისტო','სექტემბერი','ოქტომბერი','ნოემბერი','დეკემბერი'][due.month - 1]}" in texts(done)
+    assert f"არაუგვიანეს {date_text(due, 'ka', 'gen_full')}" in texts(done)
     assert [r["registration_number"] for r in operator.registrations()] == [number]
 
     status = await chat.say(f"სტატუსი {number}")
