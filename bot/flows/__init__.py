@@ -15,7 +15,7 @@ from nlu.understanding import Understanding
 # Choices honoured from any step: they never go stale.
 GLOBAL_CHOICES = frozenset(
     {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back",
-     "human", "stop_waiting", "end_chat", "notify"}
+     "human", "stop_waiting", "end_chat", "notify", "why_date"}
 )
 
 
@@ -64,12 +64,20 @@ BACK = choice("back")
 CANCEL = choice("cancel")
 
 
-def agency_name(agency: Agency | None, fallback: str = "", short: bool = False) -> Localized | str:
+# English names that are proper names, and so take no "the" inside a sentence.
+NO_ARTICLE = ("Geostat", "Sakpatenti", "Enterprise Georgia", "Georgia's")
+
+
+def agency_name(agency: Agency | None, fallback: str = "", short: bool = False, article: bool | None = None
+                ) -> Localized | str:
+    """A body's name; the full name is for sentences, so in English it takes "the" ("sent to the
+    Ministry of Finance of Georgia"), the short one is for buttons and lists unless `article`."""
     if agency is None:
         return fallback
-    if short:
-        return Localized(agency.short_ka, agency.short_en)
-    return Localized(agency.name_ka, agency.name_en)
+    ka, en = (agency.short_ka, agency.short_en) if short else (agency.name_ka, agency.name_en)
+    if (not short if article is None else article) and not en.startswith(NO_ARTICLE):
+        en = f"the {en}"
+    return Localized(ka, en)
 
 
 def menu_prompt(turn: Turn) -> Reply:

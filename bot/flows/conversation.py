@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 
+from bot.deadline import RULES
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import draft_from_text, start_draft, submit
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, Text
 from nlu.understanding import Understanding
 
 
@@ -104,10 +106,14 @@ async def set_language(turn: Turn, lang: str) -> list[Reply]:
     return [Reply("lang.changed"), *await STEPS[session.step].prompt(turn)]
 
 
+# What the session remembers beyond the step at hand, through a cancel.
+LASTING_CONTEXT = ("why_date",)
+
+
 async def cancel(turn: Turn) -> list[Reply]:
     had_draft = bool(turn.session.draft)
     turn.session.draft = {}
-    turn.session.context = {}
+    turn.session.context = {k: v for k, v in turn.session.context.items() if k in LASTING_CONTEXT}
     return [Reply("cancelled")] * had_draft + await goto(turn, "menu")
 
 
@@ -139,7 +145,19 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await back(turn)
         case "notify":
             return await goto(turn, "notify")
+        case "why_date":
+            return [*why_date(turn), *await STEPS[turn.session.step].prompt(turn)]
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
+
+
+def why_date(turn: Turn) -> list[Reply]:
+    """The legal basis of the last submission's deadline, kept in the session when it was sent."""
+    sent = turn.session.context.get("why_date")
+    if not sent:
+        return []
+    params = {"basis": Text(RULES[sent["request_type"]].basis),
+              "registered": datetime.fromisoformat(sent["registered"]), "deadline": date.fromisoformat(sent["deadline"])}
+    return [Reply("deadline.why", params)]
 
 
 # Steps whose text is the citizen's own words for the letter, never an instruction.

@@ -80,7 +80,7 @@ def status_replies(turn: Turn, s: Submission) -> list[Reply]:
         "number": s.registration_number,
         "agency": agency_name(agency, s.agency_id, short=True),
         "request_type": Text(f"type.{s.request_type}"),
-        "registered": s.registered_at.date(),
+        "registered": s.registered_at,
         "status": Text(f"status.{s.status}"),
         "deadline": s.deadline,
     }
