@@ -131,16 +131,23 @@ async def test_out_of_scope_says_what_kavshiri_can_do_and_offers_it(kv, lang, as
     assert told in texts(replies) and "new_request" in choice_ids(replies)
 
 
-async def test_a_person_is_not_offered_where_no_operator_could_answer_and_no_call_back_is_promised(kv):
+@pytest.mark.parametrize(("lang", "asked_for", "told", "call_me", "promise"), [
+    ("ka", "ოპერატორი", "ამ სერვისში ჩატით ოპერატორები არ პასუხობენ", "დამირეკეთ, გთხოვთ", "დაგიკავშირდებათ"),
+    ("ka", "operatori", "ამ სერვისში ჩატით ოპერატორები არ პასუხობენ", "damireket, gtxovt", "დაგიკავშირდებათ"),
+    ("en", "operator", "No operators answer chats in this service", "please call me back", "will contact you"),
+])
+async def test_a_person_is_not_offered_where_no_operator_could_answer_and_no_call_back_is_promised(
+        kv, lang, asked_for, told, call_me, promise):
     chat = Chat(kv)
-    await chat.start("ka")
+    await chat.start(lang)
     menu = await chat.choose("menu")
     assert "human" not in choice_ids(menu) and "notify" not in choice_ids(menu)  # nothing but this chat
-    asked = await chat.say("ოპერატორი")
-    assert "ამ სერვისში ჩატით ოპერატორები არ პასუხობენ" in texts(asked)
+    asked = await chat.say(asked_for)
+    assert told in texts(asked)
     assert "leave_message" not in choice_ids(asked) and "send_letter" in choice_ids(asked)
-    kept = await chat.say("დამირეკეთ, გთხოვთ")
-    assert "დაგიკავშირდებათ" not in texts(kept) and await kv.store.records("ticket") == []
+    kept = await chat.say(call_me)
+    assert promise not in texts(kept) and await kv.store.records("ticket") == []
+    assert "send_letter" in choice_ids(kept)  # still a way forward
     await Accounts(kv.store, kv.engine.services.clock).add("nino", "Nino", "a long test password", [])
     assert "human" in choice_ids(await chat.choose("menu"))
 
@@ -179,3 +186,14 @@ async def test_the_sent_message_is_short_and_the_legal_basis_waits_behind_why_th
     await chat.choose("cancel")  # the draft is gone, and another was started and dropped
     explained = await chat.choose("why_date")
     assert basis in texts(explained) and "new_request" in choice_ids(explained)
+
+
+@pytest.mark.parametrize("lang", ["ka", "en"])
+async def test_every_reply_ends_with_a_way_forward(kv, lang):
+    chat = Chat(kv)
+    await chat.start(lang)
+    turns = [await chat.say("x" * 20_001), await chat.say("what is the weather in Batumi"),
+             await chat.say("status E-2026-9999999"), await chat.choose("menu"), await chat.choose("new_request"),
+             await chat.say("Ministry of Magic"), await chat.say("MIA"), await chat.say("hmm"), await chat.say("hmm"),
+             await chat.choose("cancel"), await chat.choose("my_requests"), await chat.say("operator")]
+    assert [i for i, out in enumerate(turns) if not out[-1]["choices"]] == []

@@ -15,7 +15,8 @@ COLUMN = {"ka": 3, "en": 4}  # the "Not in Georgian" and "Not in English" column
 # The bot's name unquoted, as a word of its own; „ინტერნეტთან კავშირი“ is the ordinary word.
 BARE_NAME = re.compile(r"(?<![„\w])კავშირ\w*")
 ORDINARY = "ინტერნეტთან კავშირი"
-US_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b")
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+US_DATE = re.compile(rf"\b({MONTHS}) \d{{1,2}}\b")
 
 
 def messages(lang: str) -> dict[str, str]:

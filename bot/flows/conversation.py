@@ -155,9 +155,9 @@ def why_date(turn: Turn) -> list[Reply]:
     sent = turn.session.context.get("why_date")
     if not sent:
         return []
-    params = {"basis": Text(RULES[sent["request_type"]].basis),
-              "registered": datetime.fromisoformat(sent["registered"]), "deadline": date.fromisoformat(sent["deadline"])}
-    return [Reply("deadline.why", params)]
+    basis = Text(RULES[sent["request_type"]].basis)
+    registered, deadline = datetime.fromisoformat(sent["registered"]), date.fromisoformat(sent["deadline"])
+    return [Reply("deadline.why", {"basis": basis, "registered": registered, "deadline": deadline})]
 
 
 # Steps whose text is the citizen's own words for the letter, never an instruction.
@@ -196,7 +196,8 @@ FAREWELLS = {"thanks": "farewell.thanks", "goodbye": "farewell.goodbye"}
 async def farewell(turn: Turn, intent: str) -> list[Reply]:
     """A short goodbye that leaves the way back open; a draft stays saved for later."""
     if turn.session.draft:
-        return [Reply(FAREWELLS[intent]), Reply("farewell.draft_kept", choices=(choice("new_request"), choice("menu")))]
+        kept = Reply("farewell.draft_kept", choices=(choice("new_request"), choice("menu")))
+        return [Reply(FAREWELLS[intent]), kept]
     if turn.session.step in ("menu", "start"):
         return [Reply(FAREWELLS[intent], choices=(choice("new_request"), choice("my_requests")))]
     return [Reply(FAREWELLS[intent]), *await STEPS[turn.session.step].prompt(turn)]
