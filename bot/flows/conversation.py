@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from bot.deadline import RULES
+from bot.deadline import RULES, TBILISI
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, operators_exist, step
 from bot.flows.draft import draft_from_text, start_draft, submit
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
@@ -156,7 +156,8 @@ def why_date(turn: Turn) -> list[Reply]:
     if not sent:
         return []
     basis = Text(RULES[sent["request_type"]].basis)
-    registered, deadline = datetime.fromisoformat(sent["registered"]), date.fromisoformat(sent["deadline"])
+    registered = datetime.fromisoformat(sent["registered"]).astimezone(TBILISI).date()  # the law's day
+    deadline = date.fromisoformat(sent["deadline"])
     return [Reply("deadline.why", {"basis": basis, "registered": registered, "deadline": deadline})]
 
 

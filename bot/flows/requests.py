@@ -77,7 +77,7 @@ def status_replies(turn: Turn, s: Submission) -> list[Reply]:
     agency = turn.services.directory.get(s.agency_id)
     params = {
         "number": s.registration_number,
-        "agency": agency_name(agency, s.agency_id, short=True),
+        "agency": agency_name(agency, s.agency_id, short=True, article=True),
         "request_type": Text(f"type.{s.request_type}"),
         "registered": s.registered_at,
         "status": Text(f"status.{s.status}"),
