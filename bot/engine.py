@@ -112,7 +112,8 @@ class Engine:
     async def _on_text(self, turn: Turn, raw: str) -> list[Reply]:
         session = turn.session
         if len(raw) > MAX_INPUT and session.step != "body":
-            return [Reply("input.too_long", {"length": len(raw), "limit": MAX_INPUT})]
+            too_long = Reply("input.too_long", {"length": len(raw), "limit": MAX_INPUT})
+            return [too_long, *await STEPS[session.step].prompt(turn)]
         text = clean(raw)
         if not text:
             key = "input.unreadable" if raw.strip() else "input.empty"

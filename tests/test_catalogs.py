@@ -11,10 +11,10 @@ from connectors.i18n import Catalog, MissingMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-# Latin that belongs in Georgian text: the portal's name, a command, a language's own name,
+PLACEHOLDER = re.compile(r"\{[a-z_]+(?::[a-z_]+)?\}")  # a date names its case: {deadline:gen}
+# Latin that belongs in Georgian text: the portal's name, SMS (the word Georgians use), a language's own name,
 # and Roman numerals of the Code's chapters.
-ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII"}
+ALLOWED_LATIN = {"MY", "GOV", "GE", "SMS", "English", "XIII"}
 
 
 def messages(lang: str) -> dict[str, str]:

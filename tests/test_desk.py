@@ -166,7 +166,7 @@ async def test_no_one_online_can_send_it_as_a_letter_instead(kv):
     chat = await citizen(kv, "c1")
     await kv.store.save_citizen((await kv.store.get_citizen("console:c1")).__class__(
         "console:c1", "console", "c1", lang="en", agency="mia"))  # came from the agency's site
-    assert "does not answer chats in person" in texts(await chat.say("I want to talk to a person"))
+    assert "No operator answers chats for this organisation" in texts(await chat.say("I want to talk to a person"))
     replies = await chat.choose("send_letter")
     session = await kv.store.load_session("console:c1")
     assert session.step == "subject" and session.draft["agency_id"] == "mia"

@@ -110,7 +110,7 @@ async def test_invalid_address_is_explained_and_nothing_is_saved(tmp_path, porta
         await chat.choose("notify")
         await chat.choose("notify:email")
         answer = await chat.say("<script>@")
-        assert "does not look like an e-mail address" in texts(answer)
+        assert "does not look like an email address" in texts(answer)
         assert (await kv.store.get_citizen("console:mail-bad")).notify == []
     finally:
         await kv.close()

@@ -5,6 +5,7 @@ from datetime import date
 
 from bot.engine import MAX_INPUT
 from bot.flows.draft import BODY_MAX
+from connectors.i18n import date_text
 from kavshiri.app import Kavshiri
 from tests.conftest import Chat, choice_ids, english_in, event, settings_for, texts
 
@@ -31,7 +32,7 @@ async def test_georgian_journey_from_greeting_to_alert(kv: Kavshiri, operator):
     number = submitted["registration_number"]
     assert number in texts(done)
     due = date.fromisoformat(submitted["deadline"])
-    assert f"{due.day} {['იანვარი','თებერვალი','მარტი','აპრილი','მაისი','ივნისი','ივლისი','აგვისტო','სექტემბერი','ოქტომბერი','ნოემბერი','დეკემბერი'][due.month - 1]}" in texts(done)
+    assert f"არაუგვიანეს {date_text(due, 'ka', 'gen_full')}" in texts(done)
     assert [r["registration_number"] for r in operator.registrations()] == [number]
 
     status = await chat.say(f"სტატუსი {number}")
@@ -116,8 +117,8 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(kv: Kavshiri):
     assert "empty" in texts(await chat.say(""))
     assert "no text" in texts(await chat.say("\x00\x01\x1b"))
     assert "too long" in texts(await chat.say("x" * (MAX_INPUT + 1)))
-    assert "no longer active" in texts(await chat.choose("agency:moj"))  # never offered here
-    assert "no longer active" in texts(await chat.choose("nonsense:<script>"))
+    assert "no longer works" in texts(await chat.choose("agency:moj"))  # never offered here
+    assert "no longer works" in texts(await chat.choose("nonsense:<script>"))
     await chat.choose("new_request")
     await chat.say("MIA")
     await chat.choose("type:application")
@@ -129,7 +130,7 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(kv: Kavshiri):
     assert session.draft["body_too_long"] == long_body.strip()  # kept, not cut
     assert session.draft["subject"] == "Subject with a bell"
     replies = await chat.choose("type:letter")  # a stale button from an earlier step
-    assert "no longer active" in texts(replies) and "write the text" in texts(replies)
+    assert "no longer works" in texts(replies) and "write the text" in texts(replies)
     replies = await chat.say("<b>short</b> body")
     assert "<b>short</b> body" in texts(replies)  # markup is kept as text; channels escape it
 
@@ -180,7 +181,7 @@ async def test_a_citizen_sees_only_their_own_requests(kv: Kavshiri):
     await alice.draft("MIA", "letter", "Private", "Private matter")
     number = event(await alice.choose("submit"), "submitted")["registration_number"]
     replies = await bob.say(f"status {number}")
-    assert "found no request" in texts(replies) and "Private" not in texts(replies)
+    assert "You have no request numbered" in texts(replies) and "Private" not in texts(replies)
     assert number not in texts(await bob.choose("my_requests"))
 
 

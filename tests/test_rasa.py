@@ -113,7 +113,7 @@ async def test_the_engine_follows_rasa_when_configured(tmp_path: Path, portal, r
         chat = Chat(kv)
         await chat.start("en")
         replies = await chat.say("zzz")  # meaningless to the embedded models; Rasa knows it
-        assert "Type: Complaint. Addressee: Ministry of Justice" in texts(replies)
+        assert "Understood: Complaint to the Ministry of Justice" in texts(replies)
         assert "back" in choice_ids(replies)
     finally:
         await kv.close()

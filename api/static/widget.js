@@ -115,7 +115,7 @@
     el.panel.setAttribute("aria-labelledby", "kavshiri-title");
     el.langs = make("div", "langs");
     el.langs.setAttribute("role", "group");
-    el.langKa = langButton("ka", "ქართ");
+    el.langKa = langButton("ka", "KA");
     el.langEn = langButton("en", "EN");
     el.langs.append(el.langKa, el.langEn);
     el.close = make("button", null, "×");

@@ -15,7 +15,7 @@ from nlu.understanding import Understanding
 # Choices honoured from any step: they never go stale.
 GLOBAL_CHOICES = frozenset(
     {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back",
-     "human", "stop_waiting", "end_chat", "notify"}
+     "human", "stop_waiting", "end_chat", "notify", "why_date"}
 )
 
 
@@ -70,20 +70,52 @@ BACK = choice("back")
 CANCEL = choice("cancel")
 
 
-def agency_name(agency: Agency | None, fallback: str = "", short: bool = False) -> Localized | str:
+# English names that are proper names, and so take no "the" inside a sentence.
+NO_ARTICLE = ("Geostat", "Sakpatenti", "Enterprise Georgia", "Georgia's")
+
+
+def agency_name(agency: Agency | None, fallback: str = "", short: bool = False, article: bool | None = None
+                ) -> Localized | str:
+    """A body's name; the full name is for sentences, so in English it takes "the" ("sent to the
+    Ministry of Finance of Georgia"), the short one is for buttons and lists unless `article`."""
     if agency is None:
         return fallback
-    if short:
-        return Localized(agency.short_ka, agency.short_en)
-    return Localized(agency.name_ka, agency.name_en)
+    ka, en = (agency.short_ka, agency.short_en) if short else (agency.name_ka, agency.name_en)
+    if (not short if article is None else article) and not en.startswith(NO_ARTICLE):
+        en = f"the {en}"
+    return Localized(ka, en)
 
 
-def menu_prompt(turn: Turn) -> Reply:
+# Where alerts can go besides the chat, when this deployment can send there.
+ALERT_CHANNELS = ("email", "sms")
+
+
+def menu_prompt(turn: Turn, human: bool = False) -> Reply:
+    """The main menu. "Talk to a person" only when the caller knows an operator could answer
+    (`operators_exist`); "Alerts" only when there is somewhere besides this chat to send them."""
     other = "en" if turn.lang == "ka" else "ka"
-    ids = ("new_request", "my_requests", "check_status", "notify", "human", "help", f"lang:{other}")
-    if turn.citizen.channel in ("sms", "whatsapp"):  # a menu fits two SMS segments; "alerts" works as a word
-        ids = tuple(i for i in ids if i != "notify")
+    ids = ["new_request", "my_requests", "check_status", "help", f"lang:{other}"]
+    if turn.citizen.channel not in ("sms", "whatsapp") and any(c in turn.services.channels for c in ALERT_CHANNELS):
+        ids.insert(3, "notify")  # on SMS the menu fits two segments, and "alerts" works as a word
+    if human:
+        ids.insert(-2, "human")
     return Reply("menu.prompt", choices=tuple(choice(i) for i in ids))
+
+
+async def operators_exist(turn: Turn) -> bool:
+    """Whether an operator account serves the body this conversation is about (any, if none yet)."""
+    agency_id = turn.draft.get("agency_id") or turn.citizen.agency or ""
+    return await turn.services.desk.availability(agency_id) != "no_live_agents"
+
+
+# After this many misunderstandings in a row at one step, the step's choices are explained.
+MISSES_BEFORE_HELP = 2
+# Choices with a one-line explanation (`explain.<id>` in the catalogs).
+EXPLAINED = frozenset({
+    "type:information_request", "type:application", "type:complaint", "type:letter", "new_request",
+    "my_requests", "check_status", "notify", "human", "help", "browse:ministry", "browse:agency",
+    "browse:other", "submit",
+})
 
 
 class Step:
@@ -96,10 +128,27 @@ class Step:
         raise NotImplementedError
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        return [Reply("fallback"), *await self.prompt(turn)]
+        return await self.fallback(turn)
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
-        return [Reply("fallback"), *await self.prompt(turn)]
+        return await self.fallback(turn)
+
+    async def fallback(self, turn: Turn) -> list[Reply]:
+        """Not understood. The second time at the same step, say what each choice does and
+        offer a way out (a person, where one could answer, or the menu) instead of looping."""
+        missed = turn.session.context.get("missed", {})
+        count = missed.get("count", 0) + 1 if missed.get("step") == self.name else 1
+        turn.session.context["missed"] = {"step": self.name, "count": count}
+        prompt = await self.prompt(turn)
+        if count < MISSES_BEFORE_HELP:
+            return [Reply("fallback"), *prompt]
+        offered = [c for r in prompt for c in r.choices]
+        lines = [Text("explain.line", {"label": c.label, "what": Text(f"explain.{c.id.replace(':', '_')}")})
+                 for c in offered if c.id in EXPLAINED]
+        ways_out = [choice("human")] * await operators_exist(turn) + [choice("menu")] * (self.name != "menu")
+        if not lines:
+            return [Reply("fallback", choices=tuple(ways_out)), *prompt]
+        return [Reply("fallback.explain", {"lines": lines}, choices=tuple(ways_out)), *prompt]
 
 
 STEPS: dict[str, Step] = {}
@@ -111,6 +160,8 @@ def step(cls: type[Step]) -> type[Step]:
 
 
 async def goto(turn: Turn, name: str) -> list[Reply]:
+    if name != turn.session.step:  # progress: misunderstandings are counted afresh
+        turn.session.context.pop("missed", None)
     turn.session.step = name
     return await STEPS[name].prompt(turn)
 

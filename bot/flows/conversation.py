@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 
-from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
+from bot.deadline import RULES, TBILISI
+from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, operators_exist, step
 from bot.flows.draft import draft_from_text, start_draft, submit
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, Text
 from nlu.understanding import Understanding
 
 
@@ -18,7 +20,7 @@ class Menu(Step):
     name = "menu"
 
     async def prompt(self, turn: Turn) -> list[Reply]:
-        return [menu_prompt(turn)]
+        return [menu_prompt(turn, human=await operators_exist(turn))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         understood = turn.understand(text)
@@ -104,10 +106,14 @@ async def set_language(turn: Turn, lang: str) -> list[Reply]:
     return [Reply("lang.changed"), *await STEPS[session.step].prompt(turn)]
 
 
+# What the session remembers beyond the step at hand, through a cancel.
+LASTING_CONTEXT = ("why_date",)
+
+
 async def cancel(turn: Turn) -> list[Reply]:
     had_draft = bool(turn.session.draft)
     turn.session.draft = {}
-    turn.session.context = {}
+    turn.session.context = {k: v for k, v in turn.session.context.items() if k in LASTING_CONTEXT}
     return [Reply("cancelled")] * had_draft + await goto(turn, "menu")
 
 
@@ -139,7 +145,20 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await back(turn)
         case "notify":
             return await goto(turn, "notify")
+        case "why_date":
+            return [*why_date(turn), *await STEPS[turn.session.step].prompt(turn)]
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
+
+
+def why_date(turn: Turn) -> list[Reply]:
+    """The legal basis of the last submission's deadline, kept in the session when it was sent."""
+    sent = turn.session.context.get("why_date")
+    if not sent:
+        return []
+    basis = Text(RULES[sent["request_type"]].basis)
+    registered = datetime.fromisoformat(sent["registered"]).astimezone(TBILISI).date()  # the law's day
+    deadline = date.fromisoformat(sent["deadline"])
+    return [Reply("deadline.why", {"basis": basis, "registered": registered, "deadline": deadline})]
 
 
 # Steps whose text is the citizen's own words for the letter, never an instruction.
@@ -150,9 +169,14 @@ IN_FLOW_SURE = 0.6  # an instruction typed mid-flow is followed only when clearl
 
 
 async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None:
-    """Cancel, help and a language switch said in words inside a flow; None lets the step decide."""
+    """Thanks and goodbye anywhere; cancel, help and a language switch said in words inside a flow.
+    None lets the step decide."""
     step = turn.session.step
-    if step in FREE_TEXT_STEPS or step in ("menu", "start") or understood.confidence < IN_FLOW_SURE:
+    if step in FREE_TEXT_STEPS or understood.confidence < IN_FLOW_SURE:
+        return None
+    if understood.intent in FAREWELLS:
+        return await farewell(turn, understood.intent)
+    if step in ("menu", "start"):
         return None
     if step in ("agency", "browse") and understood.entities.get("agency"):
         return None  # a body's name, whatever else the words suggest
@@ -164,6 +188,20 @@ async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None
         case "change_language":
             return await change_language(turn, understood.entities.get("lang"))
     return None
+
+
+# Intents (and commands) that close a conversation politely; never the introduction again.
+FAREWELLS = {"thanks": "farewell.thanks", "goodbye": "farewell.goodbye"}
+
+
+async def farewell(turn: Turn, intent: str) -> list[Reply]:
+    """A short goodbye that leaves the way back open; a draft stays saved for later."""
+    if turn.session.draft:
+        kept = Reply("farewell.draft_kept", choices=(choice("new_request"), choice("menu")))
+        return [Reply(FAREWELLS[intent]), kept]
+    if turn.session.step in ("menu", "start"):
+        return [Reply(FAREWELLS[intent], choices=(choice("new_request"), choice("my_requests")))]
+    return [Reply(FAREWELLS[intent]), *await STEPS[turn.session.step].prompt(turn)]
 
 
 # Whole-message commands that mean the same as pressing a global choice.
@@ -180,6 +218,8 @@ async def on_command(turn: Turn, command: str) -> list[Reply] | None:
         return await ask_language(turn)
     if command == "submit" and turn.session.step == "review":
         return await submit(turn)
+    if command in FAREWELLS and turn.session.step not in FREE_TEXT_STEPS:
+        return await farewell(turn, command)
     if choice_id := COMMAND_CHOICES.get(command):
         return await on_global_choice(turn, choice_id)
     return None

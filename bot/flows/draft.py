@@ -6,8 +6,8 @@ import json
 import math
 import uuid
 
-from bot.deadline import RULES, deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
+from bot.deadline import deadline_for
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
 from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES, Submission
@@ -360,11 +360,14 @@ async def submit(turn: Turn) -> list[Reply]:
         "number": submission.registration_number,
         "agency": agency_name(agency, submission.agency_id),
         "deadline": deadline.due,
-        "basis": Text(RULES[submission.request_type].basis),
         "attachments": Text("submitted.attachments", {"count": len(files)}) if files else "",
     }
-    turn.session.step = "menu"
-    return [Reply("submitted", params, event=event), menu_prompt(turn)]
+    # The legal basis waits behind "Why this date?", answerable after the draft is gone.
+    turn.session.context["why_date"] = {"request_type": submission.request_type,
+                                        "registered": submission.registered_at.isoformat(),
+                                        "deadline": deadline.due.isoformat()}
+    sent = Reply("submitted", params, choices=(choice("why_date"),), event=event)
+    return [sent, *await goto(turn, "menu")]
 
 
 async def _rejected(turn: Turn, error: PortalRejected) -> list[Reply]:

@@ -1,6 +1,7 @@
 """Asking for a person: the queue when an operator of the agency is online, and otherwise an
 honest, named reason with what is possible instead: leave a message (a ticket the operators see
-when they are back) or send it as a letter to the agency through the portal."""
+when they are back; offered only where an operator serves the agency) or send it as a letter to
+the agency through the portal."""
 from __future__ import annotations
 
 import re
@@ -32,7 +33,10 @@ async def ask_for_human(turn: Turn) -> list[Reply]:
         return [waiting, *here]
     params = desk.hours.params() if outcome == d.OUTSIDE_HOURS and desk.hours else {}
     turn.session.context["handover_agency"] = agency_id
-    return [Reply(f"handover.{outcome}", params), *await goto(turn, "handover")]
+    # No body chosen yet: the reason is about the whole service, not "this organisation".
+    key = "handover.no_operators" if outcome == d.NO_LIVE_AGENTS and not agency_id else f"handover.{outcome}"
+    turn.session.context["handover_tickets"] = outcome != d.NO_LIVE_AGENTS  # someone will read a message
+    return [Reply(key, params), *await goto(turn, "handover")]
 
 
 async def on_handover_choice(turn: Turn, choice_id: str) -> list[Reply]:
@@ -62,10 +66,12 @@ class Offer(Step):
     name = "handover"
 
     async def prompt(self, turn: Turn) -> list[Reply]:
+        if not turn.session.context.get("handover_tickets"):  # no operator would ever read a message
+            return [Reply("handover.offer_letter", choices=(choice("send_letter"), choice("menu")))]
         return [Reply("handover.offer", choices=(choice("leave_message"), choice("send_letter"), choice("menu")))]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
-        if choice_id == "leave_message":
+        if choice_id == "leave_message" and turn.session.context.get("handover_tickets"):
             return await goto(turn, "ticket_message")
         if choice_id == "send_letter":
             agency = turn.services.directory.get(turn.session.context.get("handover_agency", ""))
@@ -73,7 +79,9 @@ class Offer(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        # Typing straight away is the message they want to leave.
+        # Typing straight away is the message they want to leave, where someone will read it.
+        if not turn.session.context.get("handover_tickets"):
+            return await self.fallback(turn)
         return await STEPS["ticket_message"].on_text(turn, text)
 
 

@@ -138,7 +138,7 @@ async def answer(turn: Turn) -> list[Reply]:
     entries = newest_first(e for e in await services.register.entries(agency.id) if e.item == item.number)
     page = state.get("page", 0)
     shown = entries[page * SHOWN : (page + 1) * SHOWN]
-    about = {"agency": agency_name(agency, short=True), "item": _item_name(item), "number": item.number}
+    about = {"agency": agency_name(agency, short=True, article=True), "item": _item_name(item), "number": item.number}
     replies, choices = [], []
     if shown:
         lines = [_entry_line(turn, e) for e in shown]
@@ -307,7 +307,7 @@ class PublishedTopic(Step):
         ranked = _ranked(turn.services, state.get("query", ""), agency).items[:OFFERED_ITEMS]
         items = [i for i, _ in ranked] or [annex.get(n) for n in DEFAULT_ITEMS]
         options = tuple(Choice(f"item:{i.number}", _item_name(i)) for i in items)
-        return [Reply("published.which_item", {"agency": agency_name(agency, short=True)},
+        return [Reply("published.which_item", {"agency": agency_name(agency, short=True, article=True)},
                       choices=(*options, CANCEL))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:

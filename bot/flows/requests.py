@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.deadline import deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, goto, step
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
@@ -68,19 +68,18 @@ async def show_status(turn: Turn, number: str) -> list[Reply]:
         stored = None
     except PortalError:
         replies.append(Reply("requests.stale"))
-    turn.session.step = "menu"
-    if stored is None:
-        return [Reply("status.not_found", {"number": number}), menu_prompt(turn)]
-    return [*status_replies(turn, stored), *replies, menu_prompt(turn)]
+    if stored is None:  # stay at the step, with the citizen's own numbers to choose from
+        return [Reply("status.not_found", {"number": number}), *await goto(turn, "status")]
+    return [*status_replies(turn, stored), *replies, *await goto(turn, "menu")]
 
 
 def status_replies(turn: Turn, s: Submission) -> list[Reply]:
     agency = turn.services.directory.get(s.agency_id)
     params = {
         "number": s.registration_number,
-        "agency": agency_name(agency, s.agency_id, short=True),
+        "agency": agency_name(agency, s.agency_id, short=True, article=True),
         "request_type": Text(f"type.{s.request_type}"),
-        "registered": s.registered_at.date(),
+        "registered": s.registered_at,
         "status": Text(f"status.{s.status}"),
         "deadline": s.deadline,
     }
@@ -103,15 +102,14 @@ async def list_requests(turn: Turn) -> list[Reply]:
             )
     except PortalError:
         stale = True
-    turn.session.step = "menu"
     mine = sorted(stored.values(), key=lambda s: s.registered_at, reverse=True)
     if not mine:
-        return [Reply("requests.none"), menu_prompt(turn)]
+        return [Reply("requests.none"), *await goto(turn, "menu")]
     items = [request_line(turn, s) for s in mine]
     replies = [Reply("requests.list", {"items": items})]
     if stale:
         replies.append(Reply("requests.stale"))
-    return [*replies, menu_prompt(turn)]
+    return [*replies, *await goto(turn, "menu")]
 
 
 def request_line(turn: Turn, s: Submission) -> Text:
