@@ -4,12 +4,14 @@
 `nearest` corrects a Georgian-script typo: every word one edit away is generated and looked up
 (complete and quick), and only when there is none are the words of about the same length and the
 same first letter compared with rapidfuzz (a typo in the first letter is found one edit away only).
-The list is sorted, so the words that start with a prefix are one slice of it (`starting`).
+The list is sorted, so the words that start with a prefix are one slice of it (`has_prefix`,
+`starting`).
 """
 from __future__ import annotations
 
 import bisect
 import gzip
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +28,7 @@ class Lexicon:
         self.words = sorted(words)
         self._set = frozenset(self.words)
         self._buckets: dict[tuple[str, int], list[str]] | None = None
+        self._endings: Counter[str] | None = None
 
     @classmethod
     def load(cls, path: Path = PATH) -> Lexicon:
@@ -37,10 +40,21 @@ class Lexicon:
     def known(self, word: str) -> bool:
         return word.lower() in self._set  # lower(): Mtavruli capitals are Mkhedruli
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some word starts with `prefix`."""
+        i = bisect.bisect_left(self.words, prefix)
+        return i < len(self.words) and self.words[i].startswith(prefix)
+
     def starting(self, prefix: str) -> int:
         """How many words start with `prefix` (0: no word does)."""
         lo = bisect.bisect_left(self.words, prefix)
         return bisect.bisect_left(self.words, prefix + LAST, lo) - lo
+
+    def sharing_ending(self, word: str) -> int:
+        """How many words end in the same three letters: ავტობუსი's -სი is common, ავტობუსტ's -უსტ is not."""
+        if self._endings is None:
+            self._endings = Counter(w[-3:] for w in self.words)
+        return self._endings[word[-3:]]
 
     def nearest(self, word: str, max_distance: int = 2) -> str | None:
         """The one word closest to `word` within `max_distance` edits (a swap of two letters is one);
