@@ -45,6 +45,7 @@ SHIFTED = {"T": "თ", "R": "ღ", "S": "შ", "C": "ჩ", "J": "ჟ", "Z": "ძ
 MAX_COST = 2
 BUDGET = 400  # search steps per word: enough for any real word, a bound for nonsense
 CLEAR_LEAD = 4  # times as frequent in Kavshiri's text as the next candidate: settled
+SEEN_ENOUGH = 2  # and seen at least this often there: once may be chance
 CLEAR_ENDING = 8  # times as many lexicon words ending the same way as the next candidate: settled
 WEB_ENDINGS = {"ge", "com", "org", "net", "gov", "edu", "info", "eu", "io", "uk", "ru", "de"}
 SENTENCE_END = ".!?…"
@@ -171,7 +172,7 @@ def _settle(typed: str, start_of_sentence: bool, words: Lexicon) -> tuple[str, t
         return found[0], (), True
     ranked = sorted(((common().get(w, 0), words.sharing_ending(w), w) for w in found), reverse=True)
     (seen, ending, best), (next_seen, next_ending, _) = ranked[0], ranked[1]
-    if seen > 0 and seen >= CLEAR_LEAD * next_seen or (not seen and ending >= CLEAR_ENDING * next_ending):
+    if seen >= max(CLEAR_LEAD * next_seen, SEEN_ENOUGH) or ending >= CLEAR_ENDING * next_ending:
         return best, (), True
     return best, tuple(w for _, _, w in ranked), False
 
