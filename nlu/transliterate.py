@@ -42,6 +42,11 @@ LETTERS = {
     "y": ("ყ", ""), "z": ("ზ", "ძ"),
 }
 SHIFTED = {"T": "თ", "R": "ღ", "S": "შ", "C": "ჩ", "J": "ჟ", "Z": "ძ", "W": "ჭ"}
+# The same as search options, (letters read, Georgian letter, cost), made once.
+PAIRS = {pair: [(2, g, 0) for g in letters] for pair, letters in DIGRAPHS.items()}
+SINGLE = {ch: [(1, g, 0) for g in likely] + [(1, g, 1) for g in unshifted] for ch, (likely, unshifted) in LETTERS.items()}
+SPLIT_H = [(1, "ჰ", 1)]
+SKIP = [(1, "", 0)]
 MAX_COST = 2
 BUDGET = 400  # search steps per word: enough for any real word, a bound for nonsense
 CLEAR_LEAD = 4  # times as frequent in Kavshiri's text as the next candidate: settled
@@ -184,25 +189,25 @@ def _options(typed: str, start_of_sentence: bool) -> list[list[tuple[int, str, i
     shouting = capitals > 1 and capitals * 2 > len(typed)  # "SSS", "ShSS": every capital either way
     table: list[list[tuple[int, str, int]]] = []
     for i, ch in enumerate(typed):
-        here: list[tuple[int, str, int]] = []
         if low[i] == "'":
-            here.append((1, "", 0))  # an apostrophe not read with its letter
-        for size in (2, 1):
-            if low[i:i + size] in EJECTIVES and low[i + size:i + size + 1] == "'":
-                here.append((size + 1, EJECTIVES[low[i:i + size]], 0))
-        if not here:
-            here += [(2, g, 0) for g in DIGRAPHS.get(low[i:i + 2], "")]
-            likely, unshifted = LETTERS[low[i]]
+            table.append(SKIP)  # an apostrophe not read with its letter
+        elif low[i + 1:i + 2] == "'" and low[i] in EJECTIVES:
+            table.append([(2, EJECTIVES[low[i]], 0)])
+        elif low[i + 2:i + 3] == "'" and low[i:i + 2] in EJECTIVES:
+            table.append([(3, EJECTIVES[low[i:i + 2]], 0)])
+        elif ch in SHIFTED:
             small_cost = 0 if shouting or (i == 0 and start_of_sentence) else 1
-            if ch in SHIFTED:
-                here.append((1, SHIFTED[ch], 0))
-                here += [(1, g, small_cost) for g in likely + unshifted if g != SHIFTED[ch]]
-            else:
-                split = i and low[i - 1:i + 1] in DIGRAPHS and low[i] == "h"  # "chveni" is no ცჰვენი
-                here += [(1, g, int(split)) for g in likely] + [(1, g, 1) for g in unshifted]
-        here.sort(key=lambda option: option[2])
-        table.append(here)
+            small = [(1, g, small_cost) for g in "".join(LETTERS[low[i]]) if g != SHIFTED[ch]]
+            table.append(sorted([*PAIRS.get(low[i:i + 2], ()), (1, SHIFTED[ch], 0), *small], key=_cost))
+        elif low[i] == "h" and low[i - 1:i + 1] in PAIRS and i:
+            table.append(SPLIT_H)  # "chveni" is no ცჰვენი
+        else:
+            table.append(PAIRS.get(low[i:i + 2], []) + SINGLE[low[i]])
     return table
+
+
+def _cost(option: tuple[int, str, int]) -> int:
+    return option[2]
 
 
 def _candidates(options: list[list[tuple[int, str, int]]], words: Lexicon) -> list[str]:
@@ -220,7 +225,7 @@ def _candidates(options: list[list[tuple[int, str, int]]], words: Lexicon) -> li
         for size, letter, extra in reversed(options[i]):
             if cost + extra <= best and (not letter or words.has_prefix(prefix + letter)):
                 stack.append((i + size, prefix + letter, cost + extra))
-    return [w for w in dict.fromkeys(found)]
+    return list(dict.fromkeys(found))
 
 
 def _likeliest(options: list[list[tuple[int, str, int]]]) -> str:
@@ -233,13 +238,21 @@ def _likeliest(options: list[list[tuple[int, str, int]]]) -> str:
 
 
 def is_english(word: str) -> bool:
-    # One string searched, not a set: 2 MB instead of 15, and only words no lexicon reading fits get here.
-    return f"\n{word.lower()}\n" in _english()
+    """A binary search of the sorted word list kept as one string: 2 MB instead of a 15 MB set."""
+    text, word = _english(), word.lower()
+    lo, hi = 0, len(text)
+    while lo < hi:
+        start = text.rfind("\n", 0, (lo + hi) // 2) + 1
+        end = text.index("\n", start)
+        if text[start:end] == word:
+            return True
+        lo, hi = (end + 1, hi) if text[start:end] < word else (lo, start)
+    return False
 
 
 @cache
 def _english() -> str:
-    return "\n" + gzip.decompress((DATA / "lexicon_en.txt.gz").read_bytes()).decode()
+    return gzip.decompress((DATA / "lexicon_en.txt.gz").read_bytes()).decode()
 
 
 @cache

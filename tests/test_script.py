@@ -162,3 +162,18 @@ async def test_english_and_georgian_script_drafts_are_not_offered_a_conversion(k
     await georgian.start("ka")
     review = await georgian.draft("შსს", "complaint", "პოლიციის საჩივარი", "პოლიციამ მანქანა გამიჩერა.")
     assert "script" not in choice_ids(review)
+
+
+async def test_an_ambiguous_word_is_settled_by_the_citizen_choosing_its_spelling(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("ka")
+    await chat.draft("შსს", "complaint", "policiis sachivari", "chemi saxlis kari gatexes")
+    preview = await chat.choose("script")
+    assert "ჩემი სახლის [კარი]" in texts(preview)  # კარი (door) or ქარი (wind): both are words
+    question = await chat.choose("script:fix")
+    spellings = {c["label"]: c["id"] for m in question for c in m["choices"]}
+    assert {"კარი", "ქარი"} <= set(spellings)
+    preview = await chat.choose(spellings["კარი"])
+    assert "ჩემი სახლის კარი" in texts(preview) and "[კარი]" not in texts(preview)
+    await chat.choose("script:use")
+    assert operator.registrations()[0]["body"].startswith("ჩემი სახლის კარი ")
