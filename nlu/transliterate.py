@@ -44,7 +44,7 @@ LETTERS = {
 SHIFTED = {"T": "თ", "R": "ღ", "S": "შ", "C": "ჩ", "J": "ჟ", "Z": "ძ", "W": "ჭ"}
 # The same as search options, (letters read, Georgian letter, cost), made once.
 PAIRS = {pair: [(2, g, 0) for g in letters] for pair, letters in DIGRAPHS.items()}
-SINGLE = {ch: [(1, g, 0) for g in likely] + [(1, g, 1) for g in unshifted] for ch, (likely, unshifted) in LETTERS.items()}
+SINGLE = {ch: [(1, g, 0) for g in likely] + [(1, g, 1) for g in missed] for ch, (likely, missed) in LETTERS.items()}
 SPLIT_H = [(1, "ჰ", 1)]
 SKIP = [(1, "", 0)]
 MAX_COST = 2
@@ -92,7 +92,7 @@ def to_georgian(text: str, words: Lexicon | None = None) -> Conversion:
             out.append(piece)
             length += len(piece)
             if piece.strip():
-                start_of_sentence = piece.rstrip("\"'»“”)]").endswith(tuple(SENTENCE_END)) or "\n" in piece
+                start_of_sentence = piece.rstrip("\"'»“”)]").endswith(tuple(SENTENCE_END))
             elif "\n" in piece:
                 start_of_sentence = True
         if found:
