@@ -9,6 +9,7 @@ import uuid
 from bot.deadline import deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
 from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
+from bot.flows.script import script_offer
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES, Submission
 from bot.ports import Draft, PortalError, PortalRejected
@@ -284,11 +285,14 @@ class ReviewStep(Step):
         }
         fields = ("agency", "request_type", "subject", "body") + ("attachments",) * bool(attachment_ids(turn))
         edits = tuple(choice(f"edit:{f}") for f in fields)
-        return [*expired, Reply("review.summary", params, choices=(choice("submit"), *edits, CANCEL))]
+        offers = (choice("submit"), *edits, *script_offer(turn), CANCEL)
+        return [*expired, Reply("review.summary", params, choices=offers)]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         if choice_id == "submit":
             return await submit(turn)
+        if choice_id == "script":
+            return await goto(turn, "script")
         kind, _, field = choice_id.partition(":")
         if kind == "edit" and field in ("agency", "request_type", "subject", "body", "attachments"):
             turn.draft["editing"] = True
