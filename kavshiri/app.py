@@ -31,6 +31,7 @@ from connectors.portal import HttpPortal
 from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
+from nlu.competences import Competences
 from nlu.directory import Directory
 from nlu.model import Models
 from nlu.understanding import Backend, Understander
@@ -139,6 +140,7 @@ class Kavshiri:
             register=register,
             published=Knowledge.load(),
             wording=catalog,
+            competences=Competences(directory),
             channels=delivery_channels(settings),
         )
         engine = Engine(services, settings.default_lang)

@@ -31,6 +31,8 @@ MAX_WORDS = 80
 MIN_WORD = 2  # single letters say nothing; "ID", "არ" (not) may belong to a phrase
 # Words a phrase may be written with that need not be in the message.
 PHRASE_STOP = frozenset(fold("the a an of to my in on at for and is do i me და").split())
+# Little words that may stand between the words of an `asking` phrase: "how can I send", "სად უნდა მივმართო".
+ASKING_STOP = PHRASE_STOP | frozenset(fold("can could should would we you it this please just რომ უნდა").split())
 PREFIX = 5  # "pension" finds "pensioner"; shorter stems must be whole
 PREFIX_SLACK = 4  # ...when the two differ by an ending, not by a word ("sakhel" is no "sakhelmtsipo")
 TYPO_LEN = 7  # words this long may be a letter or two off ("patrol" is no "parol")
@@ -87,7 +89,7 @@ class Competences:
         for word in self.vocabulary:
             if len(word) >= PREFIX:
                 self.by_prefix[word[:PREFIX]].append(word)
-        self.asking = {kind: [_words(p) for p in phrases] for kind, phrases in data["asking"].items()}
+        self.asking = {kind: [_asking(p) for p in phrases] for kind, phrases in data["asking"].items()}
         self._known = lru_cache(maxsize=WORD_CACHE)(self._known)  # type: ignore[method-assign]
 
     def route(self, text: str, limit: int = 3) -> list[Route]:
@@ -116,9 +118,10 @@ class Competences:
         return bool(routes) and routes[0].score >= STRONG
 
     def asks(self, text: str, kind: str) -> bool:
-        """Whether the message says one of the `asking` phrases of `kind` ("whom", "send", "how")."""
-        said = self._said(text, vocabulary=False)
-        return any(all(w in said for w in words) for words in self.asking[kind])
+        """Whether the message says one of the `asking` phrases of `kind` ("whom", "send", "how"),
+        its words in a row (little words aside): "მინდა ... მივმართო" far apart is no wish."""
+        said = " " + " ".join(stem(t) for t in fold(text[:MAX_CHARS]).split()[:MAX_WORDS] if t not in ASKING_STOP) + " "
+        return any(f" {' '.join(words)} " in said for words in self.asking[kind])
 
     def _said(self, text: str, vocabulary: bool = True) -> set[str]:
         """The map's words that the message's words may stand for (and the words themselves)."""
@@ -147,6 +150,10 @@ class Competences:
 def _words(phrase: str) -> tuple[str, ...]:
     """A phrase's stems that can tell one matter from another, in order, each once."""
     return tuple(dict.fromkeys(stem(t) for t in fold(phrase).split() if len(t) >= MIN_WORD and t not in PHRASE_STOP))
+
+
+def _asking(phrase: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in fold(phrase).split() if t not in ASKING_STOP)
 
 
 def _validate(matters: list[Matter], directory: Directory, path: Path) -> None:
