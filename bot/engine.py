@@ -124,8 +124,9 @@ class Engine:
         text = clean(inbound.text or "")
         turn.set_lang((await turn.understand_first(text)).lang if text else self.default_lang)
         replies = [Reply("welcome")]
-        if text and turn.understand(text).intent not in ("greet", "out_of_scope"):
-            return replies + await STEPS["menu"].on_text(turn, text)
+        competences = self.services.competences
+        if text and (turn.understand(text).intent not in ("greet", "out_of_scope") or competences.strong(competences.route(text))):
+            return replies + await STEPS["menu"].on_text(turn, text)  # a need told at once is answered at once
         return replies + await goto(turn, "menu")
 
     def _returning(self, session: Session) -> bool:

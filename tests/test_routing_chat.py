@@ -139,3 +139,15 @@ async def test_a_question_about_published_information_still_gets_its_answer(chat
     await chat.start("en")
     out = await chat.say("How much do Ministry of Finance staff earn in bonuses?")
     assert "Q2 2026" in texts(out) and not [c for c in choice_ids(out) if c.startswith("route:")]
+
+
+async def test_a_need_in_the_very_first_message_is_answered_at_once(chat: Chat):
+    out = await chat.say("pensia ar momdis, ra vqna?")  # a new citizen: no language chosen yet
+    assert "პენსიები" in texts(out) and "route:ssa" in choice_ids(out)
+    assert "41" not in texts(out)  # not the procedure for a refused information request (Article 41)
+
+
+async def test_a_late_passport_without_a_number_is_a_need_with_status_beside_it(chat: Chat):
+    await chat.start("en")
+    out = await chat.say("my passport is late")
+    assert {"route:psh", "route:sda"} & set(choice_ids(out)) and "check_status" in choice_ids(out)

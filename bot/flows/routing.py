@@ -27,7 +27,9 @@ async def route_need(turn: Turn, text: str, understood: Understanding) -> list[R
     competences, entities = turn.services.competences, understood.entities
     if competences.asks(text, "send"):
         return await send_wish(turn, text, understood)
-    if understood.intent in NOT_A_NEED:
+    # "My passport is late" without a number is more likely a need than a status question.
+    status = understood.intent == "check_status" and not entities.get("reg_number")
+    if understood.intent in NOT_A_NEED and not status:
         return None
     asked = understood.intent == FIND_BODY or competences.asks(text, "whom")
     published = understood.intent == "ask_published_info" and (entities.get("topic") or competences.asks(text, "published"))
@@ -37,7 +39,8 @@ async def route_need(turn: Turn, text: str, understood: Understanding) -> list[R
         if understood.intent == "submit_request" or named(agency, text) or agency.id not in {r.destination for r in routes}:
             return None
     if routes and (asked or (competences.strong(routes) and not published)):
-        return offer_bodies(turn, text, routes, story=not asked or len(text.split()) > QUESTION_WORDS)
+        story = not asked or len(text.split()) > QUESTION_WORDS
+        return offer_bodies(turn, text, routes, story, (choice("check_status"),) * status)
     if competences.asks(text, "how"):
         return [Reply("route.how_to_send", choices=(choice("new_request"), choice("menu")))]
     if understood.intent == FIND_BODY:  # whom, but not about what
@@ -59,15 +62,15 @@ async def send_wish(turn: Turn, text: str, understood: Understanding) -> list[Re
     return aside + await draft_from_text(turn, understood)
 
 
-def offer_bodies(turn: Turn, text: str, routes: list, story: bool) -> list[Reply]:
+def offer_bodies(turn: Turn, text: str, routes: list, story: bool, extra: tuple[Choice, ...] = ()) -> list[Reply]:
     turn.session.step = "route"
     # A story may become the letter's text; a question ("whom do I write to?") never does.
     turn.session.context["route"] = {"text": text[:BODY_MAX], "story": story}
     if bodies := body_routes(routes):
-        return [offer(turn, "route.offer", bodies, "route", (choice("new_request"), choice("menu")))]
+        return [offer(turn, "route.offer", bodies, "route", (*extra, choice("new_request"), choice("menu")))]
     legal_aid = turn.services.directory.get(LEGAL_AID) if routes[0].destination == "court" else None
-    extra = (Choice(f"route:{LEGAL_AID}", agency_name(legal_aid, short=True)),) if legal_aid else ()
-    return [outside_answer(routes[0], (*extra, choice("menu")))]
+    aid = (Choice(f"route:{LEGAL_AID}", agency_name(legal_aid, short=True)),) if legal_aid else ()
+    return [outside_answer(routes[0], (*aid, *extra, choice("menu")))]
 
 
 @step
