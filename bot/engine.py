@@ -125,8 +125,9 @@ class Engine:
         turn.set_lang((await turn.understand_first(text)).lang if text else self.default_lang)
         replies = [Reply("welcome")]
         competences = self.services.competences
-        if text and (turn.understand(text).intent not in ("greet", "out_of_scope") or competences.strong(competences.route(text))):
-            return replies + await STEPS["menu"].on_text(turn, text)  # a need told at once is answered at once
+        need = bool(text) and competences.strong(competences.route(text))  # a need told at once is answered at once
+        if text and (turn.understand(text).intent not in ("greet", "out_of_scope") or need):
+            return replies + await STEPS["menu"].on_text(turn, text)
         return replies + await goto(turn, "menu")
 
     def _returning(self, session: Session) -> bool:

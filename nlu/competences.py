@@ -110,7 +110,7 @@ class Competences:
                 best[matter.destination] = (top, top_matter, others + score)
         routes = sorted(
             (Route(matter, round(top + OTHER_MATTERS * others, 2)) for top, matter, others in best.values()),
-            key=lambda r: -r.score,
+            key=lambda r: (-r.score, r.destination),  # ties in a fixed order, whatever the hash seed
         )
         return [r for r in routes[:limit] if r.score >= KEEP_SHARE * routes[0].score]
 
@@ -143,7 +143,8 @@ class Competences:
             if (v.startswith(word) or word.startswith(v)) and abs(len(v) - len(word)) <= PREFIX_SLACK
         ]
         if not found and len(word) >= TYPO_LEN:
-            found = [v for v, _, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE, limit=2)]
+            close = process.extract(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE, limit=2)
+            found = [v for v, _, _ in close]
         return tuple(found)
 
 

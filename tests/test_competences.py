@@ -27,7 +27,8 @@ def test_every_body_has_at_least_five_matters(competences: Competences):
 
 def test_a_map_naming_an_unknown_body_fails_loudly(tmp_path: Path):
     bad = tmp_path / "competences.toml"
-    bad.write_text('[asking]\nwhom = []\n[[matter]]\nbody = "nobody"\nwhy_en = "x"\nwhy_ka = "x"\nen = ["x"]\nka = []\n')
+    matter = 'body = "nobody"\nwhy_en = "x"\nwhy_ka = "x"\nen = ["x"]\nka = []\n'
+    bad.write_text(f"[asking]\nwhom = []\n[[matter]]\n{matter}")
     with pytest.raises(ValueError, match="nobody"):
         Competences(Directory.load(), bad)
 

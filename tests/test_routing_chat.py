@@ -40,7 +40,8 @@ async def chat(kv):
         ("ka", "ara shvilo, me pensiaze vlaparakob, vis mivwero?", "agency:ssa", "სოციალური მომსახურების სააგენტო — პენსიები"),
     ],
 )
-async def test_whom_do_i_write_to_offers_the_body_with_why_and_starts_an_empty_draft(chat: Chat, lang, text, body, why):
+async def test_whom_do_i_write_to_offers_the_body_with_why_and_starts_an_empty_draft(chat: Chat, lang, text, body,
+                                                                                      why):
     await chat.start(lang)
     out = await chat.say(text)
     assert why in texts(out)

@@ -33,7 +33,8 @@ def offer(turn: Turn, key: str, routes: list[Route], choice_kind: str, extra: tu
 
 def outside_answer(route: Route, choices: tuple[Choice, ...]) -> Reply:
     """A municipality's or a court's matter, said plainly."""
-    return Reply(f"route.{route.destination}", {"why": Localized(route.matter.why_ka, route.matter.why_en)}, choices=choices)
+    why = Localized(route.matter.why_ka, route.matter.why_en)
+    return Reply(f"route.{route.destination}", {"why": why}, choices=choices)
 
 
 def agency_suggestions(turn: Turn, text: str, choices: tuple[Choice, ...]) -> list[Reply]:

@@ -32,11 +32,15 @@ async def route_need(turn: Turn, text: str, understood: Understanding) -> list[R
     if understood.intent in NOT_A_NEED and not status:
         return None
     asked = understood.intent == FIND_BODY or competences.asks(text, "whom")
-    published = understood.intent == "ask_published_info" and (entities.get("topic") or competences.asks(text, "published"))
+    published = understood.intent == "ask_published_info" and bool(
+        entities.get("topic") or competences.asks(text, "published")
+    )
     routes = routes_for(turn, text)
     if (agency := entities.get("agency")) and not asked:
         # A body named is the citizen's choice, unless only its matter named it ("pension", "police").
-        if understood.intent == "submit_request" or named(agency, text) or agency.id not in {r.destination for r in routes}:
+        if understood.intent == "submit_request" or named(agency, text):
+            return None
+        if agency.id not in {r.destination for r in routes}:
             return None
     if routes and (asked or (competences.strong(routes) and not published)):
         story = not asked or len(text.split()) > QUESTION_WORDS
