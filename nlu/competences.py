@@ -34,7 +34,7 @@ PHRASE_STOP = frozenset(fold("the a an of to my in on at for and is do i me დ�
 # Little words that may stand between the words of an `asking` phrase: "how can I send", "სად უნდა მივმართო".
 ASKING_STOP = PHRASE_STOP | frozenset(fold("can could should would we you it this please just რომ უნდა").split())
 PREFIX = 5  # "pension" finds "pensioner"; shorter stems must be whole
-PREFIX_SLACK = 4  # ...when the two differ by an ending, not by a word ("sakhel" is no "sakhelmtsipo")
+PREFIX_SLACK = 3  # ...when the two differ by an ending, not by a word ("sakhel" is no "sakhelmtsipo")
 TYPO_LEN = 7  # words this long may be a letter or two off ("patrol" is no "parol")
 TYPO_SCORE = 86  # ...this close by fuzz.ratio
 STRONG = 3.5  # a matter this sure is a need worth routing without being asked
@@ -114,8 +114,8 @@ class Competences:
         )
         return [r for r in routes[:limit] if r.score >= KEEP_SHARE * routes[0].score]
 
-    def strong(self, routes: list[Route]) -> bool:
-        return bool(routes) and routes[0].score >= STRONG
+    def strong(self, routes: list[Route], bar: float = STRONG) -> bool:
+        return bool(routes) and routes[0].score >= bar
 
     def asks(self, text: str, kind: str) -> bool:
         """Whether the message says one of the `asking` phrases of `kind` ("whom", "send", "how"),

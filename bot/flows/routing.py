@@ -10,6 +10,7 @@ from bot.flows.draft import BODY_MAX, draft_from_text, start_draft
 from bot.flows.published import published_aside
 from bot.messages import Choice, Reply
 from nlu.agencies import distinctive_words
+from nlu.competences import STRONG
 from nlu.directory import Agency
 from nlu.understanding import Understanding
 
@@ -18,6 +19,10 @@ NOT_A_NEED = frozenset(
     {"check_status", "list_requests", "change_language", "notification_settings", "cancel", "affirm", "deny"}
 )
 FIND_BODY = "find_body"  # "whom do I write to about ...", where the NLU reads it
+# Chatter the NLU is sure of ("what will the weather be", "who won the elections in America") is a
+# need only when two of a matter's words say so ("the firefighters came late to the fire").
+CHATTER_SURE = 0.6
+CHATTER_BAR = 9.0
 QUESTION_WORDS = 10  # "whom do I write to about ..." is short; longer, it is a story with a question
 LEGAL_AID = "legalaid"  # free legal advice: the body to offer for a court's matter
 
@@ -36,13 +41,15 @@ async def route_need(turn: Turn, text: str, understood: Understanding) -> list[R
         entities.get("topic") or competences.asks(text, "published")
     )
     routes = routes_for(turn, text)
+    chatter = understood.intent == "out_of_scope" and understood.confidence >= CHATTER_SURE
+    strong = competences.strong(routes, CHATTER_BAR if chatter else STRONG)
     if (agency := entities.get("agency")) and not asked:
         # A body named is the citizen's choice, unless only its matter named it ("pension", "police").
         if understood.intent == "submit_request" or named(agency, text):
             return None
         if agency.id not in {r.destination for r in routes}:
             return None
-    if routes and (asked or (competences.strong(routes) and not published)):
+    if routes and (asked or (strong and not published)):
         story = not asked or len(text.split()) > QUESTION_WORDS
         return offer_bodies(turn, text, routes, story, (choice("check_status"),) * status)
     if competences.asks(text, "how"):
