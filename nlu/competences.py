@@ -120,7 +120,7 @@ class Competences:
     def asks(self, text: str, kind: str) -> bool:
         """Whether the message says one of the `asking` phrases of `kind` ("whom", "send", "how"),
         its words in a row (little words aside): "მინდა ... მივმართო" far apart is no wish."""
-        said = " " + " ".join(stem(t) for t in fold(text[:MAX_CHARS]).split()[:MAX_WORDS] if t not in ASKING_STOP) + " "
+        said = _asking_words(text[:MAX_CHARS])
         return any(f" {' '.join(words)} " in said for words in self.asking[kind])
 
     def _said(self, text: str, vocabulary: bool = True) -> set[str]:
@@ -151,6 +151,11 @@ class Competences:
 def _words(phrase: str) -> tuple[str, ...]:
     """A phrase's stems that can tell one matter from another, in order, each once."""
     return tuple(dict.fromkeys(stem(t) for t in fold(phrase).split() if len(t) >= MIN_WORD and t not in PHRASE_STOP))
+
+
+@lru_cache(maxsize=1024)  # one message is asked about several kinds in a row
+def _asking_words(text: str) -> str:
+    return " " + " ".join(stem(t) for t in fold(text).split()[:MAX_WORDS] if t not in ASKING_STOP) + " "
 
 
 def _asking(phrase: str) -> tuple[str, ...]:
