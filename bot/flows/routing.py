@@ -70,7 +70,9 @@ async def send_wish(turn: Turn, text: str, understood: Understanding) -> list[Re
     aside = await published_aside(turn, text, understood)
     if not understood.entities.get("agency"):
         turn.session.context["need"] = text[:NEED_CHARS]  # the agency step offers the likeliest bodies
-    return aside + await draft_from_text(turn, understood)
+    replies = await draft_from_text(turn, understood)
+    turn.session.context.pop("need", None)  # read by now, or not wanted: never by a later draft
+    return aside + replies
 
 
 def offer_bodies(turn: Turn, text: str, routes: list, story: bool, extra: tuple[Choice, ...] = ()) -> list[Reply]:
