@@ -72,6 +72,8 @@ def test_at_most_three_routes_and_only_those_near_the_best(competences: Competen
         ("whom", "whom do I write to about my pension?", True),
         ("whom", "ვის მივწერო პენსიაზე?", True),
         ("whom", "vis mivwero?", True),
+        ("whom", "Who do I contact about a speeding fine?", True),
+        ("whom", "ვის დავუკავშირდე პასპორტის გამო?", True),
         ("whom", "my pension did not come", False),
         ("send", "მინდა გავუგზავნო საჯარო ინფორმაციის მოთხოვნა ფინანსთა სამინისტროს", True),
         ("send", "I would like to send a request to the Ministry of Finance", True),
