@@ -137,7 +137,9 @@ class Engine:
         text = clean(inbound.text or "")
         turn.set_lang((await turn.understand_first(text)).lang if text else self.default_lang)
         replies = [Reply("welcome")]
-        if text and turn.understand(text).intent not in ("greet", "out_of_scope"):
+        competences = self.services.competences
+        need = bool(text) and competences.strong(competences.route(text))  # a need told at once is answered at once
+        if text and (turn.understand(text).intent not in ("greet", "out_of_scope") or need):
             return replies + await STEPS["menu"].on_text(turn, text)
         return replies + await goto(turn, "menu")
 

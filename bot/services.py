@@ -7,6 +7,7 @@ from bot.deadline import WorkCalendar
 from bot.desk import Desk
 from bot.ports import Clock, Identity, Portal, Register, Store, Wording
 from nlu.agencies import AgencyMatcher
+from nlu.competences import Competences
 from nlu.directory import Directory
 from nlu.understanding import Backend
 from published.knowledge import Knowledge
@@ -26,5 +27,6 @@ class Services:
     register: Register
     published: Knowledge
     wording: Wording
+    competences: Competences  # from a need to the bodies that handle it
     # Channels that can deliver in this deployment (a sender is configured for each).
     channels: frozenset[str] = frozenset()

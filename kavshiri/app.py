@@ -33,6 +33,7 @@ from connectors.portal import HttpPortal
 from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
+from nlu.competences import Competences
 from nlu.directory import Directory
 from nlu.model import Models
 from nlu.understanding import Backend, Understander
@@ -142,6 +143,7 @@ class Kavshiri:
             register=register,
             published=Knowledge.load(),
             wording=catalog,
+            competences=Competences(directory),
             channels=delivery_channels(settings),
         )
         engine = Engine(services, settings.default_lang)

@@ -11,6 +11,7 @@ from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choi
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
+from bot.flows.routing import route_need
 from bot.messages import Choice, Reply, Text
 from nlu.understanding import Understanding
 
@@ -27,6 +28,8 @@ class Menu(Step):
         intent, entities = understood.intent, understood.entities
         if number := entities.get("reg_number"):
             return await show_status(turn, number)
+        if replies := await route_need(turn, text, understood):  # a matter says more than a guessed intent
+            return replies
         if intent == "human":
             return await ask_for_human(turn)
         # An unsure reading may still be a search of what a named body published.

@@ -9,6 +9,7 @@ import uuid
 from bot.deadline import deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
 from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
+from bot.flows.bodies import agency_suggestions
 from bot.flows.script import script_offer
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES, Submission
@@ -100,14 +101,20 @@ async def next_step(turn: Turn) -> list[Reply]:
 class AgencyStep(Step):
     name = "agency"
 
+    choices = (choice("browse:ministry"), choice("browse:agency"), choice("browse:other"), BACK, CANCEL)
+
     async def prompt(self, turn: Turn) -> list[Reply]:
-        browse = (choice("browse:ministry"), choice("browse:agency"), choice("browse:other"))
-        return [Reply("agency.prompt", choices=(*browse, BACK, CANCEL))]
+        # A need told before the draft began ("I want to complain about my pension") names its bodies.
+        if offered := agency_suggestions(turn, turn.session.context.pop("need", ""), self.choices):
+            return offered
+        return [Reply("agency.prompt", choices=self.choices)]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         resolution = turn.services.matcher.resolve(text)
         if resolution.chosen:
             return await choose_agency(turn, resolution.chosen)
+        if offered := agency_suggestions(turn, text, self.choices):  # a need, not a name
+            return offered
         if resolution.candidates:
             options = tuple(agency_choice(m.agency) for m in resolution.candidates)
             return [Reply("agency.candidates", choices=(*options, BACK, CANCEL))]

@@ -79,6 +79,22 @@ async def ask_published(turn: Turn, text: str, understood: Understanding) -> lis
     return await proceed(turn)
 
 
+async def published_aside(turn: Turn, text: str, understood: Understanding) -> list[Reply]:
+    """What the body a request is for has already published on what it asks: shown beside the
+    draft the citizen asked for, never instead of it."""
+    read = read_question(turn.services, text, understood)
+    if read.agency is None:
+        return []
+    entries = await turn.services.register.entries(read.agency.id)
+    if read.item:
+        hits = newest_first(e for e in entries if e.item == read.item.number)[:SHOWN]
+    else:
+        hits = search_titles(entries, text, SHOWN, _agency_words(read.agency), min_words=2)
+    if not hits:
+        return []
+    return [Reply("published.aside", {"entries": [_entry_line(turn, e) for e in hits]}), *_sample_note(hits)]
+
+
 def _agency_in(services: Services, text: str, item: Item | None) -> Agency | None:
     """The body named inside a longer question, once question and topic words are set aside."""
     topic = set(terms(" ".join(item.keywords))) if item else set()

@@ -1,0 +1,161 @@
+"""From a need to the body through the engine, in three scripts and on both stores: a need or a
+story offers the likeliest bodies with why, a choice starts the draft, a municipality's or a court's
+matter is answered plainly, and an explicit wish to send starts the draft with any published answer
+beside it, never instead of it."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from published.register import parse
+from tests.conftest import Chat, choice_ids, english_in, texts
+
+SAMPLE = Path(__file__).resolve().parents[1] / "published" / "data" / "sample_register.json"
+
+
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+async def chat(kv):
+    services = kv.engine.services
+    agencies = {a.id for a in services.directory}
+    await kv.register.put_entries(parse(SAMPLE.read_bytes(), SAMPLE.name, services.published.annex, agencies))
+    services.clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+    return Chat(kv)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "body", "why"),
+    [
+        ("en", "Whom do I write to about my pension?", "agency:ssa", "Social Service Agency — pensions"),
+        ("ka", "ვის მივწერო პენსიაზე?", "agency:ssa", "სოციალური მომსახურების სააგენტო — პენსიები"),
+        ("ka", "ara shvilo, me pensiaze vlaparakob, vis mivwero?", "agency:ssa", "სოციალური მომსახურების სააგენტო — პენსიები"),
+    ],
+)
+async def test_whom_do_i_write_to_offers_the_body_with_why_and_starts_an_empty_draft(chat: Chat, lang, text, body,
+                                                                                      why):
+    await chat.start(lang)
+    out = await chat.say(text)
+    assert why in texts(out)
+    assert f"route:{body.split(':')[1]}" in choice_ids(out)
+    assert "procedure" not in " ".join(choice_ids(out))
+    started = await chat.choose(f"route:{body.split(':')[1]}")
+    assert "type:complaint" in choice_ids(started)  # the body is set: next is the kind of request
+    draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
+    assert draft["agency_id"] == "ssa" and "body" not in draft  # a question is never the letter
+    if lang == "ka":
+        assert english_in(chat.log) == set()
+
+
+async def test_a_story_in_latin_letters_is_a_need_and_becomes_the_letters_text(chat: Chat):
+    await chat.start("ka")
+    story = "gamarjobat, sami tvea pensia ar chamomrichxa da ar vici ra vqna, sad unda mivmarto?"
+    out = await chat.say(story)
+    assert "სოციალური მომსახურების სააგენტო" in texts(out)
+    assert "route:ssa" in choice_ids(out)
+    assert "მიზეზის" not in texts(out)  # no procedure answer about reasons
+    await chat.choose("route:ssa")
+    draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
+    assert draft["agency_id"] == "ssa" and draft["body"] == story  # nothing the citizen wrote is lost
+
+
+async def test_what_documents_for_a_pension_is_a_need_not_a_procedure(chat: Chat):
+    await chat.start("en")
+    out = await chat.say("What documents do I need for a pension?")
+    assert "Social Service Agency — pensions" in texts(out)
+    assert "need not give a reason" not in texts(out).lower() and "reason" not in texts(out).lower()
+
+
+async def test_municipal_and_court_matters_are_answered_plainly(chat: Chat):
+    await chat.start("en")
+    out = await chat.say("The street lights in our street have not worked for a month")
+    assert "street lighting" in texts(out) and "municipality" in texts(out)
+    assert not [c for c in choice_ids(out) if c.startswith("route:")]
+    out = await chat.say("I want to get divorced")  # a wish, but not one to send: courts decide it
+    assert "court" in texts(out).lower()
+    assert "route:legalaid" in choice_ids(out)
+    started = await chat.choose("route:legalaid")
+    assert "type:letter" in choice_ids(started)
+
+
+async def test_georgian_court_matter_in_georgian(chat: Chat):
+    await chat.start("ka")
+    out = await chat.say("გაყრა მინდა მეუღლესთან, სად მივმართო?")
+    assert "სასამართლო" in texts(out) and "route:legalaid" in choice_ids(out)
+    assert english_in(out) == set()
+
+
+async def test_how_do_i_send_a_request_is_about_kavshiri(chat: Chat):
+    await chat.start("ka")
+    out = await chat.say("rogor gavagzavno motxovna")
+    assert "ახალი მიმართვა" in texts(out)
+    assert "new_request" in choice_ids(out)
+    assert "საჩივრის ფორმ" not in texts(out)  # not the complaint-forms procedure
+
+
+async def test_an_explicit_wish_to_send_starts_the_draft_with_the_published_answer_beside_it(chat: Chat):
+    await chat.start("ka")
+    out = await chat.say(
+        "მინდა გავუგზავნო საჯარო ინფორმაციის მოთხოვნა ფინანსთა სამინისტროს. "
+        "თემა: პრემიები 2026 წელს. ტექსტი: გთხოვთ, მომაწოდოთ 2026 წელს გაცემული პრემიების ჯამური ოდენობა."
+    )
+    text = texts(out)
+    assert "უკვე გამოქვეყნებულია" in text  # beside it...
+    assert "ფინანსთა სამინისტრო" in text
+    draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
+    assert draft["agency_id"] == "mof" and draft["request_type"] == "information_request"  # ...not instead
+    assert "published:request" not in choice_ids(out)
+    assert english_in(out) == set()
+
+
+async def test_a_wish_to_complain_without_a_body_offers_the_bodies_at_the_agency_step(chat: Chat):
+    await chat.start("en")
+    out = await chat.say("I want to complain: a speed camera fined me, but I was not driving that day")
+    assert "Patrol Police" in texts(out) and "speeding and camera fines" in texts(out)
+    assert "agency:patrol" in choice_ids(out) and "browse:ministry" in choice_ids(out)
+    await chat.choose("agency:patrol")
+    draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
+    assert draft["agency_id"] == "patrol" and draft["request_type"] == "complaint"
+
+
+async def test_a_need_typed_at_the_agency_step_offers_its_bodies(chat: Chat):
+    await chat.start("ka")
+    await chat.choose("new_request")
+    out = await chat.say("ჯარიმა დამაკისრეს სიჩქარის გადაჭარბებისთვის")
+    assert "საპატრულო პოლიცია" in texts(out) and "agency:patrol" in choice_ids(out)
+    out = await chat.say("ნაგავს არ გაგვიტანენ")
+    assert "მუნიციპალიტეტ" in texts(out) and "browse:ministry" in choice_ids(out)
+    assert english_in(chat.log) == set()
+
+
+async def test_a_question_about_published_information_still_gets_its_answer(chat: Chat):
+    await chat.start("en")
+    out = await chat.say("How much do Ministry of Finance staff earn in bonuses?")
+    assert "Q2 2026" in texts(out) and not [c for c in choice_ids(out) if c.startswith("route:")]
+
+
+async def test_a_need_in_the_very_first_message_is_answered_at_once(chat: Chat):
+    out = await chat.say("pensia ar momdis, ra vqna?")  # a new citizen: no language chosen yet
+    assert "პენსიები" in texts(out) and "route:ssa" in choice_ids(out)
+    assert "41" not in texts(out)  # not the procedure for a refused information request (Article 41)
+
+
+async def test_a_late_passport_without_a_number_is_a_need_with_status_beside_it(chat: Chat):
+    await chat.start("en")
+    out = await chat.say("my passport is late")
+    assert {"route:psh", "route:sda"} & set(choice_ids(out)) and "check_status" in choice_ids(out)
+
+
+@pytest.mark.parametrize("text", ["What will the weather be like tomorrow?", "amerikashi archevnebi vin moigo"])
+async def test_chatter_that_names_a_matter_in_passing_stays_chatter(chat: Chat, text: str):
+    await chat.start("en")
+    out = await chat.say(text)
+    assert not [c for c in choice_ids(out) if c.startswith("route:")]
