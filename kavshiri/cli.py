@@ -52,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
     deadline.add_argument("--lang", choices=("ka", "en"), default="en")
     deadline.set_defaults(run=cmd_deadline)
 
+    deadlines = sub.add_parser("deadlines", help="the deadline watch over open requests")
+    deadlines_sub = deadlines.add_subparsers(required=True, metavar="ACTION")
+    sweep = deadlines_sub.add_parser("sweep", help="alert citizens whose requests passed their deadline, once")
+    sweep.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD [today in Tbilisi]")
+    sweep.set_defaults(run=cmd_deadlines_sweep)
+
     sim = sub.add_parser("portal-sim", help="the stand-in MY.GOV.GE portal")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int)
@@ -270,6 +276,20 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False))
     else:
         print(f"starts {data['starts']}, due {data['due']}\n{data['basis']}")
+    return 0
+
+
+def cmd_deadlines_sweep(args: argparse.Namespace) -> int:
+    from kavshiri.app import open_watch
+
+    async def sweep() -> list[str]:
+        watch, store = await open_watch(Settings())
+        try:
+            return (await watch.sweep(args.as_of)).lines()
+        finally:
+            await store.close()
+
+    print("\n".join(asyncio.run(sweep())))
     return 0
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
+from bot.flows import CANCEL, GLOBAL_PREFIXES, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import draft_from_text, start_draft, submit
+from bot.flows.followup import on_follow_up
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
@@ -124,6 +125,8 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
         return await set_language(turn, choice_id.split(":", 1)[1])
     if choice_id in HANDOVER_CHOICES:
         return await on_handover_choice(turn, choice_id)
+    if choice_id.startswith(GLOBAL_PREFIXES):
+        return await on_follow_up(turn, choice_id)
     match choice_id:
         case "new_request":
             return await start_draft(turn)

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from bot.deadline import deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
+from bot.flows.followup import options_choice
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
@@ -60,6 +61,7 @@ async def show_status(turn: Turn, number: str) -> list[Reply]:
     stored = await services.store.get_submission(number)
     if stored and stored.citizen_key != turn.citizen.key:
         stored = None  # someone else's: it does not exist for this citizen
+    kept = stored is not None  # what Kavshiri keeps, it can advise on
     replies: list[Reply] = []
     try:
         item = await services.portal.status(turn.citizen.portal_id or "", number)
@@ -71,10 +73,10 @@ async def show_status(turn: Turn, number: str) -> list[Reply]:
     turn.session.step = "menu"
     if stored is None:
         return [Reply("status.not_found", {"number": number}), menu_prompt(turn)]
-    return [*status_replies(turn, stored), *replies, menu_prompt(turn)]
+    return [*status_replies(turn, stored, kept), *replies, menu_prompt(turn)]
 
 
-def status_replies(turn: Turn, s: Submission) -> list[Reply]:
+def status_replies(turn: Turn, s: Submission, kept: bool) -> list[Reply]:
     agency = turn.services.directory.get(s.agency_id)
     params = {
         "number": s.registration_number,
@@ -85,7 +87,8 @@ def status_replies(turn: Turn, s: Submission) -> list[Reply]:
         "deadline": s.deadline,
     }
     event = {"type": "status", "registration_number": s.registration_number, "status": s.status}
-    replies = [Reply("status.line", params, event=event)]
+    options = (options_choice(s.registration_number),) if kept else ()
+    replies = [Reply("status.line", params, options, event)]
     if s.answer_url:
         replies.append(Reply("status.answer", {"url": s.answer_url}))
     return replies
@@ -94,6 +97,7 @@ def status_replies(turn: Turn, s: Submission) -> list[Reply]:
 async def list_requests(turn: Turn) -> list[Reply]:
     services = turn.services
     stored = {s.registration_number: s for s in await services.store.list_submissions(turn.citizen.key)}
+    ours = set(stored)
     stale = False
     try:
         for item in await services.portal.list(turn.citizen.portal_id or ""):
@@ -108,7 +112,9 @@ async def list_requests(turn: Turn) -> list[Reply]:
     if not mine:
         return [Reply("requests.none"), menu_prompt(turn)]
     items = [request_line(turn, s) for s in mine]
-    replies = [Reply("requests.list", {"items": items})]
+    # "What can I do?" only for requests Kavshiri keeps: one sent some other way is not watched.
+    kept = [s for s in mine if s.registration_number in ours][:RECENT]
+    replies = [Reply("requests.list", {"items": items}, tuple(options_choice(s.registration_number) for s in kept))]
     if stale:
         replies.append(Reply("requests.stale"))
     return [*replies, menu_prompt(turn)]
