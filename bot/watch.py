@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from bot.alerts import targets
 from bot.deadline import TBILISI, WorkCalendar
 from bot.messages import Choice, Localized, Reply, Text, reply_to_json
-from bot.models import Notification, Submission
+from bot.models import Citizen, Notification, Submission
 from bot.ports import Clock, Store
 from nlu.directory import Directory
 
@@ -67,6 +67,7 @@ class Watch:
     async def sweep(self, as_of: date | None = None) -> SweepReport:
         as_of = as_of or today(self.clock)
         states = {r["number"]: r for r in await self.store.records(WATCH)}
+        citizens: dict[str, Citizen | None] = {}  # read once per sweep: many requests, few citizens
         report = SweepReport(as_of)
         for s in await self.store.open_submissions():
             report.checked += 1
@@ -74,19 +75,21 @@ class Watch:
             if not watched(s) or (state and state["stage"] in QUIET):
                 continue
             if state is None and as_of >= self.reported_on(s):
-                if await self._alert(s, "late"):
+                if await self._alert(s, "late", citizens):
                     report.alerted.append(s.registration_number)
                 await self._mark(s.registration_number, "alerted")
             elif state and state["stage"] == "snoozed" and as_of >= date.fromisoformat(state["until"]):
-                if await self._alert(s, "again"):
+                if await self._alert(s, "again", citizens):
                     report.asked_again.append(s.registration_number)
                 await self._mark(s.registration_number, "asked_again")
         return report
 
-    async def _alert(self, s: Submission, round: str) -> int:
+    async def _alert(self, s: Submission, round: str, citizens: dict[str, Citizen | None]) -> int:
         """Queue the alert on each of the citizen's channels; how many this call queued (a
         channel queued before, by another sweep, is not queued again)."""
-        citizen = await self.store.get_citizen(s.citizen_key)
+        if s.citizen_key not in citizens:
+            citizens[s.citizen_key] = await self.store.get_citizen(s.citizen_key)
+        citizen = citizens[s.citizen_key]
         if citizen is None:
             log.info("an overdue request whose citizen is gone")
             return 0

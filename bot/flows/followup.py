@@ -41,6 +41,8 @@ async def on_follow_up(turn: Turn, choice_id: str) -> list[Reply]:
     turn.session.step = "menu"
     if s is None:
         return [Reply("status.not_found", {"number": number}), menu_prompt(turn)]
+    if s.linked_to and s.request_type != "complaint":  # a reminder: the advice is the request's
+        s = await own_request(turn, s.linked_to) or s
     match action:
         case "options":
             return what_can_i_do(turn, s)
@@ -61,7 +63,9 @@ def superior(turn: Turn, s: Submission):
     """Where a complaint goes: the body above the one complained about, or that body itself."""
     directory = turn.services.directory
     agency = directory.get(s.agency_id)
-    return directory.get(agency.parent or "") or agency if agency else None
+    if agency is None:
+        return None
+    return directory.get(agency.parent or "") or agency
 
 
 def refusal_window(turn: Turn, s: Submission) -> date | None:
