@@ -71,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
     complete.add_argument("registration_number")
     complete.add_argument("--answer", required=True)
     complete.add_argument("--refuse", action="store_true")
+    complete.add_argument("--without-rights", action="store_true",
+                          help="a refusal without the written explanation of rights the law requires")
     complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
     complete.set_defaults(run=cmd_portal_complete)
     nlu_cli.register(sub)
@@ -144,7 +146,8 @@ def cmd_portal_complete(args: argparse.Namespace) -> int:
     settings = Settings()
     url = args.url or settings.portal_url or f"http://127.0.0.1:{settings.portal_sim_port}"
     outcome = "refused" if args.refuse else "completed"
-    result = asyncio.run(complete(url, settings.portal_token, args.registration_number, args.answer, outcome))
+    result = asyncio.run(complete(url, settings.portal_token, args.registration_number, args.answer, outcome,
+                                  rights_explained=not args.without_rights))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
