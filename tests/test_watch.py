@@ -5,6 +5,7 @@ the reminder and complaint drafted, shown and submitted linked at the stand-in p
 from __future__ import annotations
 
 import asyncio
+from calendar import monthrange
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -203,6 +204,12 @@ async def test_a_refusal_without_the_explanation_of_rights_offers_the_complaint(
 
     options = await chat.choose(f"options:{number}")
     assert "was refused" in texts(options) and "Ministry of Justice" in texts(options)
+    refused = (await kv.store.get_submission(number)).completed_at.astimezone(TBILISI).date()
+    year, month = refused.year + refused.month // 12, refused.month % 12 + 1
+    by = date(year, month, min(refused.day, monthrange(year, month)[1]))  # one month on (Civil Code)
+    while not kv.watch.calendar.is_working_day(by):
+        by += timedelta(days=1)
+    assert written(kv, by) in texts(options)  # the last day to complain
     review = await chat.choose(f"late:complain:{number}")
     assert "annul the refusal" in texts(review) and "On " in texts(review)
     complaint = event(await chat.choose("follow_up:send"), "submitted")

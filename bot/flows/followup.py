@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from bot.deadline import add_months, deadline_for
+from bot.deadline import TBILISI, add_months, deadline_for
 from bot.flows import CANCEL, Step, Turn, agency_name, choice, menu_prompt, step
 from bot.letters import compose, part
 from bot.messages import Choice, Reply, Text
@@ -18,7 +18,6 @@ from bot.models import Submission
 from bot.ports import Draft, PortalError, PortalRejected
 from bot.watch import Watch, follow_up_choices, today
 
-PREFIXES = ("late:", "options:")
 KIND_TYPE = {"reminder": "letter", "complaint": "complaint"}
 
 
@@ -72,7 +71,7 @@ def refusal_window(turn: Turn, s: Submission) -> date | None:
     """The last day to complain about a refusal: one month from its notification (GAC Art. 180)."""
     if s.status != "refused" or s.completed_at is None:
         return None
-    end = add_months(s.completed_at.date() + timedelta(days=1), 1)
+    end = add_months(s.completed_at.astimezone(TBILISI).date() + timedelta(days=1), 1)
     calendar = turn.services.calendar
     return end if calendar.is_working_day(end) else calendar.next_working_day(end)
 
@@ -110,8 +109,8 @@ def letter_fields(turn: Turn, s: Submission) -> dict[str, str]:
         "number": s.registration_number, "subject": s.subject,
         "agency": (agency.name_ka if lang == "ka" else agency.name_en) if agency else s.agency_id,
         "filed_with": (above.name_ka if lang == "ka" else above.name_en) if above else s.agency_id,
-        "registered": day(s.registered_at.date()), "deadline": day(s.deadline),
-        "refused": day(s.completed_at.date()) if s.completed_at else "",
+        "registered": day(s.registered_at.astimezone(TBILISI).date()), "deadline": day(s.deadline),
+        "refused": day(s.completed_at.astimezone(TBILISI).date()) if s.completed_at else "",
     }
     return fields
 
