@@ -77,11 +77,11 @@ class Watch:
             if state is None and as_of >= self.reported_on(s):
                 if await self._alert(s, "late", citizens):
                     report.alerted.append(s.registration_number)
-                await self._mark(s.registration_number, "alerted")
+                await self._advance(s.registration_number, None, "alerted")
             elif state and state["stage"] == "snoozed" and as_of >= date.fromisoformat(state["until"]):
                 if await self._alert(s, "again", citizens):
                     report.asked_again.append(s.registration_number)
-                await self._mark(s.registration_number, "asked_again")
+                await self._advance(s.registration_number, "snoozed", "asked_again")
         return report
 
     async def _alert(self, s: Submission, round: str, citizens: dict[str, Citizen | None]) -> int:
@@ -112,6 +112,13 @@ class Watch:
                 citizen_key=citizen.key,
             ))
         return queued
+
+    async def _advance(self, number: str, was: str | None, stage: str) -> None:
+        """Mark `stage` unless the record moved on since this sweep read it (the citizen chose
+        "Not now", or a sweep running beside this one got there first)."""
+        state = await self.store.get_record(WATCH, number)
+        if (state and state["stage"]) == was:
+            await self._mark(number, stage)
 
     async def _mark(self, number: str, stage: str, until: date | None = None) -> None:
         record = {"number": number, "stage": stage, "until": until.isoformat() if until else None,

@@ -180,6 +180,29 @@ async def test_not_now_asks_once_more_a_week_later_and_answered_elsewhere_closes
     assert sorted(m["event"]["registration_number"] for m in alerts) == sorted([later, answered, later])
 
 
+async def test_a_not_now_chosen_while_a_sweep_runs_is_not_undone_by_it(kv: Kavshiri):
+    chat = await english_chat(kv)
+    number = await overdue_request(kv, chat)
+    move_clock(kv, FIRST_WORKING_DAY)
+
+    class CitizenAnswersAtOnce:  # the citizen presses "Not now" before the sweep marks the request
+        def __init__(self, store) -> None:
+            self.store = store
+
+        def __getattr__(self, name):
+            return getattr(self.store, name)
+
+        async def enqueue(self, notification):
+            queued = await self.store.enqueue(notification)
+            await chat.choose(f"late:later:{number}")
+            return queued
+
+    racing = Watch(CitizenAnswersAtOnce(kv.store), kv.watch.directory, kv.watch.calendar, kv.watch.clock)
+    assert (await racing.sweep(FIRST_WORKING_DAY)).alerted == [number]
+    week = FIRST_WORKING_DAY + timedelta(days=7)
+    assert (await kv.watch.sweep(week)).asked_again == [number]  # the "Not now" stood
+
+
 async def test_someone_elses_request_is_not_theirs_to_act_on(kv: Kavshiri, operator):
     owner, stranger = await english_chat(kv), await english_chat(kv, "citizen-2")
     number = await overdue_request(kv, owner)
