@@ -43,6 +43,11 @@ def follow_up_choices(s: Submission) -> tuple[Choice, ...]:
     return tuple(Choice(i, Text(f"choice.{i.rsplit(':', 1)[0].replace(':', '_')}")) for i in ids)
 
 
+def options_choice(number: str) -> Choice:
+    """"What can I do?" about one request, as the request list offers it."""
+    return Choice(f"options:{number}", Text("choice.options_for", {"number": number}))
+
+
 @dataclass(slots=True)
 class SweepReport:
     as_of: date

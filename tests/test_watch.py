@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.deadline import TBILISI
+from bot.ports import Draft
 from bot.watch import Watch
 from kavshiri.app import Kavshiri, open_store
 from tests.conftest import Chat, choice_ids, english_in, event, texts
@@ -263,6 +264,16 @@ async def test_what_can_i_do_before_and_after_the_deadline(kv: Kavshiri):
     after = await chat.choose(f"options:{number}")
     assert "Days overdue: 5" in texts(after) and "Article 177" in texts(after)
     assert {f"late:remind:{number}", f"late:complain:{number}"} <= set(choice_ids(after))
+
+
+async def test_what_can_i_do_for_a_request_sent_on_the_portal_itself(kv: Kavshiri):
+    chat = await english_chat(kv)
+    citizen = await kv.store.get_citizen("console:citizen-1")
+    draft = Draft("moj", "application", "Pension", "Please recalculate my pension.")
+    number = (await kv.portal.submit(citizen.portal_id, draft, "portal-direct-0001")).registration_number
+    assert f"options:{number}" in choice_ids(await chat.choose("my_requests"))
+    advice = texts(await chat.choose(f"options:{number}"))
+    assert "waiting for an answer" in advice and "one month (General Administrative Code, Article 100)" in advice
 
 
 async def test_in_georgian_the_alert_and_the_letters_are_georgian(kv: Kavshiri, operator):

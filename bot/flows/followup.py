@@ -12,10 +12,11 @@ from datetime import date, timedelta
 
 from bot.deadline import TBILISI, add_months, deadline_for
 from bot.flows import CANCEL, Step, Turn, agency_name, choice, menu_prompt, step
+from bot.flows.requests import from_portal
 from bot.letters import compose, part
-from bot.messages import Choice, Reply, Text
+from bot.messages import Reply, Text
 from bot.models import Submission
-from bot.ports import Draft, PortalError, PortalRejected
+from bot.ports import Draft, NotFound, PortalError, PortalRejected
 from bot.watch import Watch, follow_up_choices, today
 
 KIND_TYPE = {"reminder": "letter", "complaint": "complaint"}
@@ -27,21 +28,31 @@ def watch_of(turn: Turn) -> Watch:
 
 
 async def own_request(turn: Turn, number: str) -> Submission | None:
-    """The citizen's stored request: theirs by chat identity or by portal identity."""
+    """The citizen's request: kept here (theirs by chat or by portal identity), or one they sent
+    some other way, as the portal tells it on their behalf. Raises PortalError."""
     s = await turn.services.store.get_submission(number)
-    mine = s and (s.citizen_key == turn.citizen.key or (s.portal_id and s.portal_id == turn.citizen.portal_id))
-    return s if mine else None
+    if s and (s.citizen_key == turn.citizen.key or (s.portal_id and s.portal_id == turn.citizen.portal_id)):
+        return s
+    if s is not None:
+        return None  # someone else's: it does not exist for this citizen
+    try:
+        return from_portal(turn, await turn.services.portal.status(turn.citizen.portal_id or "", number))
+    except NotFound:
+        return None
 
 
 async def on_follow_up(turn: Turn, choice_id: str) -> list[Reply]:
     kind, _, rest = choice_id.partition(":")
     action, number = ("options", rest) if kind == "options" else rest.partition(":")[::2]
-    s = await own_request(turn, number)
     turn.session.step = "menu"
+    try:
+        s = await own_request(turn, number)
+    except PortalError as error:
+        return [Reply(error.reason), menu_prompt(turn)]
     if s is None:
         return [Reply("status.not_found", {"number": number}), menu_prompt(turn)]
     if s.linked_to and s.request_type != "complaint":  # a reminder: the advice is the request's
-        s = await own_request(turn, s.linked_to) or s
+        s = await turn.services.store.get_submission(s.linked_to) or s
     match action:
         case "options":
             return what_can_i_do(turn, s)
@@ -180,7 +191,3 @@ async def send(turn: Turn) -> list[Reply]:
     params = {"number": sent.registration_number, "original": letter["number"], "deadline": due,
               "agency": agency_name(services.directory.get(sent.agency_id), sent.agency_id)}
     return [Reply(f"follow_up.sent_{letter['kind']}", params, event=event), menu_prompt(turn)]
-
-
-def options_choice(number: str) -> Choice:
-    return choice(f"options:{number}", "choice.options_for", number=number)

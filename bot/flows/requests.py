@@ -5,10 +5,10 @@ from dataclasses import replace
 
 from bot.deadline import deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
-from bot.flows.followup import options_choice
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
+from bot.watch import options_choice
 from nlu.understanding import reg_number
 
 RECENT = 5  # how many recent requests the status step offers as buttons
@@ -61,7 +61,6 @@ async def show_status(turn: Turn, number: str) -> list[Reply]:
     stored = await services.store.get_submission(number)
     if stored and stored.citizen_key != turn.citizen.key:
         stored = None  # someone else's: it does not exist for this citizen
-    kept = stored is not None  # what Kavshiri keeps, it can advise on
     replies: list[Reply] = []
     try:
         item = await services.portal.status(turn.citizen.portal_id or "", number)
@@ -73,10 +72,10 @@ async def show_status(turn: Turn, number: str) -> list[Reply]:
     turn.session.step = "menu"
     if stored is None:
         return [Reply("status.not_found", {"number": number}), menu_prompt(turn)]
-    return [*status_replies(turn, stored, kept), *replies, menu_prompt(turn)]
+    return [*status_replies(turn, stored), *replies, menu_prompt(turn)]
 
 
-def status_replies(turn: Turn, s: Submission, kept: bool) -> list[Reply]:
+def status_replies(turn: Turn, s: Submission) -> list[Reply]:
     agency = turn.services.directory.get(s.agency_id)
     params = {
         "number": s.registration_number,
@@ -87,8 +86,7 @@ def status_replies(turn: Turn, s: Submission, kept: bool) -> list[Reply]:
         "deadline": s.deadline,
     }
     event = {"type": "status", "registration_number": s.registration_number, "status": s.status}
-    options = (options_choice(s.registration_number),) if kept else ()
-    replies = [Reply("status.line", params, options, event)]
+    replies = [Reply("status.line", params, (options_choice(s.registration_number),), event)]
     if s.answer_url:
         replies.append(Reply("status.answer", {"url": s.answer_url}))
     return replies
@@ -97,7 +95,6 @@ def status_replies(turn: Turn, s: Submission, kept: bool) -> list[Reply]:
 async def list_requests(turn: Turn) -> list[Reply]:
     services = turn.services
     stored = {s.registration_number: s for s in await services.store.list_submissions(turn.citizen.key)}
-    ours = set(stored)
     stale = False
     try:
         for item in await services.portal.list(turn.citizen.portal_id or ""):
@@ -112,9 +109,8 @@ async def list_requests(turn: Turn) -> list[Reply]:
     if not mine:
         return [Reply("requests.none"), menu_prompt(turn)]
     items = [request_line(turn, s) for s in mine]
-    # "What can I do?" only for requests Kavshiri keeps: one sent some other way is not watched.
-    kept = [s for s in mine if s.registration_number in ours][:RECENT]
-    replies = [Reply("requests.list", {"items": items}, tuple(options_choice(s.registration_number) for s in kept))]
+    options = tuple(options_choice(s.registration_number) for s in mine[:RECENT])
+    replies = [Reply("requests.list", {"items": items}, options)]
     if stale:
         replies.append(Reply("requests.stale"))
     return [*replies, menu_prompt(turn)]
