@@ -44,8 +44,8 @@ def follow_up_choices(s: Submission) -> tuple[Choice, ...]:
 
 
 def options_choice(number: str) -> Choice:
-    """"What can I do?" about one request, as the request list offers it."""
-    return Choice(f"options:{number}", Text("choice.options_for", {"number": number}))
+    """"What can I do?" about the request in view."""
+    return Choice(f"options:{number}", Text("choice.options"))
 
 
 @dataclass(slots=True)

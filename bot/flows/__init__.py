@@ -15,7 +15,7 @@ from nlu.understanding import Understanding
 # Choices honoured from any step: they never go stale.
 GLOBAL_CHOICES = frozenset(
     {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back",
-     "human", "stop_waiting", "end_chat", "notify"}
+     "human", "stop_waiting", "end_chat", "notify", "what_can_i_do"}
 )
 # Choices about one request, offered by alerts that arrive whenever: honoured from any step too.
 GLOBAL_PREFIXES = ("late:", "options:")

@@ -142,6 +142,8 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await back(turn)
         case "notify":
             return await goto(turn, "notify")
+        case "what_can_i_do":
+            return await goto(turn, "options")
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.deadline import deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, menu_prompt, step
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, menu_prompt, step
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
@@ -109,8 +109,7 @@ async def list_requests(turn: Turn) -> list[Reply]:
     if not mine:
         return [Reply("requests.none"), menu_prompt(turn)]
     items = [request_line(turn, s) for s in mine]
-    options = tuple(options_choice(s.registration_number) for s in mine[:RECENT])
-    replies = [Reply("requests.list", {"items": items}, options)]
+    replies = [Reply("requests.list", {"items": items}, (choice("what_can_i_do", "choice.options"),))]
     if stale:
         replies.append(Reply("requests.stale"))
     return [*replies, menu_prompt(turn)]
