@@ -204,6 +204,21 @@ async def test_a_not_now_chosen_while_a_sweep_runs_is_not_undone_by_it(kv: Kavsh
     assert (await kv.watch.sweep(week)).asked_again == [number]  # the "Not now" stood
 
 
+async def test_cancelling_a_complaint_keeps_the_letter_being_written(kv: Kavshiri, operator):
+    chat = await english_chat(kv)
+    number = await overdue_request(kv, chat)
+    await chat.choose("new_request")
+    await chat.say("Ministry of Finance")
+    await chat.choose("type:application")
+    await chat.say("Tax refund")  # halfway through another letter, the alert's choice is pressed
+    assert "follow_up:send" in choice_ids(await chat.choose(f"late:complain:{number}"))
+    assert "nothing was sent" in texts(await chat.say(choice="cancel"))
+    await chat.choose("new_request")  # the letter resumes where it was
+    review = await chat.say("Please refund it.")
+    assert "Tax refund" in texts(review) and "submit" in choice_ids(review)
+    assert len(operator.registrations()) == 1  # the complaint was not sent
+
+
 async def test_someone_elses_request_is_not_theirs_to_act_on(kv: Kavshiri, operator):
     owner, stranger = await english_chat(kv), await english_chat(kv, "citizen-2")
     number = await overdue_request(kv, owner)

@@ -106,6 +106,9 @@ async def set_language(turn: Turn, lang: str) -> list[Reply]:
 
 
 async def cancel(turn: Turn) -> list[Reply]:
+    if turn.session.step == "follow_up":  # only the reminder or complaint goes: a letter being written stays
+        turn.session.context.pop("follow_up", None)
+        return [Reply("follow_up.cancelled"), *await goto(turn, "menu")]
     had_draft = bool(turn.session.draft)
     turn.session.draft = {}
     turn.session.context = {}
