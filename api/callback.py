@@ -32,9 +32,11 @@ async def portal_callback(request: Request) -> Response:
         event = json.loads(body)
         number, status, event_id = event["registration_number"], event["status"], event["event_id"]
         completed_at = datetime.fromisoformat(event["completed_at"]) if event.get("completed_at") else None
+        rights = event.get("rights_explained")
+        rights_explained = None if rights is None else bool(rights)
     except (ValueError, KeyError, TypeError):
         raise HTTPException(422, "malformed event") from None
     # A replayed (validly signed) event is acknowledged and ignored.
     if await kv.store.first_time(f"portal-event:{event_id}", settings.callback_tolerance_seconds * 2):
-        await kv.alerts.on_update(number, status, event.get("answer_url"), completed_at)
+        await kv.alerts.on_update(number, status, event.get("answer_url"), completed_at, rights_explained)
     return Response(status_code=204)

@@ -12,8 +12,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot.messages import Localized, Reply, reply_to_json
-from bot.models import FINAL_STATUSES, Citizen, Notification
+from bot.messages import Choice, Localized, Reply, Text, reply_to_json
+from bot.models import FINAL_STATUSES, Citizen, Notification, Submission
 from bot.ports import Clock, Portal, PortalError, Store
 from nlu.directory import Directory
 
@@ -40,7 +40,8 @@ class Alerts:
         self.channels = channels  # those that can deliver in this deployment
 
     async def on_update(
-        self, number: str, status: str, answer_url: str | None, completed_at: datetime | None
+        self, number: str, status: str, answer_url: str | None, completed_at: datetime | None,
+        rights_explained: bool | None = None,
     ) -> bool:
         """Record a status change; queue the alert when it is final. False: unknown request."""
         submission = await self.store.get_submission(number)
@@ -50,23 +51,30 @@ class Alerts:
             answer_url = None  # only a web link is ever put in front of a citizen
         submission.status, submission.answer_url = status, answer_url or submission.answer_url
         submission.completed_at = completed_at or submission.completed_at
+        if status == "refused" and rights_explained is not None:
+            submission.rights_explained = rights_explained
         if status in FINAL_STATUSES and not submission.alerted:
-            await self._queue_alert(submission.citizen_key, number, status, submission.agency_id,
-                                    submission.answer_url)
+            await self._queue_alert(submission)
             submission.alerted = True
         await self.store.save_submission(submission)
         return True
 
-    async def _queue_alert(self, citizen_key: str, number: str, status: str, agency_id: str,
-                           url: str | None) -> None:
-        citizen = await self.store.get_citizen(citizen_key)
+    async def _queue_alert(self, s: Submission) -> None:
+        number, status, url = s.registration_number, s.status, s.answer_url
+        citizen = await self.store.get_citizen(s.citizen_key)
         if citizen is None:
             log.warning("alert for a request whose citizen is gone")
             return
-        agency = self.directory.get(agency_id)
-        name = Localized(agency.short_ka, agency.short_en) if agency else agency_id
+        agency = self.directory.get(s.agency_id)
+        name = Localized(agency.short_ka, agency.short_en) if agency else s.agency_id
         event = {"type": status, "registration_number": number, "answer_url": url}
-        reply = Reply(f"alert.{status}", {"number": number, "agency": name, "url": url or ""}, event=event)
+        params = {"number": number, "agency": name, "url": url or ""}
+        choices: tuple[Choice, ...] = ()
+        if status == "refused":  # the complaint is a tap away, as for a missed deadline
+            params["rights"] = Text("alert.refused_no_rights") if s.rights_explained is False else ""
+            choices = tuple(Choice(f"{kind}:{number}", Text(f"choice.{kind.replace(':', '_')}"))
+                            for kind in ("late:complain", "options"))
+        reply = Reply(f"alert.{status}", params, choices, event=event)
         for channel, address in targets(citizen).items():
             await self.store.enqueue(Notification(
                 key=alert_key(number, channel), channel=channel, address=address,
@@ -104,6 +112,7 @@ class Alerts:
                 log.info("poll skipped one request: %s", error.reason)
                 continue
             if item.status != submission.status:
-                await self.on_update(item.registration_number, item.status, item.answer_url, item.completed_at)
+                await self.on_update(item.registration_number, item.status, item.answer_url, item.completed_at,
+                                     item.rights_explained)
                 changed += 1
         return changed

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.desk import QUEUE, live_operator
-from bot.flows import GLOBAL_CHOICES, STEPS, Turn, goto
+from bot.flows import STEPS, Turn, goto, is_global
 from bot.flows.attach import after_text, on_files
 from bot.flows.conversation import FREE_TEXT_STEPS, on_command, on_global_choice, on_intent
 from bot.flows.handover import relay
@@ -100,7 +100,7 @@ class Engine:
             return [*replies, Reply("attachment.operator")] if inbound.files else replies
         if inbound.choice is not None:
             choice = inbound.choice.strip()
-            if choice in GLOBAL_CHOICES:
+            if is_global(choice):
                 return await on_global_choice(turn, choice)
             if choice not in session.offered:
                 return [Reply("choice.stale"), *await STEPS[session.step].prompt(turn)]

@@ -76,6 +76,8 @@ class Submission:
     answer_url: str | None = None
     completed_at: datetime | None = None
     alerted: bool = False
+    linked_to: str | None = None  # the request a reminder or complaint follows up
+    rights_explained: bool | None = None  # a refusal came with the written explanation of rights
 
     @property
     def is_open(self) -> bool:

@@ -66,11 +66,20 @@ class Outbox:
             await self.store.link_delivery(message_id, n)
         await self.store.complete(n)
         metrics.alert(n.channel, "sent")
+        if ids := [c["id"] for c in n.reply.get("choices", ())]:
+            await self._offer(f"{n.channel}:{n.address}", ids)
         if message_id and await self.store.delivery(message_id) in UNDELIVERED:
             # Reported before the link or the completion, the failure found nothing to act on. Its
             # code is not kept: it counts as temporary (the retries are bounded), and acts once.
             await self.undelivered(message_id, "reported undelivered as it was sent", permanent=False)
         return True
+
+    async def _offer(self, conversation: str, ids: list[str]) -> None:
+        """An alert's choices become the conversation's offered ones: a numbered menu (SMS) is
+        answered by position, so "1" must pick what the alert, the last message, listed first."""
+        async with self.store.conversation(conversation) as held:
+            if held.session is not None:
+                held.session.offered = ids
 
     async def undelivered(self, message_id: str, error: str, permanent: bool) -> bool:
         """The provider reports that a message it took never arrived. False: no notification

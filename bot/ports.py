@@ -106,6 +106,7 @@ class Draft:
     subject: str
     body: str
     attachments: tuple[str, ...] = ()  # ids of files uploaded by the same citizen
+    linked_to: str | None = None  # the citizen's earlier request this one follows up
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,8 @@ class Correspondence:
     answer_url: str | None = None
     completed_at: datetime | None = None
     attachments: tuple[Attachment, ...] = ()
+    linked_to: str | None = None
+    rights_explained: bool | None = None  # a refusal: did it explain the citizen's rights in writing
 
 
 class PortalError(Exception):

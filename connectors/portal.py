@@ -81,6 +81,8 @@ class HttpPortal:
         }
         if draft.attachments:  # left out when empty, as a request without files always was
             payload["attachments"] = list(draft.attachments)
+        if draft.linked_to:
+            payload["linked_to"] = draft.linked_to
         data = await self._call(
             "submit", "POST", "/v1/correspondence", citizen,
             json=payload, extra_headers={"Idempotency-Key": idempotency_key},
@@ -234,6 +236,8 @@ def _correspondence(data: dict[str, Any]) -> Correspondence:
         answer_url=data.get("answer_url"),
         completed_at=parse_time(completed_at) if completed_at else None,
         attachments=tuple(_attachment(item) for item in data.get("attachments") or ()),
+        linked_to=data.get("linked_to"),
+        rights_explained=None if data.get("rights_explained") is None else bool(data["rights_explained"]),
     )
 
 

@@ -24,6 +24,7 @@ from bot.flows.notify import code_lost
 from bot.outbox import Outbox
 from bot.ports import Portal, PortalError, Register, Store
 from bot.services import Services
+from bot.watch import Watch
 from connectors.accounts import Accounts
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
@@ -97,6 +98,12 @@ async def open_accounts(settings: Settings) -> tuple[Accounts, Store]:
     return Accounts(store, SystemClock()), store
 
 
+async def open_watch(settings: Settings) -> tuple[Watch, Store]:
+    """The deadline watch alone, for `kavshiri deadlines sweep`; the caller closes the store."""
+    store = await open_store(settings)
+    return Watch(store, Directory.load(), WorkCalendar(settings.extra_days), SystemClock()), store
+
+
 @dataclass(slots=True)
 class Kavshiri:
     settings: Settings
@@ -111,6 +118,7 @@ class Kavshiri:
     origins: WidgetOrigins
     accounts: Accounts
     register: Register
+    watch: Watch
     telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
     sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
 
@@ -173,19 +181,26 @@ class Kavshiri:
             telegram=telegram,
             sms=sms,
             register=register,
+            watch=Watch(store, directory, calendar, clock),
         )
 
     async def run_worker(self) -> None:
-        """Deliver the outbox continuously, poll open requests now and then, and forget what is
-        past its time every few minutes (bot/retention.py), until cancelled."""
+        """Deliver the outbox continuously, poll open requests now and then, watch their deadlines
+        (bot/watch.py), and forget what is past its time every few minutes (bot/retention.py),
+        until cancelled."""
         loop = asyncio.get_running_loop()
-        next_poll = next_purge = loop.time()
+        next_poll = next_purge = next_sweep = loop.time()
         while True:
             try:
                 await self.outbox.deliver_due()
                 if loop.time() >= next_poll:
                     await self.alerts.poll_open()
                     next_poll = loop.time() + self.settings.poll_interval_seconds
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self.settings.deadline_sweep_interval_seconds
+                    report = await self.watch.sweep()
+                    if report.alerted or report.asked_again:
+                        log.info("deadline watch: %s", report.lines()[0])
                 if loop.time() >= next_purge:
                     next_purge = loop.time() + self.settings.purge_interval_seconds
                     await self.purge()

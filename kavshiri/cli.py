@@ -54,6 +54,12 @@ def parser() -> argparse.ArgumentParser:
     deadline.add_argument("--lang", choices=("ka", "en"), default="en")
     deadline.set_defaults(run=cmd_deadline)
 
+    deadlines = sub.add_parser("deadlines", help="the deadline watch over open requests")
+    deadlines_sub = deadlines.add_subparsers(required=True, metavar="ACTION")
+    sweep = deadlines_sub.add_parser("sweep", help="alert citizens whose requests passed their deadline, once")
+    sweep.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD [today in Tbilisi]")
+    sweep.set_defaults(run=cmd_deadlines_sweep)
+
     sim = sub.add_parser("portal-sim", help="the stand-in MY.GOV.GE portal")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int)
@@ -67,6 +73,8 @@ def parser() -> argparse.ArgumentParser:
     complete.add_argument("registration_number")
     complete.add_argument("--answer", required=True)
     complete.add_argument("--refuse", action="store_true")
+    complete.add_argument("--without-rights", action="store_true",
+                          help="a refusal without the written explanation of rights the law requires")
     complete.add_argument("--url", help="the stand-in portal's base URL [PORTAL_URL or the embedded one]")
     complete.set_defaults(run=cmd_portal_complete)
     nlu_cli.register(sub)
@@ -140,7 +148,8 @@ def cmd_portal_complete(args: argparse.Namespace) -> int:
     settings = Settings()
     url = args.url or settings.portal_url or f"http://127.0.0.1:{settings.portal_sim_port}"
     outcome = "refused" if args.refuse else "completed"
-    result = asyncio.run(complete(url, settings.portal_token, args.registration_number, args.answer, outcome))
+    result = asyncio.run(complete(url, settings.portal_token, args.registration_number, args.answer, outcome,
+                                  rights_explained=not args.without_rights))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
@@ -292,6 +301,20 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False))
     else:
         print(f"starts {data['starts']}, due {data['due']}\n{data['basis']}")
+    return 0
+
+
+def cmd_deadlines_sweep(args: argparse.Namespace) -> int:
+    from kavshiri.app import open_watch
+
+    async def sweep() -> list[str]:
+        watch, store = await open_watch(Settings())
+        try:
+            return (await watch.sweep(args.as_of)).lines()
+        finally:
+            await store.close()
+
+    print("\n".join(asyncio.run(sweep())))
     return 0
 
 

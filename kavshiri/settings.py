@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     run_worker: bool = True
     poll_interval_seconds: float = 60.0
     worker_interval_seconds: float = 1.0
+    # The deadline watch (bot/watch.py) runs this often; it alerts once a day at most per request.
+    deadline_sweep_interval_seconds: float = 3600.0
     default_lang: str = "ka"
     # Understanding text: the embedded models, or a Rasa server's /model/parse (see nlu/).
     nlu_backend: Literal["embedded", "rasa"] = "embedded"

@@ -39,10 +39,12 @@ async def complete(
     registration_number: str,
     answer: str,
     outcome: str = "completed",
+    rights_explained: bool = True,
 ) -> dict[str, Any]:
     """Completes (or, with outcome="refused", refuses) a correspondence; the portal then sends
-    its signed callback. Returns the correspondence as the citizen would now see it."""
-    payload = {"answer": answer, "outcome": outcome}
+    its signed callback. Returns the correspondence as the citizen would now see it.
+    `rights_explained=False`: a refusal without the written explanation of rights."""
+    payload = {"answer": answer, "outcome": outcome, "rights_explained": rights_explained}
     return await _operate(base_url, client_token, registration_number, "complete", payload)
 
 

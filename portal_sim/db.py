@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS correspondence (
     answer_key TEXT,
     answer_url TEXT,
     completed_at TEXT,
+    linked_to TEXT,  -- the same citizen's earlier correspondence this one follows up
+    rights_explained INTEGER,  -- a refusal: 1 when it came with the written explanation of rights
     UNIQUE (citizen_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS correspondence_by_citizen ON correspondence (citizen_id);
@@ -58,6 +60,7 @@ CREATE TABLE IF NOT EXISTS callbacks (
     last_error TEXT
 );
 """
+ADDED_COLUMNS = {"linked_to": "TEXT", "rights_explained": "INTEGER"}
 BY_KEY = "SELECT * FROM correspondence WHERE citizen_id = ? AND idempotency_key = ?"
 BY_NUMBER = "SELECT * FROM correspondence WHERE registration_number = ?"
 
@@ -88,6 +91,10 @@ class SimDB:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.executescript(SCHEMA)
+        columns = {row[1] for row in await conn.execute_fetchall("PRAGMA table_info(correspondence)")}
+        for column, kind in ADDED_COLUMNS.items():  # a file made before these columns
+            if column not in columns:
+                await conn.execute(f"ALTER TABLE correspondence ADD COLUMN {column} {kind}")
         return cls(conn)
 
     async def close(self) -> None:
@@ -167,10 +174,10 @@ class SimDB:
             await conn.execute(
                 "INSERT INTO correspondence (registration_number, citizen_id, idempotency_key,"
                 " fingerprint, agency_id, request_type, subject, body, channel, registered_at,"
-                " status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'registered')",
+                " status, linked_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'registered', ?)",
                 (number, citizen_id, key, fingerprint, fields["agency_id"],
                  fields["request_type"], fields["subject"], fields["body"], fields.get("channel"),
-                 now.isoformat(timespec="seconds")),
+                 now.isoformat(timespec="seconds"), fields.get("linked_to")),
             )
             for position, attachment_id in enumerate(attachments):
                 await conn.execute(

@@ -23,7 +23,7 @@ from portal_sim.files import accepted_type, clean_name
 from portal_sim.state import TBILISI, ApiError, SimState, require_citizen, require_client, sim_state
 
 PUBLIC_FIELDS = ("registration_number", "agency_id", "request_type", "subject", "registered_at",
-                 "status", "answer_url", "completed_at")
+                 "status", "answer_url", "completed_at", "linked_to", "rights_explained")
 HOLD_FOR = timedelta(days=7)  # an uploaded file waits this long for a correspondence to name it
 MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around the one file part
 
@@ -40,11 +40,14 @@ class Submission(BaseModel):
     channel: Annotated[str, text(32)] | None = None
     # Counted in the route, so that too many gets its own code rather than `invalid_field`.
     attachments: list[Annotated[str, text(64)]] = Field(default_factory=list, max_length=100)
+    linked_to: Annotated[str, text(32)] | None = None
 
 
 class Completion(BaseModel):
     answer: Annotated[str, text(20000)]
     outcome: Literal["completed", "refused"] = "completed"
+    # A refusal must come with a written explanation of the citizen's rights (GAC Art. 41).
+    rights_explained: bool = True
 
 
 class FaultSettings(BaseModel):
@@ -84,8 +87,9 @@ async def submit(
     if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
         raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 8-128 characters")
     fields = payload.model_dump()
-    if not fields["attachments"]:  # requests without files keep the fingerprint they always had
-        del fields["attachments"]
+    for optional in ("attachments", "linked_to"):  # left out when empty: old fingerprints stand
+        if not fields[optional]:
+            del fields[optional]
     fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
     # A replay answers as the first time did, even if the agency has since left the portal.
     row = await state.db.find_by_key(citizen, idempotency_key)
@@ -95,6 +99,7 @@ async def submit(
             raise ApiError(422, "invalid_field", "rejected by an injected fault")
         check_agency(state, payload)
         check_attachments(payload.attachments)
+        await check_link(state, citizen, payload.linked_to)
         now = state.clock().astimezone(TBILISI)  # the number's year is Tbilisi's year
         try:
             row, replayed = await state.db.register(citizen, idempotency_key, fingerprint, fields, now)
@@ -118,6 +123,14 @@ def check_agency(state: SimState, payload: Submission) -> None:
     if payload.request_type not in agency["accepts"]:
         raise ApiError(422, "type_not_accepted",
                        f"{payload.agency_id} does not accept {payload.request_type}")
+
+
+async def check_link(state: SimState, citizen: str, linked_to: str | None) -> None:
+    if linked_to is None:
+        return
+    row = await state.db.get(linked_to)
+    if row is None or row["citizen_id"] != citizen:  # someone else's answers as a missing one
+        raise ApiError(422, "unknown_link", f"no correspondence {linked_to} of this citizen")
 
 
 def check_attachments(ids: list[str]) -> None:
@@ -166,7 +179,10 @@ async def list_mine(citizen: Citizen, state: State) -> list[dict[str, Any]]:
 
 
 def public_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in PUBLIC_FIELDS}
+    view = {name: row[name] for name in PUBLIC_FIELDS}
+    if view["rights_explained"] is not None:  # SQLite keeps it as 0 or 1
+        view["rights_explained"] = bool(view["rights_explained"])
+    return view
 
 
 async def public_views(state: SimState, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -210,6 +226,8 @@ async def complete(
         "answer_url": f"{base}/answers/{registration_number}?key={key}",
         "completed_at": state.clock().astimezone(TBILISI).isoformat(timespec="seconds"),
     }
+    if completion.outcome == "refused":
+        changes["rights_explained"] = completion.rights_explained
     return await change(state, registration_number, OPEN_STATUSES, changes)
 
 
@@ -238,6 +256,7 @@ def callback_event(row: dict[str, Any]) -> tuple[str, str]:
         "status": row["status"],
         "answer_url": row["answer_url"],
         "completed_at": row["completed_at"],
+        "rights_explained": row.get("rights_explained"),
     }
     return event_id, json.dumps(event, ensure_ascii=False)
 

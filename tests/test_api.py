@@ -86,6 +86,20 @@ async def test_portal_callback_is_verified_and_replays_are_ignored(api, kv):
     assert len(alerts) == 1 and "http://portal.test/answers/1" in alerts[0]["text"]
 
 
+async def test_a_refusal_callback_without_the_explanation_of_rights_says_so_in_the_alert(api, kv):
+    chat, number = await submitted_number(kv)
+    body = json.dumps({"event_id": str(uuid.uuid4()), "type": "correspondence.refused",
+                       "registration_number": number, "citizen_id": "x", "status": "refused",
+                       "answer_url": "http://portal.test/answers/2", "completed_at": "2026-12-03T10:00:00+04:00",
+                       "rights_explained": False}).encode()
+    assert (await api.post("/portal/callback", content=body, headers=signed(body))).status_code == 204
+    assert (await kv.store.get_submission(number)).rights_explained is False
+    await kv.outbox.deliver_due()
+    [alert] = await chat.inbox()
+    assert "did not explain your rights" in alert["text"]
+    assert f"late:complain:{number}" in [c["id"] for c in alert["choices"]]
+
+
 async def test_an_oversized_callback_is_refused_before_it_is_read_whole(api):
     async def chunks():
         for _ in range(200):  # 200 × 1 KiB, sent chunked: no Content-Length to trust

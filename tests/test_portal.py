@@ -338,6 +338,47 @@ async def test_callbacks_are_retried_until_delivered(sim, receiver, portal, citi
     assert (record["state"], record["attempts"]) == ("delivered", 3)
 
 
+async def test_a_follow_up_is_linked_only_to_the_same_citizens_correspondence(portal, citizen):
+    number = (await portal.submit(citizen, DRAFT, new_key())).registration_number
+    complaint = Draft("moj", "complaint", "საჩივარი", "ვადა გავიდა.", linked_to=number)
+    follow_up = (await portal.submit(citizen, complaint, new_key())).registration_number
+    assert (await portal.status(citizen, follow_up)).linked_to == number
+    assert (await portal.status(citizen, number)).linked_to is None
+    for someone, linked in ((f"test-{uuid.uuid4().hex[:12]}", number), (citizen, "E-2026-9999999")):
+        with pytest.raises(PortalRejected) as raised:  # another's number answers as a missing one
+            await portal.submit(someone, replace(complaint, linked_to=linked), new_key())
+        assert raised.value.code == "unknown_link"
+
+
+async def test_a_refusal_says_whether_it_explained_the_citizens_rights(sim, receiver, portal, citizen):
+    silent, explained, answered = [(await portal.submit(citizen, DRAFT, new_key())).registration_number
+                                   for _ in range(3)]
+    await cli.complete(sim.url, TOKEN, silent, "უარი", outcome="refused", rights_explained=False)
+    await cli.complete(sim.url, TOKEN, explained, "უარი", outcome="refused")
+    await cli.complete(sim.url, TOKEN, answered, "პასუხი")
+    assert json.loads((await receiver.event(silent, "refused"))[1])["rights_explained"] is False
+    assert json.loads((await receiver.event(explained, "refused"))[1])["rights_explained"] is True
+    assert [(await portal.status(citizen, n)).rights_explained for n in (silent, explained, answered)] == [
+        False, True, None]
+
+
+async def test_a_file_made_before_links_gains_their_columns(tmp_path):
+    import aiosqlite
+
+    from portal_sim.db import ADDED_COLUMNS, SCHEMA, SimDB
+
+    old = "\n".join(line for line in SCHEMA.splitlines() if not line.strip().startswith(tuple(ADDED_COLUMNS)))
+    async with aiosqlite.connect(tmp_path / "old.sqlite3") as conn:
+        await conn.executescript(old)
+    db = await SimDB.open(tmp_path / "old.sqlite3")
+    try:
+        assert await db.get("E-2026-0000001") is None
+        columns = {row[1] for row in await db._conn.execute_fetchall("PRAGMA table_info(correspondence)")}
+        assert set(ADDED_COLUMNS) <= columns
+    finally:
+        await db.close()
+
+
 async def test_pending_callbacks_are_sent_after_a_restart(tmp_path, receiver, citizen):
     db_path = tmp_path / "portal.sqlite3"
     unreachable = bound_socket()

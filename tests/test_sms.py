@@ -101,6 +101,24 @@ async def test_full_sms_journey_with_a_letter_in_parts_and_an_alert(sms: Phone, 
     assert number in sms.api.to(phone)[-1]["body"]
 
 
+async def test_an_alerts_menu_number_picks_the_alerts_choice(sms: Phone, operator):
+    phone = "+995555123409"
+    hello, new, agency, kind, subject, submit = JOURNEY["en"]
+    menu = await sms.send(phone, hello)
+    await sms.send(phone, number_of(menu, new))
+    reply = await sms.send(phone, number_of(await sms.send(phone, agency), kind))
+    await sms.send(phone, subject)
+    await sms.send(phone, "Please send me a copy of the decision.")
+    review = await sms.send(phone, "done")
+    number = REG.search(await sms.send(phone, number_of(review, submit))).group(0)
+    operator.complete(number, "No.", outcome="refused")
+    await sms.kv.alerts.poll_open()
+    assert await sms.kv.outbox.deliver_due() == 1
+    alert = sms.api.to(phone)[-1]["body"]
+    complaint = await sms.send(phone, number_of(alert, "File a complaint"))
+    assert "Here is your complaint" in complaint and number in complaint
+
+
 async def test_menus_fit_in_two_segments_and_zero_goes_back(sms: Phone):
     phone = "+995555123402"
     await sms.send(phone, "გამარჯობა")

@@ -15,8 +15,14 @@ from nlu.understanding import Understanding
 # Choices honoured from any step: they never go stale.
 GLOBAL_CHOICES = frozenset(
     {"lang:ka", "lang:en", "new_request", "my_requests", "check_status", "help", "cancel", "menu", "back",
-     "human", "stop_waiting", "end_chat", "notify", "why_date"}
+     "human", "stop_waiting", "end_chat", "notify", "why_date", "what_can_i_do"}
 )
+# Choices about one request, offered by alerts that arrive whenever: honoured from any step too.
+GLOBAL_PREFIXES = ("late:", "options:")
+
+
+def is_global(choice_id: str) -> bool:
+    return choice_id in GLOBAL_CHOICES or choice_id.startswith(GLOBAL_PREFIXES)
 
 
 @dataclass(slots=True)

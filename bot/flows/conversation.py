@@ -5,8 +5,9 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from bot.deadline import RULES, TBILISI
-from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, operators_exist, step
+from bot.flows import CANCEL, GLOBAL_PREFIXES, STEPS, Step, Turn, choice, goto, menu_prompt, operators_exist, step
 from bot.flows.draft import draft_from_text, start_draft, submit
+from bot.flows.followup import on_follow_up
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
@@ -114,6 +115,9 @@ LASTING_CONTEXT = ("why_date",)
 
 
 async def cancel(turn: Turn) -> list[Reply]:
+    if turn.session.step == "follow_up":  # only the reminder or complaint goes: a letter being written stays
+        turn.session.context.pop("follow_up", None)
+        return [Reply("follow_up.cancelled"), *await goto(turn, "menu")]
     had_draft = bool(turn.session.draft)
     turn.session.draft = {}
     turn.session.context = {k: v for k, v in turn.session.context.items() if k in LASTING_CONTEXT}
@@ -133,6 +137,8 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
         return await set_language(turn, choice_id.split(":", 1)[1])
     if choice_id in HANDOVER_CHOICES:
         return await on_handover_choice(turn, choice_id)
+    if choice_id.startswith(GLOBAL_PREFIXES):
+        return await on_follow_up(turn, choice_id)
     match choice_id:
         case "new_request":
             return await start_draft(turn)
@@ -150,6 +156,8 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
             return await goto(turn, "notify")
         case "why_date":
             return [*why_date(turn), *await STEPS[turn.session.step].prompt(turn)]
+        case "what_can_i_do":
+            return await goto(turn, "options")
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
 
 

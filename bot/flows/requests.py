@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.deadline import deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, goto, step
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
+from bot.watch import options_choice
 from nlu.understanding import reg_number
 
 RECENT = 5  # how many recent requests the status step offers as buttons
@@ -84,7 +85,7 @@ def status_replies(turn: Turn, s: Submission) -> list[Reply]:
         "deadline": s.deadline,
     }
     event = {"type": "status", "registration_number": s.registration_number, "status": s.status}
-    replies = [Reply("status.line", params, event=event)]
+    replies = [Reply("status.line", params, (options_choice(s.registration_number),), event)]
     if s.answer_url:
         replies.append(Reply("status.answer", {"url": s.answer_url}))
     return replies
@@ -106,7 +107,7 @@ async def list_requests(turn: Turn) -> list[Reply]:
     if not mine:
         return [Reply("requests.none"), *await goto(turn, "menu")]
     items = [request_line(turn, s) for s in mine]
-    replies = [Reply("requests.list", {"items": items})]
+    replies = [Reply("requests.list", {"items": items}, (choice("what_can_i_do", "choice.options"),))]
     if stale:
         replies.append(Reply("requests.stale"))
     return [*replies, *await goto(turn, "menu")]
