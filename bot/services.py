@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from bot.deadline import WorkCalendar
 from bot.desk import Desk
 from bot.ports import Clock, Identity, Portal, Register, Store, Wording
+from bot.stats import Figures
 from nlu.agencies import AgencyMatcher
 from nlu.directory import Directory
 from nlu.understanding import Backend
@@ -26,5 +27,6 @@ class Services:
     register: Register
     published: Knowledge
     wording: Wording
+    figures: Figures  # how each body answers, from Kavshiri's own requests
     # Channels that can deliver in this deployment (a sender is configured for each).
     channels: frozenset[str] = frozenset()

@@ -22,6 +22,7 @@ from bot.flows.notify import code_lost
 from bot.outbox import Outbox
 from bot.ports import Portal, Register, Store
 from bot.services import Services
+from bot.stats import Figures
 from connectors.accounts import Accounts
 from connectors.i18n import Catalog
 from connectors.identity import TestCitizens
@@ -139,6 +140,7 @@ class Kavshiri:
             register=register,
             published=Knowledge.load(),
             wording=catalog,
+            figures=Figures(store, clock),
             channels=delivery_channels(settings),
         )
         engine = Engine(services, settings.default_lang)
