@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat, operators, published, stats, telegram, twilio, widget
+from api import callback, chat, operators, published, receipts, stats, telegram, twilio, widget
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -29,6 +29,7 @@ def create_app(kavshiri) -> FastAPI:
     app.include_router(operators.router)
     app.include_router(published.router)
     app.include_router(stats.router)
+    app.include_router(receipts.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -29,6 +29,7 @@ from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
 from connectors.mail import EmailSender
 from connectors.portal import HttpPortal
+from connectors.receipt import ReceiptRenderer
 from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
@@ -108,6 +109,7 @@ class Kavshiri:
     origins: WidgetOrigins
     accounts: Accounts
     register: Register
+    receipts: ReceiptRenderer
     telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
     sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
 
@@ -126,6 +128,7 @@ class Kavshiri:
         calendar = WorkCalendar(settings.extra_days)
         desk = Desk(store, clock, calendar, OfficeHours.parse(settings.office_hours))
         catalog = Catalog(settings.locales_dir)
+        receipts = ReceiptRenderer(catalog, directory)
         register = await open_register(settings)
         services = Services(
             store=store,
@@ -145,7 +148,7 @@ class Kavshiri:
         )
         engine = Engine(services, settings.default_lang)
         senders: dict[str, Any] = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
-        telegram = await build_telegram(settings, engine, store, catalog) if settings.telegram_bot_token else None
+        telegram = await build_telegram(settings, engine, store, catalog, receipts) if settings.telegram_bot_token else None
         sms = build_sms(settings, engine, store, catalog) if settings.twilio_account_sid else None
         if telegram:
             senders["telegram"] = telegram
@@ -153,7 +156,8 @@ class Kavshiri:
             senders.update({channel: sms.sender(channel) for channel in ("sms", "whatsapp")})
         if settings.smtp_url:
             tls = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
-            senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls)
+            senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls,
+                                           store=store, renderer=receipts)
         alerts = Alerts(store, portal, directory, clock, frozenset(senders))
         return cls(
             settings=settings,
@@ -170,6 +174,7 @@ class Kavshiri:
             telegram=telegram,
             sms=sms,
             register=register,
+            receipts=receipts,
         )
 
     async def run_worker(self) -> None:
@@ -210,7 +215,8 @@ class Kavshiri:
         await self.engine.services.understander.close()
 
 
-async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
+async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog,
+                         receipts: ReceiptRenderer):
     from telegram.ext import AIORateLimiter, ExtBot
 
     from connectors.telegram import ChatPacer, TelegramChannel
@@ -228,7 +234,7 @@ async def build_telegram(settings: Settings, engine: Engine, store: Store, catal
     except Exception as error:
         log.warning("telegram getMe failed at start-up: %s", type(error).__name__)
     pacer = ChatPacer(settings.telegram_chat_interval)
-    return TelegramChannel(bot, engine, store, catalog, settings.telegram_webhook_secret, pacer)
+    return TelegramChannel(bot, engine, store, catalog, settings.telegram_webhook_secret, pacer, receipts)
 
 
 def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
@@ -242,7 +248,7 @@ def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog
     client.api.base_url = settings.twilio_api_url.rstrip("/")
     status_url = settings.own_url.rstrip("/") + "/webhooks/twilio/status"
     return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments,
-                      parse_templates(settings.twilio_whatsapp_alert_template))
+                      parse_templates(settings.twilio_whatsapp_alert_template), settings.own_url)
 
 
 @asynccontextmanager

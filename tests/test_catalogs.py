@@ -14,7 +14,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 # Latin that belongs in Georgian text: the portal's name, a command, a language's own name,
 # and Roman numerals of the Code's chapters.
-ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII"}
+ALLOWED_LATIN = {"MY", "GOV", "GE", "lang", "English", "XIII", "SHA", "PDF"}
 
 
 def messages(lang: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import json
 import math
 import uuid
 
+from bot import receipts
 from bot.deadline import RULES, deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
 from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
@@ -354,7 +355,15 @@ async def submit(turn: Turn) -> list[Reply]:
         status=registration.status,
     )
     await services.store.save_submission(submission)
+    receipt = await receipts.keep(services.store, {
+        "registration_number": submission.registration_number, "lang": turn.lang, "agency_id": submission.agency_id,
+        "request_type": submission.request_type, "subject": submission.subject, "text": portal_draft.body,
+        "registered_at": submission.registered_at, "deadline": submission.deadline,
+        "attachments": tuple(f["name"] for f in draft.get("attachments", [])),
+    })
     agency = services.directory.get(draft["agency_id"])
+    await receipts.confirm_by_email(services.store, services.clock, turn.citizen, receipt,
+                                    agency_name(agency, submission.agency_id, short=True))
     turn.session.draft = {}
     event = {
         "type": "submitted",
@@ -362,6 +371,7 @@ async def submit(turn: Turn) -> list[Reply]:
         "deadline": deadline.due.isoformat(),
         "agency_id": submission.agency_id,
         "request_type": submission.request_type,
+        "receipt": receipt.key,  # the receipt's download links carry it
     }
     if files:
         event["attachments"] = list(files)
