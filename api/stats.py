@@ -9,6 +9,7 @@ import io
 from html import escape
 from typing import Literal
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -88,14 +89,14 @@ def _chart(lang: str, ranked: list, title: str) -> str:
 def _row(catalog, lang: str, agency, f: BodyFigures) -> str:
     name = agency.name_ka if lang == "ka" else agency.name_en
     share = f"{round(f.on_time_share * 100)}%" if f.on_time_share is not None else "—"
-    median = catalog.text(lang, "stats.days", {"days": _days(f.median_days)}) if f.median_days is not None else "—"
+    median = catalog.text(lang, "stats.days", {"days": _days(f.median_days, lang)}) if f.median_days is not None else "—"
     cells = (f.sent, f.answered, share, median, f.overdue_now)
     tds = "".join(f'<td class="n">{escape(str(c))}</td>' for c in cells)
     return f'<tr><td><a href="/published/{escape(agency.id)}?lang={lang}">{escape(name)}</a></td>{tds}</tr>'
 
 
-def _days(median: float) -> str:
-    return str(int(median)) if median == int(median) else f"{median:.1f}"
+def _days(median: float, lang: str) -> str:
+    return format_decimal(median, "#,##0.#", locale=lang)  # 9,5 in Georgian
 
 
 def body_summary(catalog, lang: str, f: BodyFigures | None) -> str:
@@ -104,7 +105,7 @@ def body_summary(catalog, lang: str, f: BodyFigures | None) -> str:
         return f"<p>{escape(catalog.text(lang, 'stats.none'))}</p>"
     if f.on_time_share is None or f.median_days is None:
         return f"<p>{escape(catalog.text(lang, 'stats.too_few', {'sent': f.sent, 'min': MIN_REQUESTS}))}</p>"
-    params = {"sent": f.sent, "days": _days(f.median_days), "share": round(f.on_time_share * 100),
+    params = {"sent": f.sent, "days": _days(f.median_days, lang), "share": round(f.on_time_share * 100),
               "overdue": f.overdue_now}
     return f"<p>{escape(catalog.text(lang, 'stats.body', params))} <a href=\"/stats?lang={lang}\">" \
            f"{escape(catalog.text(lang, 'stats.all_bodies'))}</a></p>"

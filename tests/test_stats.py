@@ -33,7 +33,7 @@ def sub(number: int, agency: str, sent: date, due: date, answered: date | None =
 
 def history(agency: str = "mof", on_time: int = 12, late: int = 6, overdue: int = 3, pending: int = 4) -> list[Submission]:
     """A body's requests: answered within 5 days, answered 4 days late, open past the deadline, open in time."""
-    subs, n, sent = [], 1000 * (agency != "mof"), date(2026, 10, 1)
+    subs, n, sent = [], 1000 * ("mof", "moj", "mia").index(agency), date(2026, 10, 1)  # numbers apart per body
     for _ in range(on_time):
         n += 1
         subs.append(sub(n, agency, sent, sent + timedelta(days=10), answered=sent + timedelta(days=5)))
