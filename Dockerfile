@@ -1,6 +1,8 @@
 # One image for every Kavshiri process (api, worker, portal-sim); the command picks the role.
 FROM python:3.11-slim
 WORKDIR /app
+# DejaVu Sans has the Georgian letters the PDF receipts need.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md LICENSE ./
 COPY bot bot
 COPY nlu nlu

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import callback, chat, health, metrics, operators, published, telegram, twilio, widget
+from api import callback, chat, health, metrics, operators, published, receipts, stats, telegram, twilio, widget
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -28,6 +28,8 @@ def create_app(kavshiri) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(operators.router)
     app.include_router(published.router)
+    app.include_router(stats.router)
+    app.include_router(receipts.router)
     app.include_router(health.router)
     if kavshiri.settings.metrics_token:
         app.include_router(metrics.router)

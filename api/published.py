@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.body import read_body
+from api.stats import body_summary
 from published.compliance import agency_rows, overdue, overdue_records
 from published.register import MAX_BYTES, RegisterError, parse
 from published.rules import checkable, today_in_georgia
@@ -69,8 +70,9 @@ async def compliance_page(request: Request, agency_id: str, lang: Literal["ka", 
     day = _day(as_of)
     entries = await kv.register.entries(agency_id)
     rows = agency_rows(services.published.annex, agency_id, entries, day)
+    answers = body_summary(kv.catalog, lang, await services.figures.of(agency_id))
     return HTMLResponse(_page(kv.catalog, lang, agency.name_ka if lang == "ka" else agency.name_en,
-                              day, rows, any(e.sample for e in entries)))
+                              day, rows, any(e.sample for e in entries), answers))
 
 
 def _day(as_of: date | None) -> date:
@@ -80,7 +82,7 @@ def _day(as_of: date | None) -> date:
     return day
 
 
-def _page(catalog, lang: str, agency: str, day: date, rows, sample: bool) -> str:
+def _page(catalog, lang: str, agency: str, day: date, rows, sample: bool, answers: str) -> str:
     t = lambda key, **params: escape(catalog.text(lang, key, params))  # noqa: E731
     heads = "".join(f"<th>{t('compliance.col_' + c)}</th>" for c in ("item", "name", "period", "due", "state", "updated"))
     body = "".join(_row(catalog, lang, row) for row in rows)
@@ -94,7 +96,8 @@ def _page(catalog, lang: str, agency: str, day: date, rows, sample: bool) -> str
         "</style></head><body>"
         f"<h1>{t('compliance.title', agency=agency)}</h1>"
         f"<p>{t('compliance.as_of', date=day)}</p><p>{t('compliance.summary', **counts)}</p>{note}"
-        f"<table><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table></body></html>"
+        f"<table><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>"
+        f"<h2>{t('stats.answers_heading')}</h2>{answers}</body></html>"
     )
 
 

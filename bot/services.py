@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from bot.deadline import WorkCalendar
 from bot.desk import Desk
 from bot.ports import Clock, Identity, Portal, Register, Store, Wording
+from bot.stats import Figures
 from nlu.agencies import AgencyMatcher
 from nlu.competences import Competences
 from nlu.directory import Directory
@@ -28,5 +29,6 @@ class Services:
     published: Knowledge
     wording: Wording
     competences: Competences  # from a need to the bodies that handle it
+    figures: Figures  # how each body answers, from Kavshiri's own requests
     # Channels that can deliver in this deployment (a sender is configured for each).
     channels: frozenset[str] = frozenset()

@@ -5,6 +5,7 @@ the first byte). Both parts come from the catalog, in the citizen's language.
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -15,9 +16,12 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from bot import receipts
 from bot.messages import Reply
 from bot.outbox import DeliveryError
+from bot.ports import Store
 from connectors.i18n import Catalog
+from connectors.receipt import ReceiptRenderer
 
 log = logging.getLogger(__name__)
 URL = re.compile(r"https?://[^\s<>\"]+")
@@ -25,7 +29,7 @@ URL = re.compile(r"https?://[^\s<>\"]+")
 
 class EmailSender:
     def __init__(self, catalog: Catalog, smtp_url: str, mail_from: str, tls: ssl.SSLContext | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, store: Store | None = None, renderer: ReceiptRenderer | None = None) -> None:
         parts = urlsplit(smtp_url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must look like smtp://user:password@host:587")
@@ -35,6 +39,7 @@ class EmailSender:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.tls = tls or ssl.create_default_context()
+        self.store, self.renderer = store, renderer  # for receipts attached to a confirmation
 
     def compose(self, address: str, lang: str, reply: Reply) -> EmailMessage:
         text = self.catalog.render(lang, reply).text
@@ -51,6 +56,18 @@ class EmailSender:
         message.add_alternative(self._html(lang, text, footer, reply), subtype="html")
         return message
 
+    async def _attach_receipt(self, message: EmailMessage, reply: Reply) -> None:
+        event = reply.event or {}
+        if not (event.get("receipt") and self.store and self.renderer):
+            return
+        number = event["registration_number"]
+        receipt = await receipts.load(self.store, number)
+        if receipt is None:
+            return
+        pdf = await asyncio.to_thread(self.renderer.pdf, receipt)
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{number}.pdf")
+        message.add_attachment(self.renderer.ics(receipt), maintype="text", subtype="calendar", filename=f"{number}.ics")
+
     def _html(self, lang: str, text: str, footer: str, reply: Reply) -> str:
         body = URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html.escape(text, quote=False))
         url = (reply.event or {}).get("answer_url")
@@ -61,6 +78,7 @@ class EmailSender:
 
     async def send(self, address: str, lang: str, reply: Reply) -> None:
         message = self.compose(address, lang, reply)
+        await self._attach_receipt(message, reply)
         try:
             await aiosmtplib.send(
                 message, hostname=self.host, port=self.port, username=self.username, password=self.password,

@@ -216,6 +216,20 @@ class RedisStore:
         return sorted((s for s in subs if s.status in OPEN_STATUSES),
                       key=lambda s: s.registered_at.timestamp())
 
+    async def all_submissions(self) -> list[Submission]:
+        # The figures per body are computed every few minutes at most: a SCAN, not an index to keep.
+        subs: list[Submission] = []
+        batch: list[str] = []
+        async for key in self._r.scan_iter(match=f"{self._p}sub:*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                subs += await self._loaded(batch)
+                batch = []
+        return subs + await self._loaded(batch)
+
+    async def _loaded(self, keys: list[str]) -> list[Submission]:
+        return [Submission.from_json(json.loads(d)) for d in await self._r.mget(keys) if d] if keys else []
+
     # Outbox
 
     async def enqueue(self, notification: Notification) -> bool:

@@ -28,6 +28,7 @@ from bot.models import FINAL_STATUSES, UNDELIVERED, Citizen
 from bot.outbox import DeliveryError
 from bot.ports import DOCX, Store
 from connectors.i18n import Catalog
+from connectors.receipt import receipt_url
 from connectors.sms_text import cost, fit, romanise
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,10 @@ class SmsChannel:
     """`client` is a `twilio.rest.Client` with an async HTTP client."""
 
     def __init__(self, client: Any, engine: Engine, store: Store, catalog: Catalog, from_number: str,
-                 status_url: str, max_segments: int, templates: dict[str, str] | None = None) -> None:
+                 status_url: str, max_segments: int, templates: dict[str, str] | None = None,
+                 public_url: str = "") -> None:
         self.client, self.engine, self.store, self.catalog = client, engine, store, catalog
+        self.public_url = public_url  # Kavshiri's own, for links to receipts
         self.from_number, self.status_url, self.max_segments = from_number, status_url, max_segments
         self.templates = templates or {}  # WhatsApp alert templates (Content SIDs) by language
         self.validator = RequestValidator(client.password)
@@ -224,14 +227,15 @@ class SmsChannel:
         except DeliveryError as error:
             log.info("SMS reply not delivered: %s", error)
 
-    def render(self, lang: str, replies: list[Reply], script: str = "geo") -> str:
+    def render(self, lang: str, replies: list[Reply], script: str = "geo", footer: str = "") -> str:
+        """The replies as one message; the menu and the footer (a link) are never shortened."""
         rendered = [self.catalog.render(lang, r) for r in replies]
         labels = dict(c for r in rendered for c in r.choices)
         menu = "\n".join(f"{n} {labels[cid]}" for n, cid in sorted(numbered(list(labels)).items(), key=_menu_order))
         texts = [r.text for r in rendered]
         if script == "latin":
-            texts, menu = [romanise(t) for t in texts], romanise(menu)
-        return fit(texts, menu, self.max_segments)
+            texts, menu, footer = [romanise(t) for t in texts], romanise(menu), romanise(footer)
+        return fit(texts, "\n".join(filter(None, (menu, footer))), self.max_segments)
 
     async def deliver(self, citizen: Citizen, lang: str, replies: list[Reply], force: bool = False) -> str | None:
         """Send; the message's SID, or None when there was nothing to say."""
@@ -239,13 +243,18 @@ class SmsChannel:
             raise DeliveryError("the number has opted out", permanent=True)
         if not replies:  # e.g. words relayed to an operator: nothing to say back
             return None
-        body = self.render(lang, replies, citizen.sms_script)
+        # A receipt goes as the PDF itself on WhatsApp, as its link on SMS.
+        links = [receipt_url(self.public_url, r.event["registration_number"], r.event["receipt"])
+                 for r in replies if r.event and r.event.get("receipt")]
+        media = {"media_url": links} if links and citizen.channel == "whatsapp" else {}
+        footer = "\n".join(self.catalog.text(lang, "receipt.link", {"url": u}) for u in links) if not media else ""
+        body = self.render(lang, replies, citizen.sms_script, footer)
         price = cost(body)
-        sid = await self._create(citizen, body=body)
+        sid = await self._create(citizen, body=body, **media)
         log.info("%s sent: %d segment(s), %s", citizen.channel, price.segments, price.encoding)
         return sid
 
-    async def _create(self, citizen: Citizen, **content: str) -> str:
+    async def _create(self, citizen: Citizen, **content: Any) -> str:
         prefix = PREFIXES[citizen.channel]
         try:
             message = await self.client.messages.create_async(

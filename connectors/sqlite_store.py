@@ -200,6 +200,10 @@ class SqliteStore:
         )
         return [Submission.from_json(json.loads(r[0])) for r in rows]
 
+    async def all_submissions(self) -> list[Submission]:
+        rows = await self._db.execute_fetchall("SELECT data FROM submissions")
+        return [Submission.from_json(json.loads(r[0])) for r in rows]
+
     # Outbox
 
     async def enqueue(self, notification: Notification) -> bool:

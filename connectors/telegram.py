@@ -18,15 +18,17 @@ from datetime import datetime, timezone
 from functools import lru_cache, partial
 from typing import Any
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import receipts
 from bot.engine import Engine, Outcome
 from bot.messages import FileTooLarge, FileUnavailable, Inbound, InboundFile, Reply
 from bot.outbox import DeliveryError
 from bot.ports import ATTACHMENT_MAX_BYTES, ONCE_SECONDS, Store
 from connectors.i18n import LANGS, Catalog
+from connectors.receipt import ReceiptRenderer
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -92,9 +94,9 @@ class TelegramChannel:
     """`bot` is a python-telegram-bot `Bot` (an `ExtBot` with a rate limiter in production)."""
 
     def __init__(self, bot: Any, engine: Engine, store: Store, catalog: Catalog, secret: str,
-                 pacer: ChatPacer) -> None:
+                 pacer: ChatPacer, receipts: ReceiptRenderer) -> None:
         self.bot, self.engine, self.store, self.catalog = bot, engine, store, catalog
-        self.secret, self.pacer = secret, pacer
+        self.secret, self.pacer, self.receipts = secret, pacer, receipts
         self._busy: Counter[int] = Counter()  # chats with a turn under way or a reply not yet sent
 
     def verify(self, header: str | None) -> bool:
@@ -141,7 +143,7 @@ class TelegramChannel:
         if not outcome.replies:  # e.g. words relayed to an operator
             return {}
         chunks, keyboard = self.render(outcome.lang, outcome.replies)
-        if len(chunks) != 1 or not self.pacer.take_now(chat_id):
+        if len(chunks) != 1 or _receipts(outcome.replies) or not self.pacer.take_now(chat_id):
             return None
         markup = {"reply_markup": _keyboard_json(keyboard)} if keyboard else {}
         return {"method": "sendMessage", "chat_id": chat_id, "text": chunks[0],
@@ -300,6 +302,24 @@ class TelegramChannel:
                 raise DeliveryError("telegram flood control") from None
             except TelegramError as error:
                 raise DeliveryError(f"telegram error: {type(error).__name__}") from None
+        for number in _receipts(replies):
+            await self._send_receipt(chat_id, number)
+
+    async def _send_receipt(self, chat_id: int, number: str) -> None:
+        """The receipt as a PDF document, and the due day as a calendar entry; a failure costs only these."""
+        receipt = await receipts.load(self.store, number)
+        if receipt is None:
+            return
+        pdf = await asyncio.to_thread(self.receipts.pdf, receipt)
+        caption = self.catalog.text(receipt.lang, "receipt.caption", {"number": number})
+        for data, name in ((pdf, f"{number}.pdf"), (self.receipts.ics(receipt), f"{number}.ics")):
+            await self.pacer.wait(chat_id)
+            try:
+                await self.bot.send_document(chat_id, InputFile(data, filename=name), caption=caption)
+            except TelegramError as error:
+                log.warning("telegram receipt not sent: %s", type(error).__name__)
+                return
+            caption = None
 
     async def send(self, address: str, lang: str, reply: Reply) -> None:
         """The outbox's entry point (alerts)."""
@@ -336,6 +356,11 @@ class TelegramChannel:
             for update in updates:
                 offset = update.update_id + 1
                 await self._safely(self.handle_update, update)
+
+
+def _receipts(replies: list[Reply]) -> list[str]:
+    """Registration numbers whose receipt these replies announce."""
+    return [r.event["registration_number"] for r in replies if r.event and r.event.get("receipt")]
 
 
 @lru_cache(maxsize=4096)

@@ -18,6 +18,7 @@ from bot.engine import Engine
 from bot.messages import Inbound, Reply, reply_from_json
 from bot.ports import Store
 from connectors.i18n import Catalog, message_json
+from connectors.receipt import receipt_url
 
 CHANNEL = "web"
 HISTORY = 500  # messages a reloaded page gets back
@@ -131,7 +132,11 @@ class WebChat:
         agency = self.engine.services.directory.get(event["agency_id"])
         name = (agency.name_ka if lang == "ka" else agency.name_en) if agency else event["agency_id"]
         deadline = self.catalog.value(lang, date.fromisoformat(event["deadline"]))
-        return {**event, "agency": name, "deadline_text": deadline}
+        card = {**event, "agency": name, "deadline_text": deadline}
+        if key := event.get("receipt"):  # paths on Kavshiri's own origin, which the widget knows
+            number = event["registration_number"]
+            card.update(receipt_pdf=receipt_url("", number, key), receipt_ics=receipt_url("", number, key, "ics"))
+        return card
 
     def ui_strings(self) -> dict[str, dict[str, str]]:
         """The widget's own labels, in both languages, so switching language needs no round trip."""

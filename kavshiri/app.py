@@ -14,16 +14,17 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
+from bot import metrics
 from bot.alerts import Alerts
 from bot.deadline import WorkCalendar
 from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
-from bot import metrics
-from bot.metrics import TimedUnderstander
 from bot.flows.notify import code_lost
+from bot.metrics import TimedUnderstander
 from bot.outbox import Outbox
 from bot.ports import Portal, PortalError, Register, Store
 from bot.services import Services
+from bot.stats import Figures
 from bot.watch import Watch
 from connectors.accounts import Accounts
 from connectors.i18n import Catalog
@@ -31,6 +32,7 @@ from connectors.identity import TestCitizens
 from connectors.inbox import InboxSender
 from connectors.mail import EmailSender
 from connectors.portal import HttpPortal
+from connectors.receipt import ReceiptRenderer
 from connectors.webchat import WebChat, WidgetOrigins
 from kavshiri.settings import Settings
 from nlu.agencies import AgencyMatcher
@@ -119,6 +121,7 @@ class Kavshiri:
     accounts: Accounts
     register: Register
     watch: Watch
+    receipts: ReceiptRenderer
     telegram: Any = None  # connectors.telegram.TelegramChannel, when a bot token is set
     sms: Any = None  # connectors.sms.SmsChannel, when a Twilio account is set
 
@@ -137,6 +140,7 @@ class Kavshiri:
         calendar = WorkCalendar(settings.extra_days)
         desk = Desk(store, clock, calendar, OfficeHours.parse(settings.office_hours))
         catalog = Catalog(settings.locales_dir)
+        receipts = ReceiptRenderer(catalog, directory)
         register = await open_register(settings)
         services = Services(
             store=store,
@@ -152,11 +156,12 @@ class Kavshiri:
             published=Knowledge.load(),
             wording=catalog,
             competences=Competences(directory),
+            figures=Figures(store, clock),
             channels=delivery_channels(settings),
         )
         engine = Engine(services, settings.default_lang)
         senders: dict[str, Any] = {channel: InboxSender(store, channel) for channel in PULL_CHANNELS}
-        telegram = await build_telegram(settings, engine, store, catalog) if settings.telegram_bot_token else None
+        telegram = await build_telegram(settings, engine, store, catalog, receipts) if settings.telegram_bot_token else None
         sms = build_sms(settings, engine, store, catalog) if settings.twilio_account_sid else None
         if telegram:
             senders["telegram"] = telegram
@@ -164,7 +169,8 @@ class Kavshiri:
             senders.update({channel: sms.sender(channel) for channel in ("sms", "whatsapp")})
         if settings.smtp_url:
             tls = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
-            senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls)
+            senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls,
+                                           store=store, renderer=receipts)
         alerts = Alerts(store, portal, directory, clock, frozenset(senders))
         return cls(
             settings=settings,
@@ -182,6 +188,7 @@ class Kavshiri:
             sms=sms,
             register=register,
             watch=Watch(store, directory, calendar, clock),
+            receipts=receipts,
         )
 
     async def run_worker(self) -> None:
@@ -258,7 +265,8 @@ def _failure(result: object) -> str:
     return type(result).__name__ if isinstance(result, BaseException) else "ok"
 
 
-async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
+async def build_telegram(settings: Settings, engine: Engine, store: Store, catalog: Catalog,
+                         receipts: ReceiptRenderer):
     from telegram.ext import AIORateLimiter, ExtBot
 
     from connectors.telegram import ChatPacer, TelegramChannel
@@ -276,7 +284,7 @@ async def build_telegram(settings: Settings, engine: Engine, store: Store, catal
     except Exception as error:
         log.warning("telegram getMe failed at start-up: %s", type(error).__name__)
     pacer = ChatPacer(settings.telegram_chat_interval)
-    return TelegramChannel(bot, engine, store, catalog, settings.telegram_webhook_secret, pacer)
+    return TelegramChannel(bot, engine, store, catalog, settings.telegram_webhook_secret, pacer, receipts)
 
 
 def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog):
@@ -290,7 +298,7 @@ def build_sms(settings: Settings, engine: Engine, store: Store, catalog: Catalog
     client.api.base_url = settings.twilio_api_url.rstrip("/")
     status_url = settings.own_url.rstrip("/") + "/webhooks/twilio/status"
     return SmsChannel(client, engine, store, catalog, settings.twilio_from, status_url, settings.sms_max_segments,
-                      parse_templates(settings.twilio_whatsapp_alert_template))
+                      parse_templates(settings.twilio_whatsapp_alert_template), settings.own_url)
 
 
 @asynccontextmanager

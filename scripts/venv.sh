@@ -9,3 +9,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv 2>/dev/null || { rm -rf .venv; apt_install python3-venv; "$PYTHON" -m venv .venv; }
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# Receipts are PDFs in DejaVu Sans, which has the Georgian letters (connectors/receipt.py).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_install fonts-dejavu-core

@@ -37,6 +37,7 @@ class BotApi:
         self.updates: list[dict[str, Any]] = []  # served by getUpdates
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self.downloads: list[str] = []  # file paths fetched
+        self.documents: list[tuple[int, str, bytes, str]] = []  # (chat_id, file name, content, caption) sent to chats
         self._ids = itertools.count(1000)
 
     def add_file(self, data: bytes, file_path: str) -> str:
@@ -96,6 +97,14 @@ class BotApi:
             message = {"message_id": next(self._ids), "date": int(time.time()),
                        "chat": {"id": chat_id, "type": "private"}, "text": p.get("text", "")}
             return _ok(message)
+        if method == "sendDocument":
+            chat_id, document = int(p["chat_id"]), p["document"]
+            name, data = getattr(document, "filename", "") or "", await document.read()
+            self.documents.append((chat_id, name, data, p.get("caption", "")))
+            return _ok({"message_id": next(self._ids), "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+                        "document": {"file_id": f"BQACAgIAAxkBAAJ{len(self.documents):04d}",
+                                     "file_unique_id": f"d{len(self.documents):07d}", "file_name": name,
+                                     "file_size": len(data)}})
         if method == "getFile":
             if p.get("file_id") not in self.files:
                 return _error(400, "Bad Request: invalid file_id")

@@ -98,7 +98,7 @@ class TwilioApi:
             "error_code": None, "error_message": None, "price": None, "api_version": "2010-04-01",
         }
         # What the stand-in received, for tests to check; not part of Twilio's answer.
-        self.messages.append({**message, "content_sid": form.get("ContentSid"),
+        self.messages.append({**message, "content_sid": form.get("ContentSid"), "media_url": form.get("MediaUrl"),
                               "content_variables": form.get("ContentVariables")})
         return message
 

@@ -22,7 +22,7 @@ TOKEN = "test-portal-token"
 SECRET = "test-callback-secret"
 # Latin words that may appear in Georgian replies: the portal's name, commands, language endonym,
 # and the names of file formats (PDF …), which Georgian writes in Latin letters too.
-ALLOWED_LATIN = {"MY", "GOV", "GE", "SMS", "lang", "English", "XIII", *ATTACHMENT_TYPES.values()}
+ALLOWED_LATIN = {"MY", "GOV", "GE", "SMS", "SHA", "lang", "English", "XIII", *ATTACHMENT_TYPES.values()}
 REG_OR_URL = re.compile(r"https?://\S+|E-\d{4}-\d{7}")
 
 

@@ -14,7 +14,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 PLACEHOLDER = re.compile(r"\{[a-z_]+(?::[a-z_]+)?\}")  # a date names its case: {deadline:gen}
 # Latin that belongs in Georgian text: the portal's name, SMS (the word Georgians use), a language's own name,
 # and Roman numerals of the Code's chapters.
-ALLOWED_LATIN = {"MY", "GOV", "GE", "SMS", "English", "XIII"}
+ALLOWED_LATIN = {"MY", "GOV", "GE", "SMS", "SHA", "PDF", "English", "XIII"}
 
 
 def messages(lang: str) -> dict[str, str]:

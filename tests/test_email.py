@@ -1,4 +1,4 @@
-"""Completion alerts by e-mail: aiosmtplib against a local aiosmtpd server with STARTTLS and AUTH,
+"""Completion alerts, and the submission's confirmation with its receipt, by e-mail: aiosmtplib against a local aiosmtpd server with STARTTLS and AUTH,
 and the notification settings that send them there."""
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ async def test_completion_alert_arrives_by_email_once_in_the_citizens_language(t
         agency = "Ministry of Justice" if lang == "en" else "იუსტიციის სამინისტრო"
         await chat.draft(agency, "information_request", "Copy of a decision", "Please send it.")
         number = event(await chat.choose("submit"), "submitted")["registration_number"]
+        assert await kv.outbox.deliver_due() == 1  # the confirmation, with the receipt attached
         operator.complete(number, "Here it is.")
         await kv.alerts.poll_open()
         assert await kv.outbox.deliver_due() == 2  # this chat's inbox, and the e-mail
@@ -94,7 +95,10 @@ async def test_completion_alert_arrives_by_email_once_in_the_citizens_language(t
         assert len(await chat.inbox()) == 1
     finally:
         await kv.close()
-    _, mail = smtp.received
+    _, confirmation, mail = smtp.received
+    attached = {part.get_filename(): part.get_content() for part in confirmation.iter_attachments()}
+    assert attached[f"{number}.pdf"].startswith(b"%PDF-") and "BEGIN:VCALENDAR" in attached[f"{number}.ics"]
+    assert number in confirmation.get_body(("plain",)).get_content()
     assert number in mail["Subject"] and mail["To"] == "citizen@example.ge"
     assert ("მიმართვა" in mail["Subject"]) == (lang == "ka")
     plain = mail.get_body(("plain",)).get_content()

@@ -106,7 +106,7 @@ async def test_an_alerts_menu_number_picks_the_alerts_choice(sms: Phone, operato
     hello, new, agency, kind, subject, submit = JOURNEY["en"]
     menu = await sms.send(phone, hello)
     await sms.send(phone, number_of(menu, new))
-    reply = await sms.send(phone, number_of(await sms.send(phone, agency), kind))
+    await sms.send(phone, number_of(await sms.send(phone, agency), kind))
     await sms.send(phone, subject)
     await sms.send(phone, "Please send me a copy of the decision.")
     review = await sms.send(phone, "done")

@@ -5,7 +5,8 @@
 - Submissions: `save_submission` upserts by registration number; `get_submission` of an unknown
   number is None; `list_submissions(citizen_key)` returns only that citizen's, newest
   registered first; `open_submissions()` returns only statuses registered/in_progress, so an
-  upsert to completed (or refused) takes a submission out of it.
+  upsert to completed (or refused) takes a submission out of it; `all_submissions()` returns
+  every citizen's, open or not, each once (more than one Redis SCAN batch).
 - Outbox:
   - `enqueue` returns True the first time for a key and False after, even after the
     notification was completed or dead-lettered (and a second enqueue changes nothing);
@@ -163,6 +164,15 @@ async def test_open_submissions_only_registered_and_in_progress(store):
     await store.save_submission(submission("R-1", status="completed"))
     open_numbers = {s.registration_number for s in await store.open_submissions()}
     assert open_numbers == {"R-2", "R-3"}
+
+
+async def test_all_submissions_every_citizen_each_once(store):
+    numbers = {f"R-{i}" for i in range(1203)}  # over one SCAN batch on Redis
+    for i, number in enumerate(sorted(numbers)):
+        await store.save_submission(submission(number, citizen=f"web:{i % 7}", status=("registered", "refused")[i % 2]))
+    await store.save_submission(submission("R-5", status="completed"))  # an upsert is still one
+    listed = [s.registration_number for s in await store.all_submissions()]
+    assert sorted(listed) == sorted(numbers)
 
 
 # Outbox

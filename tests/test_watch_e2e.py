@@ -18,7 +18,7 @@ def sweep(d: Deployment, as_of: date) -> str:
     return done.stdout
 
 
-def test_a_sweep_run_as_a_command_alerts_the_console_once(deployment: Deployment):
+def test_a_sweep_run_as_a_command_alerts_the_console_once(deployment: Deployment):  # noqa: F811  (the fixture)
     out = deployment.console("nino", [
         "გამარჯობა", "/choose new_request", "იუსტიციის სახლი", "/choose type:information_request",
         "რიგების სტატისტიკა", "გთხოვთ, მომაწოდოთ 2025 წლის რიგების სტატისტიკა.", "/choose submit",

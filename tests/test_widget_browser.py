@@ -107,6 +107,11 @@ def test_full_journey_to_a_registration_number_in_georgian(page):
     expect(card.get_by_role("button", name=t("ka", "widget.copied"))).to_be_visible()
     number = re.search(r"E-\d{4}-\d{7}", card.inner_text()).group(0)
     assert page.evaluate("navigator.clipboard.readText()") == number
+    with page.expect_download() as download:
+        card.get_by_role("link", name=t("ka", "widget.receipt_pdf")).click()
+    assert download.value.suggested_filename == f"{number}.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    expect(card.get_by_role("link", name=t("ka", "widget.receipt_calendar"))).to_be_visible()
     widget.shot("widget-ka-desktop")
 
 

@@ -75,6 +75,7 @@
     ".card h3{margin:0 0 6px;font-size:15px;color:#145a2a}",
     ".card dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:2px 10px}",
     ".card dt{color:#44505e;font-size:13px}.card dd{margin:0;font-weight:600;overflow-wrap:anywhere}",
+    ".card a.download{display:block;margin-top:6px;color:#145a2a}",
     ".card button{margin-top:8px;background:#1d7a3a;color:#fff;border:0;border-radius:6px;padding:6px 10px;",
     "cursor:pointer;min-height:36px}",
     ".status{padding:6px 12px;background:#fff4d6;color:#5c4300;font-size:13px}",
@@ -366,7 +367,15 @@
       if (navigator.clipboard) navigator.clipboard.writeText(event.registration_number).then(done, done);
       else done();
     });
-    card.append(title, dl, copy, stamp(at));
+    card.append(title, dl, copy);
+    [["receipt_pdf", event.receipt_pdf], ["receipt_calendar", event.receipt_ics]].forEach(function (link) {
+      if (!link[1]) return;
+      var a = make("a", "download", t(link[0]));
+      a.href = new URL(link[1], base).href;
+      a.setAttribute("download", "");
+      card.appendChild(a);
+    });
+    card.append(stamp(at));
     card.setAttribute("aria-label", t("receipt_title"));
     el.log.appendChild(card);
   }

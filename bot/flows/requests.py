@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.deadline import deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
 from bot.messages import Choice, Reply, Text
 from bot.models import FINAL_STATUSES, Submission
 from bot.ports import Correspondence, NotFound, PortalError
