@@ -19,9 +19,13 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 US_DATE = re.compile(rf"\b({MONTHS}) \d{{1,2}}\b")
 
 
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
 def messages(lang: str) -> dict[str, str]:
+    """Each message's words; placeholders ({bodies}) are names in code, not words a citizen reads."""
     with (ROOT / "locales" / lang / "LC_MESSAGES" / "kavshiri.po").open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id}
+        return {m.id: PLACEHOLDER.sub(" ", m.string) for m in read_po(fh) if m.id}
 
 
 def banned(lang: str) -> list[str]:

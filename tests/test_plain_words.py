@@ -24,7 +24,7 @@ SAMPLE = {
     "agency": Localized("საქართველოს ფინანსთა სამინისტრო", "the Ministry of Finance of Georgia"),
     "request_type": Text("type.information_request"), "status": Text("status.in_progress"),
     "registered": datetime(2026, 12, 3, 10, 5, tzinfo=timezone.utc), "deadline": date(2026, 12, 14),
-    "url": "https://my.gov.ge/answers/42", "limit": 200, "length": 240, "query": "Ministry of Magic",
+    "url": "https://my.gov.ge/answers/42", "rights": "", "limit": 200, "length": 240, "query": "Ministry of Magic",
     "start": "09:00", "end": "18:00", "attachments": "",
 }
 
