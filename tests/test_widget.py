@@ -2,10 +2,12 @@
 origins, resume, replays, limits, sign-in, CSRF and session fixation, and the handover itself."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -230,6 +232,32 @@ async def test_handover_to_an_operator_and_back(deployment):
                      (OPERATOR, "hand_back", None)]
     log = (deployment.root / "api.log").read_text()
     assert "passport" not in log and "come tomorrow" not in log and '"WebSocket' not in log  # no texts, no addresses
+
+
+async def probe(http: httpx.AsyncClient) -> float:
+    start = time.perf_counter()
+    (await http.get("/healthz")).raise_for_status()
+    return time.perf_counter() - start
+
+
+async def test_a_backtracking_contact_does_not_stall_the_server(deployment):
+    """The review's ReDoS input at the "leave a message" step, while another request is timed."""
+    citizen = Citizen(deployment, origin=deployment.api_url, agency="moj")  # no MoJ operator is online
+    await citizen.connect()
+    await citizen.say("hello")
+    await citizen.say(choice="human")
+    await citizen.say(choice="leave_message")
+    await citizen.say("Please call me back about my passport.")
+    async with httpx.AsyncClient(base_url=deployment.api_url) as http:
+        unloaded = max([await probe(http) for _ in range(20)])
+        attack = asyncio.create_task(citizen.say("a@" + "." * 19_990 + "@"))
+        loaded = [await probe(http)]
+        while not attack.done():
+            loaded.append(await probe(http))
+        answer = await attack
+    await citizen.close()
+    assert "does not look like a phone number" in texts(answer["messages"])
+    assert max(loaded) < 50 * unloaded, (max(loaded), unloaded)
 
 
 def test_operator_add_refuses_a_short_password(tmp_path):
