@@ -62,8 +62,8 @@ class EmailSender:
     async def send(self, address: str, lang: str, reply: Reply) -> None:
         message = self.compose(address, lang, reply)
         try:
-            await aiosmtplib.send(
-                message, hostname=self.host, port=self.port, username=self.username, password=self.password,
+            await aiosmtplib.send(  # the envelope is the one checked address, never read from headers
+                message, recipients=[address], hostname=self.host, port=self.port, username=self.username, password=self.password,
                 use_tls=self.implicit_tls, start_tls=not self.implicit_tls, tls_context=self.tls,
                 timeout=self.timeout)
         except aiosmtplib.SMTPRecipientsRefused as error:
