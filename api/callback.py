@@ -7,17 +7,16 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from api.body import read_body
 from connectors.portal import CALLBACK_PATH, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_callback
 
 router = APIRouter()
 MAX_BODY = 64 * 1024
 
 
-@router.post(CALLBACK_PATH, status_code=204)
+@router.post(CALLBACK_PATH, status_code=204, max_body_size=MAX_BODY)
 async def portal_callback(request: Request) -> Response:
     kv = request.app.state.kavshiri
-    body = await read_body(request, MAX_BODY)
+    body = await request.body()
     settings = kv.settings
     if not verify_callback(
         settings.portal_callback_secret,

@@ -9,10 +9,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from bot.engine import MAX_INPUT
 from connectors.webchat import address_of
 
 router = APIRouter(prefix="/api/chat")
-MAX_TEXT = 100_000  # beyond the engine's own limit, so it answers the citizen; larger is refused
+MAX_TEXT = MAX_INPUT + 5_000  # beyond the engine's own limit, so it answers the citizen; larger is refused
+MESSAGE_BODY = 6 * MAX_TEXT + 4096  # every character may come \uXXXX-escaped
 
 
 class NewSession(BaseModel):
@@ -53,7 +55,7 @@ async def new_session(request: Request, body: NewSession) -> dict[str, str]:
     return {"token": token}
 
 
-@router.post("/messages")
+@router.post("/messages", max_body_size=MESSAGE_BODY)
 async def post_message(request: Request, body: Message, authorization: Auth = None) -> dict[str, Any]:
     web = request.app.state.kavshiri.webchat
     address = await conversation(request, authorization)

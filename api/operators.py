@@ -32,10 +32,13 @@ class Presence(BaseModel):
     online: bool
 
 
+OPERATOR_TEXT = 4000
+
+
 class Act(BaseModel):
     conversation: str = Field(max_length=80)
     action: Literal["take", "say", "hand_back", "close"]
-    text: str | None = Field(None, min_length=1, max_length=4000)
+    text: str | None = Field(None, min_length=1, max_length=OPERATOR_TEXT)
 
 
 class CloseTicket(BaseModel):
@@ -122,7 +125,7 @@ async def desk(request: Request) -> dict[str, Any]:
     return {"me": public(operator), "conversations": conversations, "tickets": await kv.desk.tickets(operator)}
 
 
-@router.post("/api/operators/act", status_code=204)
+@router.post("/api/operators/act", status_code=204, max_body_size=6 * OPERATOR_TEXT + 4096)
 async def act(request: Request, body: Act) -> Response:
     operator = await signed_in(request)
     desk = request.app.state.kavshiri.desk

@@ -9,20 +9,18 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 
-from api.body import read_body
-
-router = APIRouter(prefix="/webhooks/twilio")
+MAX_BODY = 64 * 1024
+router = APIRouter(prefix="/webhooks/twilio", max_body_size=MAX_BODY)
 MEDIA_MAX = 10  # Twilio's most media items on one message
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-MAX_BODY = 64 * 1024
 
 
 async def verified_form(request: Request) -> dict[str, str]:
     kv = request.app.state.kavshiri
     if kv.sms is None:
         raise HTTPException(404, "twilio is not configured")
-    # Twilio posts form-encoded fields; read within the limit before anything is parsed.
-    body = await read_body(request, MAX_BODY)
+    # Twilio posts form-encoded fields; read within the router's limit before anything is parsed.
+    body = await request.body()
     form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     url = kv.settings.own_url.rstrip("/") + request.url.path
     if request.url.query:
