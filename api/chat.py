@@ -31,11 +31,13 @@ class Message(BaseModel):
 Auth = Annotated[str | None, Header()]
 
 
-async def conversation(request: Request, authorization: str | None) -> str:
+async def conversation(request: Request, authorization: str | None, begin: bool = False) -> str:
+    """The token's conversation; `begin`: a message is coming, so its citizen must exist."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or address_of(token) is None:
         raise HTTPException(401, "missing or malformed token")
-    address = await request.app.state.kavshiri.webchat.resume(token)
+    web = request.app.state.kavshiri.webchat
+    address = await (web.begin(token) if begin else web.resume(token))
     if address is None:
         raise HTTPException(401, "unknown conversation")
     return address
@@ -58,7 +60,7 @@ async def new_session(request: Request, body: NewSession) -> dict[str, str]:
 @router.post("/messages", max_body_size=MESSAGE_BODY)
 async def post_message(request: Request, body: Message, authorization: Auth = None) -> dict[str, Any]:
     web = request.app.state.kavshiri.webchat
-    address = await conversation(request, authorization)
+    address = await conversation(request, authorization, begin=True)
     within_limit(request, "messages")
     replies = await web.handle(address, body.text, body.choice, body.message_id or "")
     if replies is None:

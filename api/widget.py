@@ -80,19 +80,21 @@ async def chat_socket(ws: WebSocket) -> None:
     await ws.accept()
     sock = Socket(ws)
     try:
-        address = await _hello(kv.webchat, sock, agency)
-        if address is None:
+        opened = await _hello(kv.webchat, sock, agency)
+        if opened is None:
             return
+        token, address = opened
         pusher = asyncio.create_task(_push(kv.webchat, sock, address))
         try:
-            await _converse(kv.webchat, sock, address, lambda: limits.messages.allow(ip))
+            await _converse(kv.webchat, sock, token, address, lambda: limits.messages.allow(ip))
         finally:
             pusher.cancel()
     except WebSocketDisconnect:
         pass
 
 
-async def _hello(web, sock: Socket, agency: str) -> str | None:
+async def _hello(web, sock: Socket, agency: str) -> tuple[str, str] | None:
+    """(token, address) of the conversation the page continues, or of a new one."""
     try:
         hello = json.loads(await asyncio.wait_for(sock.ws.receive_text(), HELLO_SECONDS))
         token, lang = str(hello.get("token") or ""), hello.get("lang")
@@ -104,11 +106,12 @@ async def _hello(web, sock: Socket, agency: str) -> str | None:
         token, address = await web.open(lang if lang in ("ka", "en") else None, agency)
     await sock.send({"type": "session", "token": token})
     await sock.send({"type": "history", "messages": await web.history(address)})
-    return address
+    return token, address
 
 
-async def _converse(web, sock: Socket, address: str, ip_allows) -> None:
+async def _converse(web, sock: Socket, token: str, address: str, ip_allows) -> None:
     bucket = Bucket(rate=1.0, burst=10)  # a burst for messages queued while offline
+    begun = False
     while True:
         message = await sock.ws.receive()
         if message["type"] == "websocket.disconnect":
@@ -129,6 +132,8 @@ async def _converse(web, sock: Socket, address: str, ip_allows) -> None:
             await sock.send({"type": "error", "reason": "slow_down", "id": mid})
             continue
         await sock.send({"type": "typing"})
+        if not begun:  # the citizen is created with the first message, not the connection
+            begun = bool(await web.begin(token))
         replies = await web.handle(address, text, choice, mid)
         if replies is None:  # a resend: answer with what the first delivery was answered
             await sock.send({"type": "reply", "id": mid, "messages": await web.replies_to(address, mid),

@@ -15,6 +15,9 @@ class Clock(Protocol):
 
 
 ONCE_SECONDS = 2 * 86_400  # how long a turn's `once` key is remembered (Telegram retries for a day)
+# A transcript ("transcript:…" log) keeps its newest items within this many bytes of JSON, so no
+# conversation can fill the store; a reloaded page shows 500 messages, far less than this.
+TRANSCRIPT_BYTES = 2_000_000
 
 
 @dataclass(slots=True)

@@ -48,7 +48,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError, WatchError
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
-from bot.ports import ONCE_SECONDS, Clock, Held
+from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
 from bot.retention import Retention
 
 GROUP = "workers"
@@ -85,6 +85,19 @@ return 1
 """
 
 LOG_CAP = 10_000
+
+# Lua: append ARGV[1] to the transcript KEYS[1], whose size in bytes KEYS[2] counts, then drop its
+# oldest items while it holds more than ARGV[2] bytes or ARGV[3] items; both expire at ARGV[4].
+APPEND_CAPPED = """
+local size = redis.call('INCRBY', KEYS[2], string.len(ARGV[1]))
+local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+while n > 1 and (size > tonumber(ARGV[2]) or n > tonumber(ARGV[3])) do
+  size = redis.call('DECRBY', KEYS[2], string.len(redis.call('LPOP', KEYS[1])))
+  n = n - 1
+end
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+redis.call('EXPIREAT', KEYS[2], ARGV[4])
+"""
 PURGE_BATCH = 500  # items one script call drops, so a long sweep never blocks the server for long
 
 # Lua: items KEYS[1][ARGV[1]..ARGV[1]+ARGV[2]) written before items were stamped get the time
@@ -142,6 +155,7 @@ class RedisStore:
         self._release = client.register_script(RELEASE)
         self._drop_old = client.register_script(DROP_OLD)
         self._stamp_old = client.register_script(STAMP_OLD)
+        self._append_capped = client.register_script(APPEND_CAPPED)
         self._group_ready = False
 
     @classmethod
@@ -353,11 +367,12 @@ class RedisStore:
         # Transcripts are capped (a runaway conversation cannot grow without bound) and expire as a
         # whole; the operators' audit log is a record, never trimmed, and ages item by item.
         name = f"{self._p}log:{key}"
+        if key.startswith("transcript:"):
+            await self._append_capped(keys=[name, f"{self._p}log-bytes:{key}"],
+                                      args=[_dump(item), TRANSCRIPT_BYTES, LOG_CAP, self._until("transcripts")])
+            return
         async with self._r.pipeline(transaction=True) as tx:
-            if key.startswith("transcript:"):
-                tx.rpush(name, _dump(item)).ltrim(name, -LOG_CAP, -1).expireat(name, self._until("transcripts"))
-            else:
-                tx.rpush(name, self._stamped(item)).sadd(f"{self._p}logs:stamped", key)
+            tx.rpush(name, self._stamped(item)).sadd(f"{self._p}logs:stamped", key)
             await tx.execute()
 
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:

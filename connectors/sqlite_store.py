@@ -22,7 +22,7 @@ from typing import Any
 import aiosqlite
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
-from bot.ports import ONCE_SECONDS, Clock, Held
+from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
 from bot.retention import Retention
 
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -88,7 +88,12 @@ CREATE INDEX IF NOT EXISTS inbox_at ON inbox (at);
 CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries (at);
 CREATE INDEX IF NOT EXISTS delivery_links_at ON delivery_links (at);
 CREATE INDEX IF NOT EXISTS outbox_ended ON outbox (state, ended_at);
-"""
+CREATE TRIGGER IF NOT EXISTS transcript_cap AFTER INSERT ON logs WHEN NEW.key LIKE 'transcript:%' BEGIN
+  DELETE FROM logs WHERE key = NEW.key AND seq < coalesce((
+    SELECT min(seq) FROM (SELECT seq, sum(length(CAST(item AS BLOB))) OVER (ORDER BY seq DESC) AS newer
+                          FROM logs WHERE key = NEW.key) WHERE newer <= {TRANSCRIPT_BYTES}), NEW.seq);
+END;
+""".replace("{TRANSCRIPT_BYTES}", str(TRANSCRIPT_BYTES))  # a transcript keeps its newest TRANSCRIPT_BYTES
 
 # A transcript (or inbox) goes as a whole once its newest entry is past its time; the candidates
 # come from the `at` index, so a sweep does not read every conversation.

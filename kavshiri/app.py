@@ -162,7 +162,7 @@ class Kavshiri:
             alerts=alerts,
             outbox=Outbox(store, senders, clock, on_dead=(alerts.fall_back, partial(code_lost, store, clock))),
             desk=desk,
-            webchat=WebChat(engine, store, catalog),
+            webchat=WebChat(engine, store, catalog, settings.identity_secret),
             origins=WidgetOrigins(settings.widget_origins, settings.own_url),
             accounts=Accounts(store, clock),
             telegram=telegram,

@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from api.app import create_app
+from bot.desk import transcript_key
 from connectors.portal import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_callback
+from connectors.webchat import address_of
 from tests.conftest import SECRET, Chat, event
 
 
@@ -50,6 +52,33 @@ async def test_oversized_and_malformed_bodies_are_refused_cleanly(api):
     assert binary.status_code == 422
     still_fine = await api.post("/api/chat/messages", json={"text": "hello"}, headers=auth)
     assert still_fine.status_code == 200
+
+
+async def test_a_message_refused_as_too_long_is_kept_shortened_with_a_note(api, kv):
+    response = await api.post("/api/chat/sessions", json={"lang": "en"})
+    token = response.json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = await api.post("/api/chat/messages", json={"text": "word " * 4_800}, headers=auth)  # 24,000
+    assert "too long" in answer.json()["messages"][0]["text"]
+    [said] = [m for m in await kv.store.read_log(transcript_key(f"web:{address_of(token)}"), 10)
+              if m["from"] == "citizen"]
+    assert said["refused"] == "too_long" and said["length"] == 24_000
+    assert said["text"].startswith("word word") and len(said["text"]) <= 501
+
+
+async def test_a_conversation_that_says_nothing_leaves_no_citizen_behind(api, kv):
+    tokens = [(await api.post("/api/chat/sessions", json={"lang": "ka", "agency": "mia"})).json()["token"]
+              for _ in range(3)]
+    for token in tokens:
+        assert await kv.store.get_citizen(f"web:{address_of(token)}") is None
+        assert (await api.get("/api/chat/messages", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    assert await kv.store.get_citizen(f"web:{address_of(tokens[0])}") is None
+    said = await api.post("/api/chat/messages", json={"text": "hello"}, headers={"Authorization": f"Bearer {tokens[0]}"})
+    assert said.json()["messages"][0]["lang"] == "ka"  # the language the conversation was opened in
+    citizen = await kv.store.get_citizen(f"web:{address_of(tokens[0])}")
+    assert citizen.lang == "ka" and citizen.agency == "mia"
+    forged = tokens[1][:-1] + ("0" if tokens[1][-1] != "0" else "1")
+    assert (await api.get("/api/chat/messages", headers={"Authorization": f"Bearer {forged}"})).status_code == 401
 
 
 async def test_georgian_session_answers_in_georgian(api):

@@ -52,6 +52,7 @@ import pytest
 import redis.asyncio as redis
 
 from bot.models import Citizen, Notification, Session, Submission
+from bot.ports import TRANSCRIPT_BYTES
 from bot.retention import Retention
 from connectors.redis_store import RedisStore
 from connectors.sqlite_store import SqliteStore
@@ -360,6 +361,20 @@ async def test_log_keeps_order_and_reads_the_last_items(store):
         await store.append_log("transcript:web:x", {"n": n, "text": "ტექსტი"})
     assert [i["n"] for i in await store.read_log("transcript:web:x", 3)] == [2, 3, 4]
     assert await store.read_log("transcript:web:other", 3) == []
+
+
+async def test_a_transcript_keeps_its_newest_items_within_its_byte_cap(store):
+    """However much one conversation writes, its transcript stays within TRANSCRIPT_BYTES, the
+    newest kept; other logs (the operators' audit) are never trimmed."""
+    big = "ტ" * 50_000  # 150,000 bytes of UTF-8
+    for n in range(30):
+        await store.append_log("transcript:web:big", {"n": n, "text": big})
+        await store.append_log("audit", {"n": n, "text": big})
+    kept = await store.read_log("transcript:web:big", 10_000)
+    size = sum(len(json.dumps(i, ensure_ascii=False, separators=(",", ":")).encode()) for i in kept)
+    assert size <= TRANSCRIPT_BYTES and kept[-1]["n"] == 29
+    assert [i["n"] for i in kept] == list(range(30 - len(kept), 30)) and len(kept) >= 10
+    assert len(await store.read_log("audit", 100)) == 30
 
 
 # Conversations, one turn at a time
