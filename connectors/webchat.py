@@ -15,6 +15,7 @@ import hmac
 import secrets
 from datetime import date, datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.desk import transcript_key
 from bot.engine import MAX_INPUT, Engine
@@ -35,19 +36,21 @@ def address_of(token: str) -> str | None:
 
 
 class WidgetOrigins:
-    """Which pages may host the widget for which agency: "AGENCY=origin origin;*=origin"."""
+    """Which pages may host the widget for which agency: "AGENCY=origin origin;*=origin", and
+    Kavshiri's own pages (/demo) at its public address, never an origin read from the request's
+    Host header (which a DNS-rebinding page controls)."""
 
-    def __init__(self, spec: str, own_origin: str) -> None:
-        self.allowed: dict[str, set[str]] = {"*": {own_origin.rstrip("/")}}
+    def __init__(self, spec: str, own_url: str) -> None:
+        own = urlsplit(own_url)
+        self.allowed: dict[str, set[str]] = {"*": {f"{own.scheme}://{own.netloc}"}}
         for part in filter(None, (p.strip() for p in spec.split(";"))):
             agency, _, origins = part.partition("=")
             self.allowed.setdefault(agency.strip(), set()).update(o.rstrip("/") for o in origins.split())
 
-    def allows(self, agency: str, origin: str | None, served_from: str = "") -> bool:
-        """`served_from`: the origin the socket was opened on; a page of Kavshiri's own (/demo) may."""
+    def allows(self, agency: str, origin: str | None) -> bool:
         if not origin:
             return False
-        return origin in (served_from, *self.allowed["*"]) or origin in self.allowed.get(agency, set())
+        return origin in self.allowed["*"] or origin in self.allowed.get(agency, set())
 
 
 class WebChat:

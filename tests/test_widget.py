@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import json
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -74,6 +75,15 @@ async def test_only_configured_origins_of_the_agency_get_in(deployment, origin, 
     citizen = Citizen(deployment, origin=origin, agency=agency)
     with pytest.raises(InvalidStatus) as refused:
         await citizen.connect()
+    assert refused.value.response.status_code == 403
+
+
+async def test_the_own_origin_comes_from_settings_not_the_host_header(deployment):
+    """A DNS-rebinding page at evil.example reaches the server with its own name as Host."""
+    port = int(deployment.api_url.rsplit(":", 1)[1])
+    evil = f"evil.example:{port}"
+    with socket.create_connection(("127.0.0.1", port)) as sock, pytest.raises(InvalidStatus) as refused:
+        await websockets.connect(f"ws://{evil}/api/chat/ws?agency=mia", origin=f"http://{evil}", sock=sock)
     assert refused.value.response.status_code == 403
 
 
