@@ -112,9 +112,10 @@ class Kavshiri:
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
-        if settings.portal_url and settings.uses_development_secrets:
-            # The defaults are public: anyone could sign a "completed" event with a link of theirs.
-            raise ValueError("PORTAL_URL is set: set PORTAL_TOKEN and PORTAL_CALLBACK_SECRET to real secrets")
+        if settings.uses_development_secrets and (exposed := settings.exposure):
+            # The defaults are public: anyone could sign a "completed" event with a link of theirs,
+            # or compute any phone number's portal pseudonym.
+            raise ValueError(f"{exposed}: set PORTAL_TOKEN, PORTAL_CALLBACK_SECRET and IDENTITY_SECRET to real secrets")
         store = await open_store(settings)
         portal = HttpPortal(
             portal_url, settings.portal_token, timeout=settings.portal_timeout, retries=settings.portal_retries

@@ -1,10 +1,12 @@
 """Typed settings from the environment, with embedded defaults that need nothing installed."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +14,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.retention import Retention
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Secrets whose defaults below are public: fine on one's own machine, never where others reach.
+DEVELOPMENT_SECRETS = ("portal_token", "portal_callback_secret", "identity_secret")
+
+
+def loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def default_home() -> Path:
@@ -94,9 +107,20 @@ class Settings(BaseSettings):
 
     @property
     def uses_development_secrets(self) -> bool:
-        """True when a portal secret is still the public development value from this file."""
+        """True when a secret is still the public development value from this file."""
         defaults = {name: field.default for name, field in type(self).model_fields.items()}
-        return any(getattr(self, n) == defaults[n] for n in ("portal_token", "portal_callback_secret"))
+        return any(getattr(self, n) == defaults[n] for n in DEVELOPMENT_SECRETS)
+
+    @property
+    def exposure(self) -> str | None:
+        """Why others may reach this deployment (None: only this machine can): the setting to blame."""
+        if self.portal_url:
+            return "PORTAL_URL is set"
+        if not loopback(self.host):
+            return "HOST is not a loopback address"
+        if self.public_url and not loopback(urlsplit(self.public_url).hostname):
+            return "PUBLIC_URL is not a loopback address"
+        return None
 
     @property
     def retention(self) -> Retention:

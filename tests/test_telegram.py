@@ -20,7 +20,7 @@ from kavshiri.app import Kavshiri
 from standins.telegram_api import BotApi, callback_update, message_update
 from tests import files
 from tests.channels import serve, until
-from tests.conftest import REDIS_URL, settings_for
+from tests.conftest import IDENTITY, REDIS_URL, settings_for
 from tests.conftest import SECRET as PORTAL_SECRET
 from tests.conftest import TOKEN as PORTAL_TOKEN
 from tests.support import KAVSHIRI, ThreadServer, delete_keys
@@ -425,7 +425,7 @@ def test_long_text_splits_on_paragraphs_within_the_limit():
 
 def test_the_setup_command_registers_the_webhook_at_the_public_url(bot_api, portal, tmp_path):
     env = {**os.environ, "KAVSHIRI_HOME": str(tmp_path), "PORTAL_URL": portal.url, "PORTAL_TOKEN": PORTAL_TOKEN,
-           "PORTAL_CALLBACK_SECRET": PORTAL_SECRET, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "PORTAL_CALLBACK_SECRET": PORTAL_SECRET, "IDENTITY_SECRET": IDENTITY, "TELEGRAM_BOT_TOKEN": TOKEN,
            "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_URL": bot_api.url,
            "PUBLIC_URL": "https://kavshiri.example.ge/"}
     env.pop("REDIS_URL", None)
