@@ -31,7 +31,7 @@ async def portal_callback(request: Request) -> Response:
         event = json.loads(body)
         number, status, event_id = event["registration_number"], event["status"], event["event_id"]
         completed_at = datetime.fromisoformat(event["completed_at"]) if event.get("completed_at") else None
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: nested thousands deep
         raise HTTPException(422, "malformed event") from None
     # A replayed (validly signed) event is acknowledged and ignored.
     if await kv.store.first_time(f"portal-event:{event_id}", settings.callback_tolerance_seconds * 2):

@@ -23,7 +23,8 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
     try:
         data = json.loads(body)
         int(data["update_id"])
-    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: 1e999 reads as infinity
+    # OverflowError: 1e999 reads as infinity; RecursionError: "[[[[…" nested thousands deep
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
         raise HTTPException(400, "not a Telegram update") from None
     answer, later = await channel.receive(data)
     if later is not None:

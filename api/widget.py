@@ -97,7 +97,8 @@ async def _hello(web, sock: Socket, agency: str) -> tuple[str, str] | None:
     try:
         hello = json.loads(await asyncio.wait_for(sock.ws.receive_text(), HELLO_SECONDS))
         token, lang = str(hello.get("token") or ""), hello.get("lang")
-    except (asyncio.TimeoutError, ValueError, AttributeError, KeyError):  # KeyError: a binary frame
+    # KeyError: a binary frame; RecursionError: JSON nested thousands deep
+    except (asyncio.TimeoutError, ValueError, AttributeError, KeyError, RecursionError):
         await sock.ws.close(POLICY_VIOLATION)
         return None
     address = await web.resume(token) if token else None
@@ -124,7 +125,7 @@ async def _converse(web, sock: Socket, token: str, address: str, ip_allows) -> N
             mid, text, choice = str(frame["id"])[:64], frame.get("text"), frame.get("choice")
             assert frame.get("type") == "message" and (text is None or isinstance(text, str))
             assert choice is None or (isinstance(choice, str) and len(choice) <= 64)
-        except (ValueError, KeyError, TypeError, AssertionError):
+        except (ValueError, KeyError, TypeError, AssertionError, RecursionError):
             await sock.send({"type": "error", "reason": "malformed"})
             continue
         if not bucket.take() or not ip_allows():

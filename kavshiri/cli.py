@@ -154,6 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.widget import MAX_FRAME
     from kavshiri.app import running
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
@@ -164,7 +165,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async with running(settings) as kv:
             # No access log: paths and queries can carry registration numbers.
             config = uvicorn.Config(create_app(kv), host=settings.host, port=settings.port,
-                                    log_config=None, access_log=False)
+                                    log_config=None, access_log=False,
+                                    ws_max_size=MAX_FRAME)  # a larger widget frame is refused unread
             server = uvicorn.Server(config)
             worker = asyncio.create_task(kv.run_worker()) if settings.run_worker else None
             try:

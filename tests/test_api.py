@@ -117,6 +117,17 @@ async def test_portal_callback_is_verified_and_replays_are_ignored(api, kv):
     assert len(alerts) == 1 and "http://portal.test/answers/1" in alerts[0]["text"]
 
 
+async def test_deeply_nested_json_is_a_clean_client_error(api, kv):
+    nested = b"[" * 5_000 + b"]" * 5_000
+    assert (await api.post("/portal/callback", content=nested, headers=signed(nested))).status_code == 422
+    auth = await new_token(api)
+    assert (await api.post("/api/chat/messages", content=nested, headers=auth)).status_code in (400, 422)
+    kv.settings.register_token = "register-token"
+    imported = await api.post("/api/published/register", content=nested,
+                              headers={"Authorization": "Bearer register-token", "Content-Type": "application/json"})
+    assert imported.status_code == 422 and "nested" in imported.text
+
+
 async def test_an_oversized_callback_is_refused_before_it_is_read_whole(api):
     async def chunks():
         for _ in range(200):  # 200 × 1 KiB, sent chunked: no Content-Length to trust

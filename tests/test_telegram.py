@@ -173,7 +173,8 @@ async def test_a_forged_or_missing_secret_is_refused_with_no_effect(tg: Telegram
 
 
 @pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]",
-                                  b'{"update_id": 1e999}', b'{"update_id": NaN}'])
+                                  b'{"update_id": 1e999}', b'{"update_id": NaN}',
+                                  b'{"update_id": 1, "x": ' + b"[" * 20_000 + b"}"])
 async def test_malformed_updates_are_rejected_cleanly(tg: Telegram, body):
     response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400

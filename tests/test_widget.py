@@ -127,6 +127,23 @@ async def test_a_resent_message_is_handled_once(deployment):
     assert [m["text"] for m in history if m["from"] == "citizen"] == ["hello"]
 
 
+async def test_deeply_nested_json_is_malformed_not_a_crash(deployment):
+    nested = "[" * 20_000
+    citizen = Citizen(deployment)
+    await citizen.connect()
+    await citizen.ws.send(json.dumps({"type": "message", "id": "n", "text": "x"})[:-1] + f', "x": {nested}}}')
+    assert (await citizen.frame()) == {"type": "error", "reason": "malformed"}
+    assert (await citizen.say("hello"))["messages"]  # the conversation goes on
+    await citizen.close()
+    hello = Citizen(deployment)
+    hello.ws = await websockets.connect(hello.url, origin=hello.origin)
+    await hello.ws.send(nested)
+    with pytest.raises(ConnectionClosed) as closed:
+        await hello.frame()
+    assert closed.value.rcvd.code == 1008  # refused as a bad hello, not an error of the server
+    assert "RecursionError" not in (deployment.root / "api.log").read_text()
+
+
 async def test_bad_frames_are_rejected_and_the_conversation_survives(deployment):
     citizen = Citizen(deployment)
     await citizen.connect()
