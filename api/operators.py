@@ -6,13 +6,14 @@ request but sign-in must carry the session's CSRF token in `X-CSRF-Token`.
 from __future__ import annotations
 
 import hmac
+import math
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.limits import PerKey
+from api.limits import Backoff, PerKey
 from api.widget import STATIC
 from bot.desk import transcript_key
 from connectors.accounts import public
@@ -21,6 +22,7 @@ router = APIRouter()
 COOKIE = "kavshiri_operator"
 TRANSCRIPT = 100
 logins_per_ip = PerKey(limit=10)
+sign_in_backoff = Backoff()  # per login name, whichever addresses the guesses come from
 
 
 class Login(BaseModel):
@@ -76,11 +78,15 @@ async def signed_in(request: Request, change: bool = True) -> dict[str, Any]:
 @router.post("/api/operators/login")
 async def login(request: Request, body: Login, response: Response) -> dict[str, Any]:
     kv = request.app.state.kavshiri
-    if not logins_per_ip.allow(request.client.host if request.client else "?"):
-        raise HTTPException(429, "too many attempts")
+    account = body.login.casefold()
+    if (wait := sign_in_backoff.wait(account)) or not logins_per_ip.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "too many attempts", headers={"Retry-After": str(math.ceil(wait) or 60)})
     result = await kv.accounts.login(body.login, body.password)
     if result is None:
+        sign_in_backoff.failed(account)
+        await kv.desk.audit(body.login, "login_failed")
         raise HTTPException(401, "wrong login or password")
+    sign_in_backoff.succeeded(account)
     session_id, csrf = result
     response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https")

@@ -154,8 +154,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.widget import MAX_FRAME
     from kavshiri.app import running
+    from kavshiri.server import uvicorn_options
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
     settings = Settings(**overrides)
@@ -165,8 +165,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async with running(settings) as kv:
             # No access log: paths and queries can carry registration numbers.
             config = uvicorn.Config(create_app(kv), host=settings.host, port=settings.port,
-                                    log_config=None, access_log=False,
-                                    ws_max_size=MAX_FRAME)  # a larger widget frame is refused unread
+                                    log_config=None, access_log=False, **uvicorn_options(settings))
             server = uvicorn.Server(config)
             worker = asyncio.create_task(kv.run_worker()) if settings.run_worker else None
             try:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
+    # Proxies in front whose X-Forwarded-For/-Proto are believed (comma-separated addresses or
+    # networks); empty: none, so a client cannot pick the address its rate limits count under.
+    forwarded_allow_ips: str = ""
     # Government-declared extra non-working days, comma-separated ISO dates.
     extra_days_off: str = ""
     # `serve` runs the outbox worker in-process unless separate worker processes do it.

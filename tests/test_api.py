@@ -12,6 +12,8 @@ from api.app import create_app
 from bot.desk import transcript_key
 from connectors.portal import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_callback
 from connectors.webchat import address_of
+from kavshiri.server import uvicorn_options
+from tests.support import ThreadServer
 from tests.conftest import SECRET, Chat, event
 
 
@@ -155,6 +157,37 @@ async def test_an_oversized_body_is_refused_before_it_is_read(api, path):
     declared = await api.post(path, content=b"{}", headers={"Content-Type": "application/json",
                                                               "Content-Length": str(64 * 1024 * 1024)})
     assert declared.status_code == 413
+
+
+async def test_sign_in_backs_off_per_account_whatever_the_address_and_failures_are_audited(kv):
+    login = f"op-{uuid.uuid4().hex[:8]}"
+    await kv.accounts.add(login, "Nino", "a long test password", ["mia"])
+    app = create_app(kv)
+
+    async def sign_in(password: str, n: int) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=(f"10.9.0.{n}", 4000))  # a new address each time
+        async with httpx.AsyncClient(transport=transport, base_url="http://kavshiri.test") as client:
+            return await client.post("/api/operators/login", json={"login": login, "password": password})
+
+    statuses = [(await sign_in(f"guess {n}", n)).status_code for n in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[-1] == 429
+    locked = await sign_in("a long test password", 99)  # even the right password waits now
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    failed = [a for a in await kv.store.read_log("audit", 100) if a["operator"] == login]
+    assert [a["action"] for a in failed] == ["login_failed"] * 5 and all("password" not in a for a in failed)
+
+
+@pytest.mark.parametrize("believed", ["", "127.0.0.1"])
+async def test_x_forwarded_for_counts_only_from_the_configured_proxies(kv, believed):
+    """Every test client is 127.0.0.1: uvicorn's default would let each spoofed header be a new client."""
+    kv.settings.widget_connections_per_minute = 2
+    kv.settings.forwarded_allow_ips = believed
+    with ThreadServer(create_app(kv), **uvicorn_options(kv.settings)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            statuses = [(await client.post("/api/chat/sessions", json={},
+                                           headers={"X-Forwarded-For": f"198.51.100.{n}"})).status_code
+                        for n in range(3)]
+    assert statuses == ([201, 201, 429] if not believed else [201, 201, 201])
 
 
 async def test_the_json_chat_shares_the_widget_limits_per_ip(api, kv):
