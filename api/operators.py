@@ -88,8 +88,9 @@ async def login(request: Request, body: Login, response: Response) -> dict[str, 
         raise HTTPException(401, "wrong login or password")
     sign_in_backoff.succeeded(account)
     session_id, csrf = result
-    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https")
+    # Secure also behind a TLS proxy that speaks plain HTTP to us: PUBLIC_URL says how browsers come.
+    secure = request.url.scheme == "https" or kv.settings.own_url.startswith("https:")
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path="/", secure=secure)
     await kv.desk.audit(body.login, "login")
     return {"csrf": csrf}
 

@@ -1,4 +1,5 @@
-"""How `kavshiri serve` runs uvicorn: which proxies are believed, and the widget's largest frame."""
+"""How `kavshiri serve` runs uvicorn: which proxies are believed, the widget's largest frame, and
+HSTS when browsers come over https."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,4 +15,5 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         "ws_max_size": MAX_FRAME,  # a larger widget frame is refused before it is buffered
+        "headers": [("Strict-Transport-Security", "max-age=31536000")] if settings.own_url.startswith("https:") else [],
     }

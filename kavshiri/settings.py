@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Proxies in front whose X-Forwarded-For/-Proto are believed (comma-separated addresses or
     # networks); empty: none, so a client cannot pick the address its rate limits count under.
     forwarded_allow_ips: str = ""
+    # The interactive API documentation (/docs, /redoc, /openapi.json): off unless asked for.
+    api_docs: bool = False
     # Government-declared extra non-working days, comma-separated ISO dates.
     extra_days_off: str = ""
     # `serve` runs the outbox worker in-process unless separate worker processes do it.

@@ -28,11 +28,10 @@ def bound_socket() -> socket.socket:
 class ThreadServer:
     """A real uvicorn server with its own event loop in a background thread."""
 
-    def __init__(self, app: FastAPI, **options) -> None:
-        """`options`: more of uvicorn.Config's (those `kavshiri serve` sets, kavshiri/server.py)."""
+    def __init__(self, app: FastAPI) -> None:
         self.socket = bound_socket()
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, **options)
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True

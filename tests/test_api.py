@@ -13,7 +13,7 @@ from bot.desk import transcript_key
 from connectors.portal import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_callback
 from connectors.webchat import address_of
 from kavshiri.server import uvicorn_options
-from tests.support import ThreadServer
+from tests.channels import serve
 from tests.conftest import SECRET, Chat, event
 
 
@@ -182,12 +182,35 @@ async def test_x_forwarded_for_counts_only_from_the_configured_proxies(kv, belie
     """Every test client is 127.0.0.1: uvicorn's default would let each spoofed header be a new client."""
     kv.settings.widget_connections_per_minute = 2
     kv.settings.forwarded_allow_ips = believed
-    with ThreadServer(create_app(kv), **uvicorn_options(kv.settings)) as server:
-        async with httpx.AsyncClient(base_url=server.url) as client:
+    async with serve(create_app(kv), **uvicorn_options(kv.settings)) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
             statuses = [(await client.post("/api/chat/sessions", json={},
                                            headers={"X-Forwarded-For": f"198.51.100.{n}"})).status_code
                         for n in range(3)]
     assert statuses == ([201, 201, 429] if not believed else [201, 201, 201])
+
+
+async def test_behind_a_tls_proxy_the_cookie_is_secure_and_browsers_are_told_to_keep_to_https(kv):
+    """The proxy speaks plain HTTP to us (and is not 127.0.0.1); PUBLIC_URL says browsers use https."""
+    kv.settings.public_url = "https://kavshiri.example.ge"
+    login = f"op-{uuid.uuid4().hex[:8]}"
+    await kv.accounts.add(login, "Nino", "a long test password", ["mia"])
+    async with serve(create_app(kv), **uvicorn_options(kv.settings)) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            signed_in = await client.post("/api/operators/login",
+                                          json={"login": login, "password": "a long test password"})
+            health = await client.get("/healthz")
+    assert signed_in.status_code == 200 and "secure" in signed_in.headers["set-cookie"].lower()
+    assert health.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_the_api_documentation_is_off_unless_asked_for(kv):
+    for asked in (False, True):
+        kv.settings.api_docs = asked
+        transport = httpx.ASGITransport(app=create_app(kv))
+        async with httpx.AsyncClient(transport=transport, base_url="http://kavshiri.test") as client:
+            statuses = {(await client.get(path)).status_code for path in ("/docs", "/redoc", "/openapi.json")}
+        assert statuses == ({200} if asked else {404})
 
 
 async def test_the_json_chat_shares_the_widget_limits_per_ip(api, kv):

@@ -144,6 +144,14 @@ async def test_a_captured_signature_cannot_be_replayed_with_its_parameters_cut_d
     assert len(sms.api.to(phone)) == 1
 
 
+def test_media_paths_with_dot_segments_are_refused(sms: Phone):
+    """They start under the account's path and, once resolved, end elsewhere on Twilio's origin."""
+    base = f"{sms.api.url}/2010-04-01/Accounts/{SID}"
+    assert sms.kv.sms.media_allowed(f"{base}/Messages/MM{'0' * 32}/Media/ME{'1' * 32}")
+    for path in ("/../../../_spy", "/Messages/../../../_spy", "/%2e%2e/%2E%2E/_spy", "/./Messages"):
+        assert not sms.kv.sms.media_allowed(base + path), path
+
+
 async def test_stop_silences_everything_until_start(sms: Phone):
     phone = "+995555123404"
     await sms.send(phone, "hello")
