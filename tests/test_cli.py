@@ -101,6 +101,14 @@ def test_compose_requires_every_secret():
         assert f"${{{name}:?" in compose, name
 
 
+def test_pip_and_setuptools_are_upgraded_before_anything_is_installed():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert -1 < dockerfile.find("--upgrade pip setuptools") < dockerfile.find("-e .")
+    start = (ROOT / "scripts" / "start").read_text()  # scripts/test sources venv.sh the same way
+    assert "--upgrade pip setuptools" in (ROOT / "scripts" / "venv.sh").read_text()
+    assert -1 < start.find("venv.sh") < start.find("install -q -e .")
+
+
 async def test_a_real_portal_with_the_public_development_secrets_is_refused(tmp_path):
     from kavshiri.app import Kavshiri
 
