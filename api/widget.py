@@ -5,12 +5,15 @@ for that agency get in. The first frame is `{"type": "hello", "token": ..., "lan
 token rides in a frame, never in a URL that could be logged). The server answers `session`
 (with a new token when the old one is unknown) and `history` (the whole transcript), then
 `typing` and `reply` for each `message` frame, and `push` whenever an alert or an operator's
-words arrive. Every `message` carries a client id; a resent id is acknowledged, not handled again.
+words arrive (the store wakes the socket: nothing is polled). Every `message` carries a client id; a
+resent id is acknowledged, not handled again. A socket silent for WIDGET_IDLE_SECONDS is closed
+with IDLE (the page reconnects when the citizen next writes).
 """
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +28,7 @@ STATIC = Path(__file__).parent / "static"
 # answers an over-long text itself; a larger frame closes the socket.
 MAX_FRAME = 256 * 1024
 HELLO_SECONDS = 10
-PUSH_SECONDS = 1.0
-POLICY_VIOLATION, TOO_BIG = 1008, 1009
+POLICY_VIOLATION, TOO_BIG, IDLE = 1008, 1009, 4000
 
 
 class Limits:
@@ -35,6 +37,8 @@ class Limits:
     def __init__(self, settings) -> None:
         self.connections = PerKey(settings.widget_connections_per_minute)
         self.messages = PerKey(settings.widget_messages_per_minute)
+        self.sockets, self.open = settings.widget_sockets_per_ip, Counter[str]()
+        self.idle_seconds = settings.widget_idle_seconds
 
 
 @router.get("/widget.js")
@@ -73,11 +77,13 @@ async def chat_socket(ws: WebSocket) -> None:
     agency = ws.query_params.get("agency", "")[:64]
     limits = ws.app.state.limits
     # A browser cannot forge Origin; what it is compared with comes from settings, not the request.
-    if not kv.origins.allows(agency, ws.headers.get("origin")) or not limits.connections.allow(ip):
+    if (not kv.origins.allows(agency, ws.headers.get("origin")) or limits.open[ip] >= limits.sockets
+            or not limits.connections.allow(ip)):
         await ws.close(POLICY_VIOLATION)  # before accept: the handshake is refused with 403
         return
     await ws.accept()
     sock = Socket(ws)
+    limits.open[ip] += 1
     try:
         opened = await _hello(kv.webchat, sock, agency)
         if opened is None:
@@ -85,11 +91,15 @@ async def chat_socket(ws: WebSocket) -> None:
         token, address = opened
         pusher = asyncio.create_task(_push(kv.webchat, sock, address))
         try:
-            await _converse(kv.webchat, sock, token, address, lambda: limits.messages.allow(ip))
+            await _converse(kv.webchat, sock, token, address, lambda: limits.messages.allow(ip), limits.idle_seconds)
         finally:
             pusher.cancel()
     except WebSocketDisconnect:
         pass
+    finally:
+        limits.open[ip] -= 1
+        if not limits.open[ip]:
+            del limits.open[ip]
 
 
 async def _hello(web, sock: Socket, agency: str) -> tuple[str, str] | None:
@@ -109,11 +119,15 @@ async def _hello(web, sock: Socket, agency: str) -> tuple[str, str] | None:
     return token, address
 
 
-async def _converse(web, sock: Socket, token: str, address: str, ip_allows) -> None:
+async def _converse(web, sock: Socket, token: str, address: str, ip_allows, idle_seconds: float) -> None:
     bucket = Bucket(rate=1.0, burst=10)  # a burst for messages queued while offline
     begun = False
     while True:
-        message = await sock.ws.receive()
+        try:
+            message = await asyncio.wait_for(sock.ws.receive(), idle_seconds)
+        except asyncio.TimeoutError:
+            await sock.ws.close(IDLE)
+            return
         if message["type"] == "websocket.disconnect":
             return
         raw = message.get("text") or ""  # a binary frame is not part of the protocol: malformed
@@ -146,9 +160,11 @@ async def _push(web, sock: Socket, address: str) -> None:
     # What is drained here is in the transcript too, so a send lost to a closing socket
     # reappears in the history the next connection gets.
     try:
-        while True:
-            await asyncio.sleep(PUSH_SECONDS)
-            if messages := await web.pending(address):
-                await sock.send({"type": "push", "messages": messages})
+        async with web.watch(address) as pushed:
+            while True:
+                pushed.clear()  # before draining: a push meanwhile sets it again
+                if messages := await web.pending(address):
+                    await sock.send({"type": "push", "messages": messages})
+                await pushed.wait()
     except (WebSocketDisconnect, RuntimeError, OSError):
         return

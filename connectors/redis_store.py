@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import time
@@ -45,11 +46,16 @@ from typing import Any, Callable
 
 import redis.asyncio as redis
 from redis.asyncio.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
 from bot.retention import Retention
+from connectors.inbox import InboxWatchers
+
+log = logging.getLogger(__name__)
 
 GROUP = "workers"
 STAMP = "_t"  # an item's time in the lists that age item by item
@@ -157,6 +163,10 @@ class RedisStore:
         self._stamp_old = client.register_script(STAMP_OLD)
         self._append_capped = client.register_script(APPEND_CAPPED)
         self._group_ready = False
+        self._watchers = InboxWatchers()
+        self._pushes = f"{prefix}inbox-pushed"  # pub/sub channel: the address pushed to
+        self._listener: asyncio.Task | None = None
+        self._listening = asyncio.Event()
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "kv:", *, lease_seconds: float = 60.0,
@@ -177,6 +187,9 @@ class RedisStore:
         return _dump({**data, STAMP: self._now()})
 
     async def close(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
         await self._r.aclose()
 
     # Sessions and citizens
@@ -338,7 +351,32 @@ class RedisStore:
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None:
         key = f"{self._p}inbox:{address}"
         async with self._r.pipeline(transaction=True) as tx:
-            await tx.rpush(key, _dump(item)).expireat(key, self._until("transcripts")).execute()
+            await tx.rpush(key, _dump(item)).expireat(key, self._until("transcripts")).publish(
+                self._pushes, address).execute()
+
+    @asynccontextmanager
+    async def watch_inbox(self, address: str) -> AsyncIterator[asyncio.Event]:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen())
+        await self._listening.wait()  # subscribed before the caller drains: no push falls between
+        async with self._watchers.watch(address) as event:
+            yield event
+
+    async def _listen(self) -> None:
+        """One subscription per process, fanned out to its watchers; renewed if the connection drops."""
+        while True:
+            try:
+                async with self._r.pubsub() as pubsub:
+                    await pubsub.subscribe(self._pushes)
+                    self._listening.set()
+                    self._watchers.all_pushed()  # a push may have come while unsubscribed
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._watchers.pushed(message["data"])
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                log.warning("inbox subscription lost; renewing")
+            self._listening.clear()
+            await asyncio.sleep(1)
 
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
         key = f"{self._p}inbox:{address}"

@@ -14,7 +14,7 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import aiosqlite
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
 from bot.retention import Retention
+from connectors.inbox import InboxWatchers
 
 BUSY_TIMEOUT_SECONDS = 10.0
 SAVE_SECONDS = 4 * BUSY_TIMEOUT_SECONDS  # a turn's lease, renewed for its writes (each may wait that long)
@@ -116,6 +117,7 @@ class SqliteStore:
         self._retention = retention
         self._clock = clock  # stamps what `purge` ages; leases and replay guards use the wall clock
         self._local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._watchers = InboxWatchers()
 
     @classmethod
     async def open(cls, path: Path, *, lease_seconds: float = 60.0, retention: Retention = Retention(),
@@ -264,6 +266,11 @@ class SqliteStore:
         await self._db.execute(
             "INSERT INTO inbox (address, item, at) VALUES (?, ?, ?)", (address, _dump(item), self._now())
         )
+        self._watchers.pushed(address)
+
+    def watch_inbox(self, address: str) -> AbstractAsyncContextManager[asyncio.Event]:
+        # In-process only: on SQLite, `serve` runs the worker that pushes in its own process.
+        return self._watchers.watch(address)
 
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
         # One DELETE ... RETURNING: read and delete atomically, so no item is seen twice.

@@ -132,6 +132,10 @@ class WebChat:
         items = await self.store.drain_inbox(key)
         return [await self._out(key, i["lang"], reply_from_json(i["reply"])) for i in items]
 
+    def watch(self, address: str):
+        """An event set whenever something arrives for `pending` (see Store.watch_inbox)."""
+        return self.store.watch_inbox(f"{CHANNEL}:{address}")
+
     async def history(self, address: str) -> list[dict[str, Any]]:
         return await self.store.read_log(transcript_key(f"{CHANNEL}:{address}"), HISTORY)
 

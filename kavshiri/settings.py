@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Proxies in front whose X-Forwarded-For/-Proto are believed (comma-separated addresses or
     # networks); empty: none, so a client cannot pick the address its rate limits count under.
     forwarded_allow_ips: str = ""
+    # Connections: a request must arrive whole within request_read_seconds; an idle keep-alive
+    # connection closes after keep_alive_seconds; past max_connections at once, new ones get 503.
+    request_read_seconds: float = 20.0
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
     # The interactive API documentation (/docs, /redoc, /openapi.json): off unless asked for.
     api_docs: bool = False
     # Government-declared extra non-working days, comma-separated ISO dates.
@@ -78,6 +83,9 @@ class Settings(BaseSettings):
     # Per client IP and API process: widget connections and messages a minute.
     widget_connections_per_minute: int = 30
     widget_messages_per_minute: int = 120
+    # Widget sockets open at once per client IP and API process, and how long one may stay silent.
+    widget_sockets_per_ip: int = 20
+    widget_idle_seconds: float = 900.0
     # Bearer token of agencies' systems that import register files; unset disables the endpoint.
     register_token: str | None = None
     # Telegram: the bot's token, the webhook's secret header value, and the Bot API's address.

@@ -363,6 +363,22 @@ async def test_log_keeps_order_and_reads_the_last_items(store):
     assert await store.read_log("transcript:web:other", 3) == []
 
 
+async def test_a_push_wakes_whoever_watches_that_inbox(open_store, request):
+    """The widget's socket waits on this instead of polling the store; on Redis a push from
+    another process wakes it too (on SQLite the pushing worker runs in the same process)."""
+    store, pushers = await open_store(), []
+    pushers.append(store)
+    if request.node.callspec.params["open_store"] == "redis":
+        pushers.append(await open_store())
+    async with store.watch_inbox("web:a") as a, store.watch_inbox("web:b") as b:
+        for n, pusher in enumerate(pushers):
+            a.clear()
+            await pusher.push_inbox("web:a", {"n": n})
+            await asyncio.wait_for(a.wait(), 5)
+        assert not b.is_set()
+    assert [i["n"] for i in await store.drain_inbox("web:a")] == list(range(len(pushers)))
+
+
 async def test_a_transcript_keeps_its_newest_items_within_its_byte_cap(store):
     """However much one conversation writes, its transcript stays within TRANSCRIPT_BYTES, the
     newest kept; other logs (the operators' audit) are never trimmed."""

@@ -16,6 +16,7 @@
   var saved = load();
   var lang = saved.lang || (script.getAttribute("data-lang") === "en" ? "en" : "ka");
   var ui = null, ws = null, retry = 0, connected = false, retryTimer = null;
+  var IDLE = 4000;  // the server's close code for a socket left silent (api/widget.py)
   var el = {};
 
   function load() {
@@ -219,10 +220,11 @@
       ws.send(JSON.stringify({ type: "hello", token: saved.token || null, lang: lang }));
     };
     ws.onmessage = function (e) { receive(JSON.parse(e.data)); };
-    ws.onclose = function () {
+    ws.onclose = function (e) {
       connected = false;
       el.typing.textContent = "";
       label();
+      if (e.code === IDLE) { ws = null; return; }  // closed for silence: back when the citizen writes
       retry = Math.min(retry + 1, 5);
       retryTimer = setTimeout(connect, 500 * Math.pow(2, retry));
     };
@@ -271,6 +273,7 @@
   }
 
   function flush() {
+    if (!ws) { connect(); return; }  // the history frame flushes once connected
     if (!connected || ws.readyState !== 1) return;
     saved.queue.forEach(function (item) {
       ws.send(JSON.stringify({ type: "message", id: item.id, text: item.text, choice: item.choice }));
