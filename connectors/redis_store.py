@@ -46,9 +46,7 @@ from typing import Any, Callable
 
 import redis.asyncio as redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError, WatchError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
 from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
@@ -373,8 +371,8 @@ class RedisStore:
                     async for message in pubsub.listen():
                         if message["type"] == "message":
                             self._watchers.pushed(message["data"])
-            except (RedisConnectionError, RedisTimeoutError, OSError):
-                log.warning("inbox subscription lost; renewing")
+            except Exception as error:  # the connection, most likely: widgets must not stay deaf
+                log.warning("inbox subscription lost (%s); renewing", type(error).__name__)
             self._listening.clear()
             await asyncio.sleep(1)
 
