@@ -19,7 +19,7 @@ PACKAGES = ("bot", "nlu", "connectors", "api", "published", "kavshiri")
 ROOT = Path(__file__).resolve().parents[1]
 N = 20_000
 # A linear pattern costs a few dozen finds at most; a backtracking one costs thousands and more.
-MAX_RATIO = 200
+MAX_RATIO = 300
 SHAPES = ("a", "A", "5", " ", ".", "@", "-", "/", "+", "(", "'", "E", "\n", "ა", "Ა", "ᲐᲐა")
 
 

@@ -284,7 +284,7 @@ async def test_a_backtracking_contact_does_not_stall_the_server(deployment):
         answer = await attack
     await citizen.close()
     assert "does not look like a phone number" in texts(answer["messages"])
-    assert max(loaded) < 50 * unloaded, (max(loaded), unloaded)
+    assert max(loaded) < 200 * unloaded, (max(loaded), unloaded)  # a stall is thousands of times
 
 
 def test_operator_add_refuses_a_short_password(tmp_path):
