@@ -78,8 +78,8 @@ async def signed_in(request: Request, change: bool = True) -> dict[str, Any]:
 @router.post("/api/operators/login")
 async def login(request: Request, body: Login, response: Response) -> dict[str, Any]:
     kv = request.app.state.kavshiri
-    account = body.login.casefold()
-    if (wait := sign_in_backoff.wait(account)) or not logins_per_ip.allow(request.client.host if request.client else "?"):
+    account, ip = body.login.casefold(), request.client.host if request.client else "?"
+    if (wait := sign_in_backoff.wait(account)) or not logins_per_ip.allow(ip):
         raise HTTPException(429, "too many attempts", headers={"Retry-After": str(math.ceil(wait) or 60)})
     result = await kv.accounts.login(body.login, body.password)
     if result is None:

@@ -76,7 +76,8 @@ def operator(portal):
 def settings_for(home: Path, portal_url: str, **extra) -> Settings:
     extra.setdefault("redis_url", None)
     return Settings(kavshiri_home=home, portal_url=portal_url, portal_token=TOKEN,
-                    portal_callback_secret=SECRET, identity_secret=IDENTITY, portal_timeout=1.0, portal_retries=2, **extra)
+                    portal_callback_secret=SECRET, identity_secret=IDENTITY, portal_timeout=1.0, portal_retries=2,
+                    **extra)
 
 
 class Chat:

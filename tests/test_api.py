@@ -75,7 +75,8 @@ async def test_a_conversation_that_says_nothing_leaves_no_citizen_behind(api, kv
         assert await kv.store.get_citizen(f"web:{address_of(token)}") is None
         assert (await api.get("/api/chat/messages", headers={"Authorization": f"Bearer {token}"})).status_code == 200
     assert await kv.store.get_citizen(f"web:{address_of(tokens[0])}") is None
-    said = await api.post("/api/chat/messages", json={"text": "hello"}, headers={"Authorization": f"Bearer {tokens[0]}"})
+    said = await api.post("/api/chat/messages", json={"text": "hello"},
+                          headers={"Authorization": f"Bearer {tokens[0]}"})
     assert said.json()["messages"][0]["lang"] == "ka"  # the language the conversation was opened in
     citizen = await kv.store.get_citizen(f"web:{address_of(tokens[0])}")
     assert citizen.lang == "ka" and citizen.agency == "mia"
