@@ -154,6 +154,7 @@
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); sendText(); }
     });
     window.addEventListener("online", function () { if (!connected) connect(); });
+    document.addEventListener("visibilitychange", function () { if (!ws && watching()) connect(); });
   }
 
   function icon() {
@@ -224,11 +225,17 @@
       connected = false;
       el.typing.textContent = "";
       label();
-      if (e.code === IDLE) { ws = null; return; }  // closed for silence: back when the citizen writes
+      if (e.code === IDLE) {  // closed for silence: back at once if someone is looking, else when they do
+        ws = null;
+        if (watching()) connect();
+        return;
+      }
       retry = Math.min(retry + 1, 5);
       retryTimer = setTimeout(connect, 500 * Math.pow(2, retry));
     };
   }
+
+  function watching() { return saved.open && document.visibilityState === "visible"; }
 
   function receive(frame) {
     if (frame.type === "session") {
