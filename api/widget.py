@@ -7,7 +7,7 @@ token rides in a frame, never in a URL that could be logged). The server answers
 `typing` and `reply` for each `message` frame, and `push` whenever an alert or an operator's
 words arrive (the store wakes the socket: nothing is polled). Every `message` carries a client id; a
 resent id is acknowledged, not handled again. A socket silent for WIDGET_IDLE_SECONDS is closed
-with IDLE (the page reconnects when the citizen next writes).
+with IDLE; the page reconnects at once while someone looks at it, else when they come back.
 """
 from __future__ import annotations
 
