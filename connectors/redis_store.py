@@ -21,9 +21,12 @@ Keys (after the prefix):
   once:<key>                        replay guard (SET NX EX)
   lock:<key>                        a conversation's turn lock (SET NX PX, a random token)
   inbox:<address>                   list of JSON items (expires after the last push)
+  inbox-pushed                      pub/sub channel: the address of each push (wakes waiting widgets)
   record:<kind>                     hash id -> JSON (operator desk: queue, tickets, accounts)
-  log:<key>                         list of JSON items: a transcript is capped and expires after its
-                                    last entry; any other log (the audit) ages item by item
+  log:<key>                         list of JSON items: a transcript is capped (TRANSCRIPT_BYTES,
+                                    LOG_CAP) and expires after its last entry; any other log (the
+                                    audit) ages item by item
+  log-bytes:transcript:<key>        a transcript's size in bytes, expiring with it
   logs:stamped                      set of the logs whose items age one by one (for `purge`)
   retention:dated                   set once keys written before retention were given their times
 
@@ -89,6 +92,7 @@ return 1
 """
 
 LOG_CAP = 10_000
+PURGE_BATCH = 500  # items one script call drops, so a long sweep never blocks the server for long
 
 # Lua: append ARGV[1] to the transcript KEYS[1], whose size in bytes KEYS[2] counts, then drop its
 # oldest items while it holds more than ARGV[2] bytes or ARGV[3] items; both expire at ARGV[4].
@@ -102,7 +106,6 @@ end
 redis.call('EXPIREAT', KEYS[1], ARGV[4])
 redis.call('EXPIREAT', KEYS[2], ARGV[4])
 """
-PURGE_BATCH = 500  # items one script call drops, so a long sweep never blocks the server for long
 
 # Lua: items KEYS[1][ARGV[1]..ARGV[1]+ARGV[2]) written before items were stamped get the time
 # ARGV[3]; the text is prefixed, not re-encoded (cjson would turn an empty list into {}).
