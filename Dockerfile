@@ -12,7 +12,9 @@ COPY api api
 COPY kavshiri kavshiri
 COPY portal_sim portal_sim
 COPY locales locales
-RUN pip install --no-cache-dir -e . && useradd --create-home kavshiri
+# The image's pip and setuptools have known advisories: upgraded before they install anything.
+RUN pip install --no-cache-dir --upgrade pip setuptools && pip install --no-cache-dir -e . \
+    && useradd --create-home kavshiri
 USER kavshiri
 ENV KAVSHIRI_HOME=/home/kavshiri/data
 EXPOSE 8000

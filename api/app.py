@@ -15,9 +15,16 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
     return JSONResponse({"detail": "invalid request", "fields": fields}, status_code=422)
 
 
+# Request bodies, refused with 413 before anything is parsed (Starlette's body limit): this much
+# unless a route allows more (messages, webhooks, the register import).
+SMALL_BODY = 8 * 1024
+
+
 def create_app(kavshiri) -> FastAPI:
     """`kavshiri` is the composition root's `Kavshiri` (engine, store, catalog, alerts)."""
-    app = FastAPI(title="Kavshiri", version="0.1.0")
+    docs = kavshiri.settings.api_docs
+    app = FastAPI(title="Kavshiri", version="0.1.0", max_body_size=SMALL_BODY, docs_url="/docs" if docs else None,
+                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None)
     app.state.kavshiri = kavshiri
     app.state.limits = widget.Limits(kavshiri.settings)
     app.add_exception_handler(RequestValidationError, invalid_request)

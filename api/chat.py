@@ -9,10 +9,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from bot.engine import MAX_INPUT
 from connectors.webchat import address_of
 
 router = APIRouter(prefix="/api/chat")
-MAX_TEXT = 100_000  # beyond the engine's own limit, so it answers the citizen; larger is refused
+MAX_TEXT = MAX_INPUT + 5_000  # beyond the engine's own limit, so it answers the citizen; larger is refused
+MESSAGE_BODY = 6 * MAX_TEXT + 4096  # every character may come \uXXXX-escaped
 
 
 class NewSession(BaseModel):
@@ -29,11 +31,13 @@ class Message(BaseModel):
 Auth = Annotated[str | None, Header()]
 
 
-async def conversation(request: Request, authorization: str | None) -> str:
+async def conversation(request: Request, authorization: str | None, begin: bool = False) -> str:
+    """The token's conversation; `begin`: a message is coming, so its citizen must exist."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or address_of(token) is None:
         raise HTTPException(401, "missing or malformed token")
-    address = await request.app.state.kavshiri.webchat.resume(token)
+    web = request.app.state.kavshiri.webchat
+    address = await (web.begin(token) if begin else web.resume(token))
     if address is None:
         raise HTTPException(401, "unknown conversation")
     return address
@@ -53,10 +57,10 @@ async def new_session(request: Request, body: NewSession) -> dict[str, str]:
     return {"token": token}
 
 
-@router.post("/messages")
+@router.post("/messages", max_body_size=MESSAGE_BODY)
 async def post_message(request: Request, body: Message, authorization: Auth = None) -> dict[str, Any]:
     web = request.app.state.kavshiri.webchat
-    address = await conversation(request, authorization)
+    address = await conversation(request, authorization, begin=True)
     within_limit(request, "messages")
     replies = await web.handle(address, body.text, body.choice, body.message_id or "")
     if replies is None:

@@ -6,13 +6,14 @@ request but sign-in must carry the session's CSRF token in `X-CSRF-Token`.
 from __future__ import annotations
 
 import hmac
+import math
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.limits import PerKey
+from api.limits import Backoff, PerKey
 from api.widget import STATIC
 from bot.desk import transcript_key
 from connectors.accounts import public
@@ -21,6 +22,7 @@ router = APIRouter()
 COOKIE = "kavshiri_operator"
 TRANSCRIPT = 100
 logins_per_ip = PerKey(limit=10)
+sign_in_backoff = Backoff()  # per login name, whichever addresses the guesses come from
 
 
 class Login(BaseModel):
@@ -32,10 +34,13 @@ class Presence(BaseModel):
     online: bool
 
 
+OPERATOR_TEXT = 4000
+
+
 class Act(BaseModel):
     conversation: str = Field(max_length=80)
     action: Literal["take", "say", "hand_back", "close"]
-    text: str | None = Field(None, min_length=1, max_length=4000)
+    text: str | None = Field(None, min_length=1, max_length=OPERATOR_TEXT)
 
 
 class CloseTicket(BaseModel):
@@ -73,14 +78,19 @@ async def signed_in(request: Request, change: bool = True) -> dict[str, Any]:
 @router.post("/api/operators/login")
 async def login(request: Request, body: Login, response: Response) -> dict[str, Any]:
     kv = request.app.state.kavshiri
-    if not logins_per_ip.allow(request.client.host if request.client else "?"):
-        raise HTTPException(429, "too many attempts")
+    account, ip = body.login.casefold(), request.client.host if request.client else "?"
+    if (wait := sign_in_backoff.wait(account)) or not logins_per_ip.allow(ip):
+        raise HTTPException(429, "too many attempts", headers={"Retry-After": str(math.ceil(wait) or 60)})
     result = await kv.accounts.login(body.login, body.password)
     if result is None:
+        sign_in_backoff.failed(account)
+        await kv.desk.audit(body.login, "login_failed")
         raise HTTPException(401, "wrong login or password")
+    sign_in_backoff.succeeded(account)
     session_id, csrf = result
-    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https")
+    # Secure also behind a TLS proxy that speaks plain HTTP to us: PUBLIC_URL says how browsers come.
+    secure = request.url.scheme == "https" or kv.settings.own_url.startswith("https:")
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path="/", secure=secure)
     await kv.desk.audit(body.login, "login")
     return {"csrf": csrf}
 
@@ -122,7 +132,7 @@ async def desk(request: Request) -> dict[str, Any]:
     return {"me": public(operator), "conversations": conversations, "tickets": await kv.desk.tickets(operator)}
 
 
-@router.post("/api/operators/act", status_code=204)
+@router.post("/api/operators/act", status_code=204, max_body_size=6 * OPERATOR_TEXT + 4096)
 async def act(request: Request, body: Act) -> Response:
     operator = await signed_in(request)
     desk = request.app.state.kavshiri.desk

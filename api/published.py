@@ -10,7 +10,6 @@ from typing import Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.body import read_body
 from api.stats import body_summary
 from published.compliance import agency_rows, overdue, overdue_records
 from published.register import MAX_BYTES, RegisterError, parse
@@ -39,7 +38,7 @@ async def overdue_report(request: Request, agency: str | None = None, as_of: dat
     return overdue_records(rows)
 
 
-@router.post("/api/published/register")
+@router.post("/api/published/register", max_body_size=MAX_BYTES)
 async def import_register(request: Request, authorization: str | None = Header(None),
                           content_type: str = Header("")) -> JSONResponse:
     kv, services = _parts(request)
@@ -49,7 +48,7 @@ async def import_register(request: Request, authorization: str | None = Header(N
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(401, "bad token")
-    body = await read_body(request, MAX_BYTES)
+    body = await request.body()
     name = "upload.json" if "json" in content_type.lower() else "upload.csv"
     agencies = {a.id for a in services.directory}
     try:

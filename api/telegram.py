@@ -12,20 +12,19 @@ router = APIRouter()
 MAX_BODY = 1024 * 1024
 
 
-@router.post("/webhooks/telegram")
+@router.post("/webhooks/telegram", max_body_size=MAX_BODY)
 async def telegram_webhook(request: Request, background: BackgroundTasks) -> Response:
     channel = request.app.state.kavshiri.telegram
     if channel is None:
         raise HTTPException(404, "telegram is not configured")
     if not channel.verify(request.headers.get(SECRET_HEADER)):
         raise HTTPException(401, "bad secret token")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, "update too large")
+    body = await request.body()  # read only now, after the secret, and within MAX_BODY
     try:
         data = json.loads(body)
         int(data["update_id"])
-    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: 1e999 reads as infinity
+    # OverflowError: 1e999 reads as infinity; RecursionError: "[[[[…" nested thousands deep
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
         raise HTTPException(400, "not a Telegram update") from None
     answer, later = await channel.receive(data)
     if later is not None:

@@ -74,7 +74,8 @@ async def bench(backend: str, portal_url: str, home: Path, args: argparse.Namesp
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0") if backend == "redis" else None
     settings = Settings(kavshiri_home=home / backend, redis_url=redis_url, redis_prefix=prefix,
-                        portal_url=portal_url, portal_token=TOKEN, portal_callback_secret=SECRET)
+                        portal_url=portal_url, portal_token=TOKEN, portal_callback_secret=SECRET,
+                        identity_secret="bench-identity-secret")
     kv = await Kavshiri.build(settings, portal_url)
     try:
         elapsed, latencies, submits = await run(kv, args.citizens, args.concurrency)

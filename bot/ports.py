@@ -1,6 +1,7 @@
 """The small interfaces the engine receives. Implementations live in connectors/."""
 from __future__ import annotations
 
+import asyncio
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,9 @@ class Clock(Protocol):
 
 
 ONCE_SECONDS = 2 * 86_400  # how long a turn's `once` key is remembered (Telegram retries for a day)
+# A transcript ("transcript:…" log) keeps its newest items within this many bytes of JSON, so no
+# conversation can fill the store; a reloaded page shows 500 messages, far less than this.
+TRANSCRIPT_BYTES = 2_000_000
 
 
 @dataclass(slots=True)
@@ -58,6 +62,9 @@ class Store(Protocol):
 
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None: ...
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]: ...
+    # An event set whenever something is pushed to `address`'s inbox, by any process sharing the
+    # store, while the context lasts: a client clears it, drains, and waits on it.
+    def watch_inbox(self, address: str) -> AbstractAsyncContextManager[asyncio.Event]: ...
 
     async def first_time(self, key: str, ttl_seconds: int) -> bool: ...  # replay guard
 

@@ -80,8 +80,8 @@ class EmailSender:
         message = self.compose(address, lang, reply)
         await self._attach_receipt(message, reply)
         try:
-            await aiosmtplib.send(
-                message, hostname=self.host, port=self.port, username=self.username, password=self.password,
+            await aiosmtplib.send(  # the envelope is the one checked address, never read from headers
+                message, recipients=[address], hostname=self.host, port=self.port, username=self.username, password=self.password,
                 use_tls=self.implicit_tls, start_tls=not self.implicit_tls, tls_context=self.tls,
                 timeout=self.timeout)
         except aiosmtplib.SMTPRecipientsRefused as error:

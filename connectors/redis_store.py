@@ -21,9 +21,12 @@ Keys (after the prefix):
   once:<key>                        replay guard (SET NX EX)
   lock:<key>                        a conversation's turn lock (SET NX PX, a random token)
   inbox:<address>                   list of JSON items (expires after the last push)
+  inbox-pushed                      pub/sub channel: the address of each push (wakes waiting widgets)
   record:<kind>                     hash id -> JSON (operator desk: queue, tickets, accounts)
-  log:<key>                         list of JSON items: a transcript is capped and expires after its
-                                    last entry; any other log (the audit) ages item by item
+  log:<key>                         list of JSON items: a transcript is capped (TRANSCRIPT_BYTES,
+                                    LOG_CAP) and expires after its last entry; any other log (the
+                                    audit) ages item by item
+  log-bytes:transcript:<key>        a transcript's size in bytes, expiring with it
   logs:stamped                      set of the logs whose items age one by one (for `purge`)
   retention:dated                   set once keys written before retention were given their times
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import time
@@ -48,8 +52,11 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError, WatchError
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
-from bot.ports import ONCE_SECONDS, Clock, Held
+from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
 from bot.retention import Retention
+from connectors.inbox import InboxWatchers
+
+log = logging.getLogger(__name__)
 
 GROUP = "workers"
 STAMP = "_t"  # an item's time in the lists that age item by item
@@ -86,6 +93,19 @@ return 1
 
 LOG_CAP = 10_000
 PURGE_BATCH = 500  # items one script call drops, so a long sweep never blocks the server for long
+
+# Lua: append ARGV[1] to the transcript KEYS[1], whose size in bytes KEYS[2] counts, then drop its
+# oldest items while it holds more than ARGV[2] bytes or ARGV[3] items; both expire at ARGV[4].
+APPEND_CAPPED = """
+local size = redis.call('INCRBY', KEYS[2], string.len(ARGV[1]))
+local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+while n > 1 and (size > tonumber(ARGV[2]) or n > tonumber(ARGV[3])) do
+  size = redis.call('DECRBY', KEYS[2], string.len(redis.call('LPOP', KEYS[1])))
+  n = n - 1
+end
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+redis.call('EXPIREAT', KEYS[2], ARGV[4])
+"""
 
 # Lua: items KEYS[1][ARGV[1]..ARGV[1]+ARGV[2]) written before items were stamped get the time
 # ARGV[3]; the text is prefixed, not re-encoded (cjson would turn an empty list into {}).
@@ -142,7 +162,12 @@ class RedisStore:
         self._release = client.register_script(RELEASE)
         self._drop_old = client.register_script(DROP_OLD)
         self._stamp_old = client.register_script(STAMP_OLD)
+        self._append_capped = client.register_script(APPEND_CAPPED)
         self._group_ready = False
+        self._watchers = InboxWatchers()
+        self._pushes = f"{prefix}inbox-pushed"  # pub/sub channel: the address pushed to
+        self._listener: asyncio.Task | None = None
+        self._listening = asyncio.Event()
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "kv:", *, lease_seconds: float = 60.0,
@@ -163,6 +188,9 @@ class RedisStore:
         return _dump({**data, STAMP: self._now()})
 
     async def close(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
         await self._r.aclose()
 
     # Sessions and citizens
@@ -348,7 +376,32 @@ class RedisStore:
     async def push_inbox(self, address: str, item: dict[str, Any]) -> None:
         key = f"{self._p}inbox:{address}"
         async with self._r.pipeline(transaction=True) as tx:
-            await tx.rpush(key, _dump(item)).expireat(key, self._until("transcripts")).execute()
+            await tx.rpush(key, _dump(item)).expireat(key, self._until("transcripts")).publish(
+                self._pushes, address).execute()
+
+    @asynccontextmanager
+    async def watch_inbox(self, address: str) -> AsyncIterator[asyncio.Event]:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen())
+        await self._listening.wait()  # subscribed before the caller drains: no push falls between
+        async with self._watchers.watch(address) as event:
+            yield event
+
+    async def _listen(self) -> None:
+        """One subscription per process, fanned out to its watchers; renewed if the connection drops."""
+        while True:
+            try:
+                async with self._r.pubsub() as pubsub:
+                    await pubsub.subscribe(self._pushes)
+                    self._listening.set()
+                    self._watchers.all_pushed()  # a push may have come while unsubscribed
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._watchers.pushed(message["data"])
+            except Exception as error:  # the connection, most likely: widgets must not stay deaf
+                log.warning("inbox subscription lost (%s); renewing", type(error).__name__)
+            self._listening.clear()
+            await asyncio.sleep(1)
 
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
         key = f"{self._p}inbox:{address}"
@@ -377,11 +430,12 @@ class RedisStore:
         # Transcripts are capped (a runaway conversation cannot grow without bound) and expire as a
         # whole; the operators' audit log is a record, never trimmed, and ages item by item.
         name = f"{self._p}log:{key}"
+        if key.startswith("transcript:"):
+            await self._append_capped(keys=[name, f"{self._p}log-bytes:{key}"],
+                                      args=[_dump(item), TRANSCRIPT_BYTES, LOG_CAP, self._until("transcripts")])
+            return
         async with self._r.pipeline(transaction=True) as tx:
-            if key.startswith("transcript:"):
-                tx.rpush(name, _dump(item)).ltrim(name, -LOG_CAP, -1).expireat(name, self._until("transcripts"))
-            else:
-                tx.rpush(name, self._stamped(item)).sadd(f"{self._p}logs:stamped", key)
+            tx.rpush(name, self._stamped(item)).sadd(f"{self._p}logs:stamped", key)
             await tx.execute()
 
     async def read_log(self, key: str, last: int) -> list[dict[str, Any]]:

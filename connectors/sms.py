@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import httpx
@@ -189,7 +189,9 @@ class SmsChannel:
         webhook could still name any address, and fetching it with the credentials would leak them."""
         parts = urlsplit(url)
         account = f"/2010-04-01/Accounts/{self.client.account_sid}/"
-        return _origin(url) in self.media_origins and parts.path.startswith(account)
+        # "/Accounts/<ours>/../../<anything>" starts right and ends elsewhere once resolved.
+        dot_segments = {".", ".."} & set(unquote(parts.path).split("/"))
+        return _origin(url) in self.media_origins and parts.path.startswith(account) and not dot_segments
 
     def _media(self, url: str, content_type: str, n: int) -> InboundFile:
         # Twilio passes no file name: name it by its kind, for the citizen's review.

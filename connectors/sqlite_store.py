@@ -14,7 +14,7 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ from typing import Any
 import aiosqlite
 
 from bot.models import DELIVERY_RANK, OPEN_STATUSES, Citizen, Notification, Session, Submission
-from bot.ports import ONCE_SECONDS, Clock, Held
+from bot.ports import ONCE_SECONDS, TRANSCRIPT_BYTES, Clock, Held
 from bot.retention import Retention
+from connectors.inbox import InboxWatchers
 
 BUSY_TIMEOUT_SECONDS = 10.0
 SAVE_SECONDS = 4 * BUSY_TIMEOUT_SECONDS  # a turn's lease, renewed for its writes (each may wait that long)
@@ -88,7 +89,12 @@ CREATE INDEX IF NOT EXISTS inbox_at ON inbox (at);
 CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries (at);
 CREATE INDEX IF NOT EXISTS delivery_links_at ON delivery_links (at);
 CREATE INDEX IF NOT EXISTS outbox_ended ON outbox (state, ended_at);
-"""
+CREATE TRIGGER IF NOT EXISTS transcript_cap AFTER INSERT ON logs WHEN NEW.key LIKE 'transcript:%' BEGIN
+  DELETE FROM logs WHERE key = NEW.key AND seq < coalesce((
+    SELECT min(seq) FROM (SELECT seq, sum(length(CAST(item AS BLOB))) OVER (ORDER BY seq DESC) AS newer
+                          FROM logs WHERE key = NEW.key) WHERE newer <= {TRANSCRIPT_BYTES}), NEW.seq);
+END;
+""".replace("{TRANSCRIPT_BYTES}", str(TRANSCRIPT_BYTES))  # a transcript keeps its newest TRANSCRIPT_BYTES
 
 # A transcript (or inbox) goes as a whole once its newest entry is past its time; the candidates
 # come from the `at` index, so a sweep does not read every conversation.
@@ -111,6 +117,7 @@ class SqliteStore:
         self._retention = retention
         self._clock = clock  # stamps what `purge` ages; leases and replay guards use the wall clock
         self._local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._watchers = InboxWatchers()
 
     @classmethod
     async def open(cls, path: Path, *, lease_seconds: float = 60.0, retention: Retention = Retention(),
@@ -268,6 +275,11 @@ class SqliteStore:
         await self._db.execute(
             "INSERT INTO inbox (address, item, at) VALUES (?, ?, ?)", (address, _dump(item), self._now())
         )
+        self._watchers.pushed(address)
+
+    def watch_inbox(self, address: str) -> AbstractAsyncContextManager[asyncio.Event]:
+        # In-process only: on SQLite, `serve` runs the worker that pushes in its own process.
+        return self._watchers.watch(address)
 
     async def drain_inbox(self, address: str) -> list[dict[str, Any]]:
         # One DELETE ... RETURNING: read and delete atomically, so no item is seen twice.

@@ -127,9 +127,10 @@ class Kavshiri:
 
     @classmethod
     async def build(cls, settings: Settings, portal_url: str) -> Kavshiri:
-        if settings.portal_url and settings.uses_development_secrets:
-            # The defaults are public: anyone could sign a "completed" event with a link of theirs.
-            raise ValueError("PORTAL_URL is set: set PORTAL_TOKEN and PORTAL_CALLBACK_SECRET to real secrets")
+        if settings.uses_development_secrets and (exposed := settings.exposure):
+            # The defaults are public: anyone could sign a "completed" event with a link of theirs,
+            # or compute any phone number's portal pseudonym.
+            raise ValueError(f"{exposed}: set PORTAL_TOKEN, PORTAL_CALLBACK_SECRET and IDENTITY_SECRET to real secrets")
         store = await open_store(settings)
         portal = HttpPortal(
             portal_url, settings.portal_token, timeout=settings.portal_timeout, retries=settings.portal_retries
@@ -181,7 +182,7 @@ class Kavshiri:
             alerts=alerts,
             outbox=Outbox(store, senders, clock, on_dead=(alerts.fall_back, partial(code_lost, store, clock))),
             desk=desk,
-            webchat=WebChat(engine, store, catalog),
+            webchat=WebChat(engine, store, catalog, settings.identity_secret),
             origins=WidgetOrigins(settings.widget_origins, settings.own_url),
             accounts=Accounts(store, clock),
             telegram=telegram,

@@ -159,6 +159,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from kavshiri.app import running
+    from kavshiri.server import uvicorn_options
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
     settings = Settings(**overrides)
@@ -167,7 +168,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async with running(settings) as kv, serving_metrics(kv):
             # No access log: paths and queries can carry registration numbers.
             config = uvicorn.Config(create_app(kv), host=settings.host, port=settings.port,
-                                    log_config=None, access_log=False)
+                                    log_config=None, access_log=False, **uvicorn_options(settings))
             server = uvicorn.Server(config)
             worker = asyncio.create_task(kv.run_worker()) if settings.run_worker else None
             try:

@@ -1,10 +1,12 @@
 """Typed settings from the environment, with embedded defaults that need nothing installed."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +14,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.retention import Retention
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Secrets whose defaults below are public: fine on one's own machine, never where others reach.
+DEVELOPMENT_SECRETS = ("portal_token", "portal_callback_secret", "identity_secret")
+
+
+def loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def default_home() -> Path:
@@ -41,6 +54,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
+    # Proxies in front whose X-Forwarded-For/-Proto are believed (comma-separated addresses or
+    # networks); empty: none, so a client cannot pick the address its rate limits count under.
+    forwarded_allow_ips: str = ""
+    # Connections: a request must arrive whole within request_read_seconds; an idle keep-alive
+    # connection closes after keep_alive_seconds; past max_connections at once, new ones get 503.
+    request_read_seconds: float = 20.0
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
+    # The interactive API documentation (/docs, /redoc, /openapi.json): off unless asked for.
+    api_docs: bool = False
     # Government-declared extra non-working days, comma-separated ISO dates.
     extra_days_off: str = ""
     # `serve` runs the outbox worker in-process unless separate worker processes do it.
@@ -62,6 +85,9 @@ class Settings(BaseSettings):
     # Per client IP and API process: widget connections and messages a minute.
     widget_connections_per_minute: int = 30
     widget_messages_per_minute: int = 120
+    # Widget sockets open at once per client IP and API process, and how long one may stay silent.
+    widget_sockets_per_ip: int = 20
+    widget_idle_seconds: float = 900.0
     # Bearer token of agencies' systems that import register files; unset disables the endpoint.
     register_token: str | None = None
     # Telegram: the bot's token, the webhook's secret header value, and the Bot API's address.
@@ -101,9 +127,20 @@ class Settings(BaseSettings):
 
     @property
     def uses_development_secrets(self) -> bool:
-        """True when a portal secret is still the public development value from this file."""
+        """True when a secret is still the public development value from this file."""
         defaults = {name: field.default for name, field in type(self).model_fields.items()}
-        return any(getattr(self, n) == defaults[n] for n in ("portal_token", "portal_callback_secret"))
+        return any(getattr(self, n) == defaults[n] for n in DEVELOPMENT_SECRETS)
+
+    @property
+    def exposure(self) -> str | None:
+        """Why others may reach this deployment (None: only this machine can): the setting to blame."""
+        if self.portal_url:
+            return "PORTAL_URL is set"
+        if not loopback(self.host):
+            return "HOST is not a loopback address"
+        if self.public_url and not loopback(urlsplit(self.public_url).hostname):
+            return "PUBLIC_URL is not a loopback address"
+        return None
 
     @property
     def retention(self) -> Retention:

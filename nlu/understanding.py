@@ -7,6 +7,7 @@ Everything is loaded once, in the constructor: parsing does no I/O.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ ITEMS_NAMED_BY_REQUESTS = {"2.1", "2.2", "2.3"}
 TYPO_ENTITIES = frozenset({"request_type", "channel"})
 TYPO_MIN_LEN = 5  # shorter words are too alike: "later" is no "letter"
 TYPO_SCORE = 85
+OFF_LOOP_CHARS = 2_000  # a parse of this much text takes about a millisecond
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,10 @@ class Understander:
         return Understanding(text, lang, script, intent, confidence, entities, pairs)
 
     async def parse_async(self, text: str, lang_hint: str | None = None) -> Understanding:
-        """The same as `parse`: the engine awaits this, so a backend over the network can serve it."""
+        """The same as `parse`: the engine awaits this, so a backend over the network can serve it.
+        A long text is parsed in a worker thread, so other conversations are not kept waiting."""
+        if len(text) > OFF_LOOP_CHARS:
+            return await asyncio.to_thread(self.parse, text, lang_hint)
         return self.parse(text, lang_hint)
 
     async def close(self) -> None:

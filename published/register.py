@@ -136,6 +136,8 @@ def _json_rows(text: str) -> list[tuple[str, dict]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RegisterError([f"line {exc.lineno}: not valid JSON ({exc.msg})"]) from None
+    except RecursionError:
+        raise RegisterError(["the JSON is nested too deeply"]) from None
     if not isinstance(data, list):
         raise RegisterError(["the JSON file must be an array of entries"])
     return [(f"record {n}", row) for n, row in enumerate(data, 1)]

@@ -8,6 +8,7 @@ if [ ! -x .venv/bin/python ]; then
   # Debian ships venv's pip bootstrap in a separate package.
   "$PYTHON" -m venv .venv 2>/dev/null || { rm -rf .venv; apt_install python3-venv; "$PYTHON" -m venv .venv; }
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# The venv's own pip and setuptools are whatever Python shipped, with known advisories: upgraded first.
+.venv/bin/python -m pip install -q --upgrade pip setuptools >/dev/null
 # Receipts are PDFs in DejaVu Sans, which has the Georgian letters (connectors/receipt.py).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_install fonts-dejavu-core

@@ -13,9 +13,11 @@ from tests.support import bound_socket
 
 
 @contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
+async def serve(app: FastAPI, **options) -> AsyncIterator[str]:
+    """`app` on a real uvicorn in this event loop; `options`: more of uvicorn.Config's (those
+    `kavshiri serve` sets come from kavshiri/server.py)."""
     sock = bound_socket()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, **options))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         assert not task.done(), "server did not start"

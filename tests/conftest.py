@@ -20,6 +20,7 @@ from tests.support import ThreadServer, delete_keys
 
 TOKEN = "test-portal-token"
 SECRET = "test-callback-secret"
+IDENTITY = "test-identity-secret"
 # Latin words that may appear in Georgian replies: the portal's name, commands, language endonym,
 # and the names of file formats (PDF …), which Georgian writes in Latin letters too.
 ALLOWED_LATIN = {"MY", "GOV", "GE", "SMS", "SHA", "lang", "English", "XIII", *ATTACHMENT_TYPES.values()}
@@ -75,7 +76,8 @@ def operator(portal):
 def settings_for(home: Path, portal_url: str, **extra) -> Settings:
     extra.setdefault("redis_url", None)
     return Settings(kavshiri_home=home, portal_url=portal_url, portal_token=TOKEN,
-                    portal_callback_secret=SECRET, portal_timeout=1.0, portal_retries=2, **extra)
+                    portal_callback_secret=SECRET, identity_secret=IDENTITY, portal_timeout=1.0, portal_retries=2,
+                    **extra)
 
 
 class Chat:

@@ -67,6 +67,48 @@ def test_the_image_copies_every_package_the_project_installs():
     assert [p for p in packages if f"COPY {p.rstrip('*')} {p.rstrip('*')}" not in dockerfile] == []
 
 
+REAL = {"portal_token": "real-token", "portal_callback_secret": "real-callback", "identity_secret": "real-identity"}
+
+
+@pytest.mark.parametrize("where,blamed", [
+    ({"host": "0.0.0.0"}, "HOST"), ({"host": "192.168.1.5"}, "HOST"),
+    ({"public_url": "https://kavshiri.example.ge"}, "PUBLIC_URL"),
+])
+@pytest.mark.parametrize("public", ["portal_token", "portal_callback_secret", "identity_secret"])
+async def test_embedded_mode_reachable_by_others_refuses_any_development_secret(tmp_path, where, blamed, public):
+    """No PORTAL_URL (the embedded stand-in portal) is no excuse: on a public interface, or behind
+    a public address, a callback signed with the published secret would be believed."""
+    from kavshiri.app import Kavshiri
+
+    secrets = {k: v for k, v in REAL.items() if k != public}
+    settings = Settings(kavshiri_home=tmp_path, redis_url=None, portal_url=None, **secrets, **where)
+    with pytest.raises(ValueError, match=f"{blamed}.*{public.upper()}"):
+        await Kavshiri.build(settings, "http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("where", [{}, {"host": "::1"}, {"public_url": "http://localhost:8000"}])
+async def test_on_loopback_the_development_secrets_still_serve(tmp_path, where):
+    from kavshiri.app import Kavshiri
+
+    settings = Settings(kavshiri_home=tmp_path, redis_url=None, portal_url=None, **where)
+    kv = await Kavshiri.build(settings, "http://127.0.0.1:9")
+    await kv.close()
+
+
+def test_compose_requires_every_secret():
+    compose = (ROOT / "docker-compose.yml").read_text()
+    for name in ("PORTAL_TOKEN", "PORTAL_CALLBACK_SECRET", "IDENTITY_SECRET"):
+        assert f"${{{name}:?" in compose, name
+
+
+def test_pip_and_setuptools_are_upgraded_before_anything_is_installed():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert -1 < dockerfile.find("--upgrade pip setuptools") < dockerfile.find("-e .")
+    start = (ROOT / "scripts" / "start").read_text()  # scripts/test sources venv.sh the same way
+    assert "--upgrade pip setuptools" in (ROOT / "scripts" / "venv.sh").read_text()
+    assert -1 < start.find("venv.sh") < start.find("install -q -e .")
+
+
 async def test_a_real_portal_with_the_public_development_secrets_is_refused(tmp_path):
     from kavshiri.app import Kavshiri
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SECRET, TOKEN, english_in
+from tests.conftest import IDENTITY, SECRET, TOKEN, english_in
 from tests.support import KAVSHIRI, Service, free_port
 
 
@@ -28,6 +28,7 @@ class Deployment:
             "PORTAL_URL": self.portal_url,
             "PORTAL_TOKEN": TOKEN,
             "PORTAL_CALLBACK_SECRET": SECRET,
+            "IDENTITY_SECRET": IDENTITY,
             "PORT": str(self.api_port),
             "WORKER_INTERVAL_SECONDS": "0.2",
             "POLL_INTERVAL_SECONDS": "3600",  # the callback, not the poll, must bring the alert

@@ -23,9 +23,11 @@ USER, PASSWORD = "kavshiri", "smtp-pass-1"
 class Mailbox:
     def __init__(self) -> None:
         self.received: list = []
+        self.recipients: list[list[str]] = []
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.recipients.append(envelope.rcpt_tos)
         return "250 OK"
 
 
@@ -100,6 +102,7 @@ async def test_completion_alert_arrives_by_email_once_in_the_citizens_language(t
     assert attached[f"{number}.pdf"].startswith(b"%PDF-") and "BEGIN:VCALENDAR" in attached[f"{number}.ics"]
     assert number in confirmation.get_body(("plain",)).get_content()
     assert number in mail["Subject"] and mail["To"] == "citizen@example.ge"
+    assert smtp.recipients == [["citizen@example.ge"]] * 2
     assert ("მიმართვა" in mail["Subject"]) == (lang == "ka")
     plain = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()

@@ -141,6 +141,31 @@ def test_contact_parsing():
     assert email_address("no@tld") is None and email_address("<x>@example.ge") is None
 
 
+@pytest.mark.parametrize("typed", [
+    "ceo,attacker0@evil.example", "ceo;attacker0@evil.example", "group:a@evil.example;", "ceo(x)@evil.example",
+    "Victim <victim@x.ge>", "victim@x.ge (comment)", '"a,b"@x.ge', "victim@x.ge\nBcc: b@evil.example",
+    "victim@x.ge, b@evil.example", "a@b@x.ge", "victim@[127.0.0.1]", "a..b@x.ge", "victim@-x.ge",
+])
+def test_an_e_mail_address_is_exactly_one_plain_address(typed):
+    """Anything a mail library could read as more than one recipient, or as a name, is refused."""
+    assert email_address(typed) is None
+    assert email_address("Victim@X.Example.GE") == "Victim@x.example.ge"
+
+
+async def test_case_variants_of_one_mailbox_share_its_daily_codes(kv):
+    """"VICTIM@x.ge" and "victim@X.GE" are one mailbox: a sixth code to it is refused."""
+    variants = ["victim@x.ge", "Victim@x.ge", "VICTIM@x.ge", "victim@X.GE", "vIctim@x.Ge", "victiM@x.ge"]
+    for n, typed in enumerate(variants):
+        chat = Chat(kv, f"n-case-{n}")  # a chat each: only the mailbox's allowance is shared
+        await chat.start("en")
+        await chat.choose("notify")
+        await chat.choose("notify:email")
+        answer = await chat.say(typed)
+    assert "five codes today" in texts(answer)
+    codes = [x for x in await kv.store.claim_due(time.time() + 1, 50) if x.reply["key"] == "notify.code"]
+    assert len(codes) == 5
+
+
 async def test_cancelling_or_a_new_chat_does_not_reset_the_daily_codes_to_one_number(kv):
     """Nobody can flood someone else's phone with codes by starting over."""
     for n in range(7):

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
+from twilio.request_validator import RequestValidator
 
 from api.app import create_app
 from bot.messages import Reply
@@ -47,7 +48,7 @@ class Phone:
         self.count += 1
         to = sender if sender.startswith("whatsapp:") else sender
         before = len(self.api.to(to))
-        params = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": f"SMin{self.count:030d}",
+        params = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": f"SM{self.count:032x}",
                   "AccountSid": SID, "NumMedia": "0", **extra}
         response = await self.post("/webhooks/twilio/sms", params)
         assert response.status_code == 200 and "<Response>" in response.text
@@ -139,6 +140,34 @@ async def test_forged_or_misaddressed_signatures_are_refused_with_no_effect(sms:
     assert local.status_code == 403
     await asyncio.sleep(0.2)
     assert sms.api.messages == [] and await sms.kv.store.get_citizen("sms:+995555123403") is None
+
+
+async def test_a_captured_signature_cannot_be_replayed_with_its_parameters_cut_differently(sms: Phone):
+    """The review's boundary shift: NumMedia dropped and its characters moved into MessageSid
+    keeps the signature valid; it must not be handled as a new message."""
+    phone = "+995555123409"
+    sid = "SM" + "ab" * 16
+    params = {"From": phone, "To": "+15005550006", "Body": "hello", "MessageSid": sid, "AccountSid": SID,
+              "NumMedia": "0"}
+    assert (await sms.post("/webhooks/twilio/sms", params)).status_code == 200
+    await until(lambda: len(sms.api.to(phone)) == 1)
+    validator = RequestValidator(AUTH)
+    captured = validator.compute_signature(PUBLIC + "/webhooks/twilio/sms", params)
+    shifted = {k: v for k, v in params.items() if k != "NumMedia"} | {"MessageSid": f"{sid}NumMedia0"}
+    assert validator.validate(PUBLIC + "/webhooks/twilio/sms", shifted, captured)  # the same signature fits
+    assert (await sms.post("/webhooks/twilio/sms", shifted, signature=captured)).status_code == 400
+    other = params | {"AccountSid": "AC" + "f" * 32}
+    assert (await sms.post("/webhooks/twilio/sms", other)).status_code == 400  # signed, but not our account
+    await asyncio.sleep(0.3)
+    assert len(sms.api.to(phone)) == 1
+
+
+def test_media_paths_with_dot_segments_are_refused(sms: Phone):
+    """They start under the account's path and, once resolved, end elsewhere on Twilio's origin."""
+    base = f"{sms.api.url}/2010-04-01/Accounts/{SID}"
+    assert sms.kv.sms.media_allowed(f"{base}/Messages/MM{'0' * 32}/Media/ME{'1' * 32}")
+    for path in ("/../../../_spy", "/Messages/../../../_spy", "/%2e%2e/%2E%2E/_spy", "/./Messages"):
+        assert not sms.kv.sms.media_allowed(base + path), path
 
 
 async def test_stop_silences_everything_until_start(sms: Phone):

@@ -55,6 +55,7 @@ import pytest
 import redis.asyncio as redis
 
 from bot.models import Citizen, Notification, Session, Submission
+from bot.ports import TRANSCRIPT_BYTES
 from bot.retention import Retention
 from connectors.redis_store import RedisStore
 from connectors.sqlite_store import SqliteStore
@@ -389,6 +390,36 @@ async def test_log_keeps_order_and_reads_the_last_items(store):
         await store.append_log("transcript:web:x", {"n": n, "text": "ტექსტი"})
     assert [i["n"] for i in await store.read_log("transcript:web:x", 3)] == [2, 3, 4]
     assert await store.read_log("transcript:web:other", 3) == []
+
+
+async def test_a_push_wakes_whoever_watches_that_inbox(open_store, request):
+    """The widget's socket waits on this instead of polling the store; on Redis a push from
+    another process wakes it too (on SQLite the pushing worker runs in the same process)."""
+    store, pushers = await open_store(), []
+    pushers.append(store)
+    if request.node.callspec.params["open_store"] == "redis":
+        pushers.append(await open_store())
+    async with store.watch_inbox("web:a") as a, store.watch_inbox("web:b") as b:
+        for n, pusher in enumerate(pushers):
+            a.clear()
+            await pusher.push_inbox("web:a", {"n": n})
+            await asyncio.wait_for(a.wait(), 5)
+        assert not b.is_set()
+    assert [i["n"] for i in await store.drain_inbox("web:a")] == list(range(len(pushers)))
+
+
+async def test_a_transcript_keeps_its_newest_items_within_its_byte_cap(store):
+    """However much one conversation writes, its transcript stays within TRANSCRIPT_BYTES, the
+    newest kept; other logs (the operators' audit) are never trimmed."""
+    big = "ტ" * 50_000  # 150,000 bytes of UTF-8
+    for n in range(30):
+        await store.append_log("transcript:web:big", {"n": n, "text": big})
+        await store.append_log("audit", {"n": n, "text": big})
+    kept = await store.read_log("transcript:web:big", 10_000)
+    size = sum(len(json.dumps(i, ensure_ascii=False, separators=(",", ":")).encode()) for i in kept)
+    assert size <= TRANSCRIPT_BYTES and kept[-1]["n"] == 29
+    assert [i["n"] for i in kept] == list(range(30 - len(kept), 30)) and len(kept) >= 10
+    assert len(await store.read_log("audit", 100)) == 30
 
 
 # Conversations, one turn at a time

@@ -20,7 +20,7 @@ from kavshiri.app import Kavshiri
 from standins.telegram_api import BotApi, callback_update, message_update
 from tests import files
 from tests.channels import serve, until
-from tests.conftest import REDIS_URL, settings_for
+from tests.conftest import IDENTITY, REDIS_URL, settings_for
 from tests.conftest import SECRET as PORTAL_SECRET
 from tests.conftest import TOKEN as PORTAL_TOKEN
 from tests.support import KAVSHIRI, ThreadServer, delete_keys
@@ -173,7 +173,8 @@ async def test_a_forged_or_missing_secret_is_refused_with_no_effect(tg: Telegram
 
 
 @pytest.mark.parametrize("body", [b"", b"\xff\xfe binary", b'{"no_update_id": 1}', b"[1, 2]",
-                                  b'{"update_id": 1e999}', b'{"update_id": NaN}'])
+                                  b'{"update_id": 1e999}', b'{"update_id": NaN}',
+                                  b'{"update_id": 1, "x": ' + b"[" * 20_000 + b"}"])
 async def test_malformed_updates_are_rejected_cleanly(tg: Telegram, body):
     response = await tg.client.post("/webhooks/telegram", content=body, headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400
@@ -425,7 +426,7 @@ def test_long_text_splits_on_paragraphs_within_the_limit():
 
 def test_the_setup_command_registers_the_webhook_at_the_public_url(bot_api, portal, tmp_path):
     env = {**os.environ, "KAVSHIRI_HOME": str(tmp_path), "PORTAL_URL": portal.url, "PORTAL_TOKEN": PORTAL_TOKEN,
-           "PORTAL_CALLBACK_SECRET": PORTAL_SECRET, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "PORTAL_CALLBACK_SECRET": PORTAL_SECRET, "IDENTITY_SECRET": IDENTITY, "TELEGRAM_BOT_TOKEN": TOKEN,
            "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_URL": bot_api.url,
            "PUBLIC_URL": "https://kavshiri.example.ge/"}
     env.pop("REDIS_URL", None)

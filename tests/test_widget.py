@@ -2,10 +2,13 @@
 origins, resume, replays, limits, sign-in, CSRF and session fixation, and the handover itself."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import os
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -75,6 +78,15 @@ async def test_only_configured_origins_of_the_agency_get_in(deployment, origin, 
     assert refused.value.response.status_code == 403
 
 
+async def test_the_own_origin_comes_from_settings_not_the_host_header(deployment):
+    """A DNS-rebinding page at evil.example reaches the server with its own name as Host."""
+    port = int(deployment.api_url.rsplit(":", 1)[1])
+    evil = f"evil.example:{port}"
+    with socket.create_connection(("127.0.0.1", port)) as sock, pytest.raises(InvalidStatus) as refused:
+        await websockets.connect(f"ws://{evil}/api/chat/ws?agency=mia", origin=f"http://{evil}", sock=sock)
+    assert refused.value.response.status_code == 403
+
+
 async def test_kavshiris_own_demo_page_may_host_the_widget(deployment):
     citizen = Citizen(deployment, origin=deployment.api_url, agency="mof")
     assert await citizen.connect() == []
@@ -113,6 +125,23 @@ async def test_a_resent_message_is_handled_once(deployment):
     await citizen.close()
     history = await Citizen(deployment).connect(token=citizen.token)
     assert [m["text"] for m in history if m["from"] == "citizen"] == ["hello"]
+
+
+async def test_deeply_nested_json_is_malformed_not_a_crash(deployment):
+    nested = "[" * 20_000
+    citizen = Citizen(deployment)
+    await citizen.connect()
+    await citizen.ws.send(json.dumps({"type": "message", "id": "n", "text": "x"})[:-1] + f', "x": {nested}}}')
+    assert (await citizen.frame()) == {"type": "error", "reason": "malformed"}
+    assert (await citizen.say("hello"))["messages"]  # the conversation goes on
+    await citizen.close()
+    hello = Citizen(deployment)
+    hello.ws = await websockets.connect(hello.url, origin=hello.origin)
+    await hello.ws.send(nested)
+    with pytest.raises(ConnectionClosed) as closed:
+        await hello.frame()
+    assert closed.value.rcvd.code == 1008  # refused as a bad hello, not an error of the server
+    assert "RecursionError" not in (deployment.root / "api.log").read_text()
 
 
 async def test_bad_frames_are_rejected_and_the_conversation_survives(deployment):
@@ -230,6 +259,32 @@ async def test_handover_to_an_operator_and_back(deployment):
                      (OPERATOR, "hand_back", None)]
     log = (deployment.root / "api.log").read_text()
     assert "passport" not in log and "come tomorrow" not in log and '"WebSocket' not in log  # no texts, no addresses
+
+
+async def probe(http: httpx.AsyncClient) -> float:
+    start = time.perf_counter()
+    (await http.get("/healthz")).raise_for_status()
+    return time.perf_counter() - start
+
+
+async def test_a_backtracking_contact_does_not_stall_the_server(deployment):
+    """The review's ReDoS input at the "leave a message" step, while another request is timed."""
+    citizen = Citizen(deployment, origin=deployment.api_url, agency="moj")  # no MoJ operator is online
+    await citizen.connect()
+    await citizen.say("hello")
+    await citizen.say(choice="human")
+    await citizen.say(choice="leave_message")
+    await citizen.say("Please call me back about my passport.")
+    async with httpx.AsyncClient(base_url=deployment.api_url) as http:
+        unloaded = max([await probe(http) for _ in range(20)])
+        attack = asyncio.create_task(citizen.say("a@" + "." * 19_990 + "@"))
+        loaded = [await probe(http)]
+        while not attack.done():
+            loaded.append(await probe(http))
+        answer = await attack
+    await citizen.close()
+    assert "does not look like a phone number" in texts(answer["messages"])
+    assert max(loaded) < 200 * unloaded, (max(loaded), unloaded)  # a stall is thousands of times
 
 
 def test_operator_add_refuses_a_short_password(tmp_path):

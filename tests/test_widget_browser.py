@@ -317,3 +317,19 @@ def test_text_contrast_meets_wcag_aa(page):
     for selector, fg, bg in pairs:
         light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, (selector, fg, bg)
+
+
+def test_a_socket_closed_for_silence_comes_back_and_the_conversation_goes_on(browser, tmp_path):
+    """The server closes a widget socket left silent (WIDGET_IDLE_SECONDS); a page someone is
+    looking at reconnects, and what the citizen writes next is answered."""
+    quiet = WidgetDeployment(tmp_path)
+    quiet.env["WIDGET_IDLE_SECONDS"] = "1"
+    with quiet:
+        page = new_page(browser, quiet.page.url)
+        widget = Widget(page).open()
+        widget.say("გამარჯობა")
+        widget.expect_text(t("ka", "menu.prompt"))
+        page.wait_for_timeout(3_000)  # closed for silence at least twice meanwhile
+        widget.choose("choice.help")
+        widget.expect_text(t("ka", "help.text")[:40])
+        page.context.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from tests.conftest import SECRET, TOKEN
+from tests.conftest import IDENTITY, SECRET, TOKEN
 from tests.support import KAVSHIRI, Service, ThreadServer, free_port
 
 PAGE = Path(__file__).parent / "pages" / "hostile.html"
@@ -37,7 +37,8 @@ class WidgetDeployment:
         self.page = ThreadServer(page_app(self.api_url))
         self.env = {
             **os.environ, "KAVSHIRI_HOME": str(root / "home"), "PORTAL_URL": self.portal_url,
-            "PORTAL_TOKEN": TOKEN, "PORTAL_CALLBACK_SECRET": SECRET, "PORT": str(api_port),
+            "PORTAL_TOKEN": TOKEN, "PORTAL_CALLBACK_SECRET": SECRET, "IDENTITY_SECRET": IDENTITY,
+            "PORT": str(api_port),
             "WORKER_INTERVAL_SECONDS": "0.2", "POLL_INTERVAL_SECONDS": "3600",
             "OFFICE_HOURS": "",  # around the clock, so the tests do not depend on the time of day
             "WIDGET_ORIGINS": f"mia={self.page.url}",

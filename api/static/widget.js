@@ -16,6 +16,7 @@
   var saved = load();
   var lang = saved.lang || (script.getAttribute("data-lang") === "en" ? "en" : "ka");
   var ui = null, ws = null, retry = 0, connected = false, retryTimer = null;
+  var IDLE = 4000;  // the server's close code for a socket left silent (api/widget.py)
   var el = {};
 
   function load() {
@@ -154,6 +155,7 @@
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); sendText(); }
     });
     window.addEventListener("online", function () { if (!connected) connect(); });
+    document.addEventListener("visibilitychange", function () { if (!ws && watching()) connect(); });
   }
 
   function icon() {
@@ -220,14 +222,21 @@
       ws.send(JSON.stringify({ type: "hello", token: saved.token || null, lang: lang }));
     };
     ws.onmessage = function (e) { receive(JSON.parse(e.data)); };
-    ws.onclose = function () {
+    ws.onclose = function (e) {
       connected = false;
       el.typing.textContent = "";
       label();
+      if (e.code === IDLE) {  // closed for silence: back at once if someone is looking, else when they do
+        ws = null;
+        if (watching()) connect();
+        return;
+      }
       retry = Math.min(retry + 1, 5);
       retryTimer = setTimeout(connect, 500 * Math.pow(2, retry));
     };
   }
+
+  function watching() { return saved.open && document.visibilityState === "visible"; }
 
   function receive(frame) {
     if (frame.type === "session") {
@@ -272,6 +281,7 @@
   }
 
   function flush() {
+    if (!ws) { connect(); return; }  // the history frame flushes once connected
     if (!connected || ws.readyState !== 1) return;
     saved.queue.forEach(function (item) {
       ws.send(JSON.stringify({ type: "message", id: item.id, text: item.text, choice: item.choice }));

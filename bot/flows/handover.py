@@ -4,16 +4,14 @@ when they are back; offered only where an operator serves the agency) or send it
 the agency through the portal."""
 from __future__ import annotations
 
-import re
-
 from bot import desk as d
+from bot.contacts import contact
 from bot.desk import transcript_key
 from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, step
 from bot.flows.draft import start_draft
 from bot.messages import Reply
 
 TICKET_MAX = 2000
-CONTACT = re.compile(r"^\s*(\+?[\d\s()-]{6,20}|[^@\s]+@[^@\s]+\.[^@\s]+)\s*$")
 # Global choices this flow answers (see bot/flows/conversation.py).
 HANDOVER_CHOICES = frozenset({"human", "stop_waiting", "end_chat"})
 
@@ -110,7 +108,7 @@ class TicketContact(Step):
         return [Reply("ticket.contact_prompt", choices=(CANCEL,))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if not CONTACT.match(text):
+        if contact(text) is None:
             return [Reply("ticket.contact_invalid"), *await self.prompt(turn)]
         context = turn.session.context
         number = await turn.services.desk.open_ticket(

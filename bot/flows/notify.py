@@ -12,7 +12,7 @@ import hmac
 import secrets
 import uuid
 
-from bot.contacts import email_address, georgian_mobile
+from bot.contacts import email_address, georgian_mobile, mailbox_key
 from bot.flows import BACK, CANCEL, Step, Turn, choice, goto, step
 from bot.messages import Reply, Text, reply_to_json
 from bot.models import Notification
@@ -98,7 +98,7 @@ async def _count_code(turn: Turn, address: str) -> bool:
     cancelled conversation nor a fresh chat resets it, so nobody can flood someone's phone or
     mailbox. False once either allowance is spent."""
     today = turn.services.clock.now().date().isoformat()
-    target = hashlib.sha256(address.encode()).hexdigest()[:24]  # no raw addresses in keys
+    target = hashlib.sha256(mailbox_key(address).encode()).hexdigest()[:24]  # no raw addresses in keys
     for who in (turn.citizen.key, target):
         if not await _take_slot(turn, f"codes:{who}:{today}"):
             return False
