@@ -99,7 +99,7 @@ class Engine:
 
     async def _on_text(self, turn: Turn, raw: str) -> list[Reply]:
         session = turn.session
-        if len(raw) > MAX_INPUT and session.step != "body":
+        if len(raw) > MAX_INPUT and session.step not in ("body", "question"):
             return [Reply("input.too_long", {"length": len(raw), "limit": MAX_INPUT})]
         text = clean(raw)
         if not text:

@@ -22,7 +22,8 @@ from bot.ports import (
 )
 
 # Where a draft is being written: a file sent here joins it.
-DRAFT_STEPS = frozenset({"agency", "browse", "type", "subject", "body", "review", "attachments"})
+DRAFT_STEPS = frozenset({"agency", "browse", "type", "question", "use_text", "subject", "body", "review", "addition",
+                         "attachments"})
 # Channels that can carry a file to Kavshiri: the body prompt tells their citizens so.
 FILE_CHANNELS = ("telegram", "whatsapp")
 UNDECLARED = ("", "application/octet-stream")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
-from bot.flows.draft import draft_from_text, start_draft, submit
+from bot.flows import BACK, CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
+from bot.flows.draft import draft_from_text, has_words, start_draft, submit
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
@@ -75,7 +75,8 @@ class Language(Step):
     name = "language"
 
     async def prompt(self, turn: Turn) -> list[Reply]:
-        return [Reply("lang.prompt", choices=(choice("lang:ka"), choice("lang:en"), CANCEL))]
+        # "Back", never "Cancel": leaving the question must not cost a draft (c12).
+        return [Reply("lang.prompt", choices=(choice("lang:ka"), choice("lang:en"), BACK))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         understood = turn.understand(text)
@@ -105,6 +106,14 @@ async def set_language(turn: Turn, lang: str) -> list[Reply]:
 
 
 async def cancel(turn: Turn) -> list[Reply]:
+    """Ends what is going on; a draft with the citizen's words in it is deleted only once they confirm."""
+    if has_words(turn.session.draft) and turn.session.step != "discard":
+        turn.session.context["return_to"] = turn.session.step
+        return await goto(turn, "discard")
+    return await discard(turn)
+
+
+async def discard(turn: Turn) -> list[Reply]:
     had_draft = bool(turn.session.draft)
     turn.session.draft = {}
     turn.session.context = {}
@@ -114,6 +123,9 @@ async def cancel(turn: Turn) -> list[Reply]:
 async def back(turn: Turn) -> list[Reply]:
     session = turn.session
     current = STEPS[session.step]
+    if session.step == "language":
+        return await goto(turn, session.context.pop("return_to", "menu"))
+    session.draft.pop("asking", None)
     if session.draft.pop("editing", False):
         return await goto(turn, "review")
     return await goto(turn, current.back_to)
@@ -142,9 +154,32 @@ async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
     return await goto(turn, "menu")  # a draft stays saved; "new request" resumes it
 
 
+@step
+class Discard(Step):
+    """"Delete this draft?": asked before a draft with the citizen's words in it goes (c11)."""
+
+    name = "discard"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        return [Reply("discard.prompt", choices=(choice("discard:yes"), choice("discard:no")))]
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        if choice_id == "discard:yes":
+            return await discard(turn)
+        if choice_id == "discard:no":
+            return [Reply("discard.kept"), *await goto(turn, turn.session.context.pop("return_to", "review"))]
+        return await super().on_choice(turn, choice_id)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        intent = turn.understand(text).intent
+        if intent in ("affirm", "deny"):
+            return await self.on_choice(turn, "discard:yes" if intent == "affirm" else "discard:no")
+        return await super().on_text(turn, text)
+
+
 # Steps whose text is the citizen's own words for the letter, never an instruction.
 FREE_TEXT_STEPS = frozenset(
-    {"subject", "body", "handover", "ticket_message", "ticket_contact", "notify_address", "notify_code"}
+    {"subject", "body", "question", "handover", "ticket_message", "ticket_contact", "notify_address", "notify_code"}
 )
 IN_FLOW_SURE = 0.6  # an instruction typed mid-flow is followed only when clearly meant
 

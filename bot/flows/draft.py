@@ -1,32 +1,66 @@
-"""Writing a submission: addressee, type, subject, text, review, and the explicit submit."""
+"""Writing a submission: addressee, type, the type's questions, review, and the explicit submit.
+
+Each request type asks for what it needs, one short question at a time (`QUESTIONS`); the letter
+is composed from the answers by `bot.letters` in the citizen's language, never pasted from the chat.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import math
+import re
 import uuid
 
 from bot.deadline import RULES, deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
 from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
+from bot.letters import compose
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES, Submission
 from bot.ports import Draft, PortalError, PortalRejected
 from nlu.directory import Agency
+from nlu.letter_parts import split
 from nlu.understanding import Understanding
 
 SUBJECT_MAX = 200
 BODY_MAX = 5000  # the portal's limit (connectors/portal_api.yaml)
+ANSWER_MAX = 4000  # one answer, leaving room for the letter's own sentences
 PAGE_SIZE = 8
-EXCERPT = 400  # how much of a long text the review shows
-SLOTS = ("agency_id", "request_type", "subject", "body")
-STEP_OF_SLOT = {"agency_id": "agency", "request_type": "type", "subject": "subject", "body": "body"}
 # Channels where a long text arrives in several messages, ended by one of DONE_WORDS.
 MULTIPART_CHANNELS = ("sms", "whatsapp")
 DONE_WORDS = {"done", "ready", "მზადაა", "mzadaa", "დასრულება", "dasruleba"}
 # A rejection code the citizen can fix by changing one field.
 FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type", "unknown_attachment": "attachments"}
 REJECTIONS_EXPLAINED = ("unknown_agency", "type_not_accepted", "invalid_field", "unknown_attachment")
+
+# What each type asks, in order; the first is the letter's core and cannot be skipped.
+QUESTIONS = {
+    "information_request": ("information", "period", "form"),
+    "complaint": ("what_happened", "when_where", "who", "asks"),
+    "application": ("applied_for", "grounds", "documents"),
+    "letter": ("message",),
+}
+REQUIRED = frozenset({"information", "what_happened", "asks", "applied_for", "message"})
+# The letter's parts the review lets the citizen change on their own, and the questions behind each.
+PARTS = {
+    "information_request": {"request": ("information", "period", "form")},
+    "complaint": {"facts": ("what_happened", "when_where", "who"), "request": ("asks",)},
+    "application": {"request": ("applied_for",), "facts": ("grounds", "documents")},
+    "letter": {"facts": ("message",)},
+}
+# Questions answered by a button (the letter's templates word each value).
+ANSWER_CHOICES = {"form": ("electronic", "paper")}
+# A year or a date in the core answer already says the period, or when it happened.
+DATED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./]\d{1,2}(?!\d)")
+SAID_BY_A_DATE = {"information_request": "period", "complaint": "when_where"}
+SUBJECT_PROPOSED = 80  # characters of the core answer a proposed subject takes
+# Words a first message must say beyond naming the body and type to be kept for the letter.
+DETAILS_FOR_BODY = 3
+# A yes or no typed at the review: a few words, clearly meant.
+PLAIN_ANSWER_WORDS = 4
+PLAIN_ANSWER_SURE = 0.7
+# What the confirmation says, by (agency understood, request type understood).
+UNDERSTOOD = {(True, False): "understood.agency", (False, True): "understood.type", (True, True): "understood.agency_type"}
 
 
 async def start_draft(turn: Turn, agency: Agency | None = None, request_type: str | None = None) -> list[Reply]:
@@ -44,36 +78,24 @@ async def start_draft(turn: Turn, agency: Agency | None = None, request_type: st
     return replies + await next_step(turn)
 
 
-# A message that asks to write and says this many more words is kept as the letter's text.
-DETAILS_FOR_BODY = 3
-# A yes or no typed at the review: a few words, clearly meant.
-PLAIN_ANSWER_WORDS = 4
-PLAIN_ANSWER_SURE = 0.7
-# What the confirmation says, by (agency understood, request type understood).
-UNDERSTOOD = {(True, False): "understood.agency", (False, True): "understood.type", (True, True): "understood.agency_type"}
-
-
 async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
-    """"Complaint to the Ministry of Justice about ...": fill what the message says, say what
-    was understood, and ask only for the rest."""
+    """"Complaint to the Ministry of Justice: on 3 March ...": fill what the message says, say what
+    was understood, and ask only for the rest. What the message says to the bot stays out of the
+    letter; what is left is kept only if it says something, and the citizen is asked to confirm it."""
     entities = understood.entities
     agency, request_type = entities.get("agency"), entities.get("request_type")
-    # Words beyond naming the body and type, or a length only a letter has.
-    says_more = entities.get("details", 0) >= DETAILS_FOR_BODY or len(understood.text) > BODY_MAX
-    keep_text = says_more and len(understood.text) <= BODY_MAX
-    too_long = says_more and not keep_text
-    if not (agency or request_type or says_more):
+    parts = split(understood.text)
+    keep = bool(parts.text) and (parts.marked or turn.understand(parts.text).entities.get("details", 0) >= DETAILS_FOR_BODY)
+    if not (agency or request_type or keep or parts.subject):
         return await start_draft(turn)
     turn.session.draft = draft = {"id": uuid.uuid4().hex}
     params = {"agency": agency_name(agency), "request_type": Text(f"type.{request_type}") if request_type else ""}
     replies = [Reply(UNDERSTOOD[bool(agency), bool(request_type)], params)] if agency or request_type else []
     draft.update({k: v for k, v in (("agency_id", agency and agency.id), ("request_type", request_type)) if v})
-    if keep_text:
-        draft["body"] = understood.text
-        replies.append(Reply("understood.body"))
-    elif too_long:  # kept, never cut: the body step asks for a shorter version
-        draft["body_too_long"] = understood.text
-        replies.append(Reply("text.too_long", {"length": len(understood.text), "limit": BODY_MAX}))
+    if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+        draft["subject"] = parts.subject
+    if keep:
+        draft["kept"] = parts.text  # becomes the core answer once the type is known
     if not agency and (candidates := entities.get("agency_candidates")):
         turn.session.step = "agency"
         options = tuple(agency_choice(m.agency) for m in candidates)
@@ -81,17 +103,79 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     return replies + await next_step(turn)
 
 
-async def next_step(turn: Turn) -> list[Reply]:
-    """The first empty slot's step, or the review once the draft is complete (or being edited)."""
+def has_words(draft: dict) -> bool:
+    """Whether the draft holds anything the citizen wrote for the letter."""
+    return any(draft.get(k) for k in ("subject", "body", "kept", "too_long", "addition")) or any(
+        draft.get("fields", {}).values())
+
+
+def fields(draft: dict) -> dict:
+    return draft.setdefault("fields", {})
+
+
+def pending_question(draft: dict) -> str | None:
+    """The question to ask now: one being asked again, else the type's first unanswered one."""
+    if draft.get("asking"):
+        return draft["asking"][0]
+    answered = fields(draft)
+    return next((q for q in QUESTIONS.get(draft.get("request_type", ""), ()) if q not in answered), None)
+
+
+def answer(draft: dict, question: str, value: str) -> None:
+    fields(draft)[question] = value
+    if draft.get("asking") and draft["asking"][0] == question:
+        draft["asking"].pop(0)
+    said = SAID_BY_A_DATE.get(draft.get("request_type", ""))
+    core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "")
+    if said and said not in fields(draft) and DATED.search(core[:ANSWER_MAX]):
+        fields(draft)[said] = ""  # already in the citizen's words: not asked again
+
+
+def letter_fields(turn: Turn) -> dict:
+    found = dict(fields(turn.draft))
+    if not found.get("documents") and (files := turn.draft.get("attachments")):
+        found["documents"] = ", ".join(f["name"] for f in files)  # GAC Art. 78(1): the attachments listed
+    return found
+
+
+def letter_text(turn: Turn) -> str:
+    """The letter as it will be sent: a prepared text (a one-tap request) or composed from the answers."""
     draft = turn.draft
+    if draft.get("body"):
+        return draft["body"]
+    return compose(draft["request_type"], turn.lang, letter_fields(turn))
+
+
+def proposed_subject(draft: dict) -> str:
+    """The core answer's first line, cut at a word within SUBJECT_PROPOSED characters."""
+    core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "").strip().split("\n")[0]
+    if len(core) <= SUBJECT_PROPOSED:
+        return core.rstrip(" .")
+    cut = core[:SUBJECT_PROPOSED].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+async def next_step(turn: Turn) -> list[Reply]:
+    """The first thing missing, or the review once the draft is complete (or being edited)."""
+    draft = turn.draft
+    if draft.get("asking"):
+        return await goto(turn, "question")
     if draft.pop("editing", False):
         return await goto(turn, "review")
-    for slot in SLOTS:
-        if not draft.get(slot):
-            replies = []
-            if slot == "subject" and draft.get("request_type") == "information_request":
-                replies.append(Reply("rights.information_request"))
-            return replies + await goto(turn, STEP_OF_SLOT[slot])
+    if not draft.get("agency_id"):
+        return await goto(turn, "agency")
+    if not draft.get("request_type"):
+        return await goto(turn, "type")
+    if not draft.get("body"):
+        if kept := draft.pop("kept", None):
+            answer(draft, QUESTIONS[draft["request_type"]][0], kept)
+            draft["unconfirmed"] = True
+        if draft.get("unconfirmed"):
+            return await goto(turn, "use_text")
+        if pending_question(draft):
+            return await goto(turn, "question")
+    if not draft.get("subject"):
+        draft["subject"] = proposed_subject(draft)
     return await goto(turn, "review")
 
 
@@ -201,14 +285,120 @@ class TypeStep(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if request_type := turn.understand(text).entities.get("request_type"):
+        """A type, or else read for what it is: another body, or words for the letter (c14)."""
+        understood = turn.understand(text)
+        if request_type := understood.entities.get("request_type"):
             return await choose_type(turn, request_type)
-        return await super().on_text(turn, text)
+        if agency := understood.entities.get("agency"):
+            turn.draft["agency_id"] = agency.id
+            return await self.prompt(turn)
+        parts = split(text)
+        if parts.subject or parts.words >= DETAILS_FOR_BODY:
+            if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+                turn.draft["subject"] = parts.subject
+            if parts.text:
+                turn.draft["kept"] = "\n\n".join(filter(None, (turn.draft.get("kept"), parts.text)))
+            return [Reply("type.kept"), *await self.prompt(turn)]
+        return [Reply("type.explained"), *await self.prompt(turn)]
 
 
 async def choose_type(turn: Turn, request_type: str) -> list[Reply]:
-    turn.draft["request_type"] = request_type
+    draft = turn.draft
+    previous = draft.get("request_type")
+    draft["request_type"] = request_type
+    if previous and previous != request_type:  # the facts already written carry over to the new type
+        core = fields(draft).get(QUESTIONS[previous][0])
+        if core and not fields(draft).get(QUESTIONS[request_type][0]):
+            answer(draft, QUESTIONS[request_type][0], core)
+        draft.pop("editing", None)  # the new type's questions come first
     return await next_step(turn)
+
+
+@step
+class QuestionStep(Step):
+    """One of the type's questions; optional ones can be skipped, one being changed kept."""
+
+    name = "question"
+    back_to = "type"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        draft = turn.draft
+        question = pending_question(draft)
+        if question is None:
+            return await next_step(turn)
+        options = [choice(f"answer:{v}", f"choice.{question}_{v}") for v in ANSWER_CHOICES.get(question, ())]
+        replies = []
+        if current := fields(draft).get(question):
+            replies.append(Reply("ask.current", {"text": current}))
+            options.append(choice("keep"))
+        elif question not in REQUIRED:
+            options.append(choice("skip"))
+        if question == "information" and not draft.get("asking"):
+            replies.append(Reply("rights.information_request"))
+        if question == "documents" and turn.citizen.channel in FILE_CHANNELS:
+            replies.append(Reply("attachment.hint", limits()))
+        return [*replies, Reply(f"ask.{question}", {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        draft, question = turn.draft, pending_question(turn.draft)
+        if question is None:
+            return await next_step(turn)
+        parts = split(text)
+        if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+            draft["subject"] = parts.subject
+        if not parts.text:  # all of it said to the bot ("whom do I write to?"): never the letter
+            if parts.subject:
+                return await self.prompt(turn)
+            return [Reply("answer.not_for_letter"), *await self.prompt(turn)]
+        if len(parts.text) > ANSWER_MAX:
+            draft["too_long"] = parts.text  # kept, never cut
+            return [Reply("text.too_long", {"length": len(parts.text), "limit": ANSWER_MAX}, choices=(BACK, CANCEL))]
+        draft.pop("too_long", None)
+        answer(draft, question, parts.text)
+        return await next_step(turn)
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        draft, question = turn.draft, pending_question(turn.draft)
+        kind, _, value = choice_id.partition(":")
+        if question and choice_id == "skip" and question not in REQUIRED:
+            answer(draft, question, "")
+        elif question and choice_id == "keep" and fields(draft).get(question):
+            answer(draft, question, fields(draft)[question])
+        elif question and kind == "answer" and value in ANSWER_CHOICES.get(question, ()):
+            answer(draft, question, value)
+        else:
+            return await super().on_choice(turn, choice_id)
+        return await next_step(turn)
+
+
+@step
+class UseTextStep(Step):
+    """A first message's own words, kept: shown as the letter they make, for the citizen to confirm."""
+
+    name = "use_text"
+    back_to = "type"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        options = (choice("use_text:yes"), choice("use_text:again"), CANCEL)
+        return [Reply("use_text.prompt", {"letter": letter_text(turn)}, choices=options)]
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        draft = turn.draft
+        if choice_id not in ("use_text:yes", "use_text:again"):
+            return await super().on_choice(turn, choice_id)
+        draft.pop("unconfirmed", None)
+        if choice_id == "use_text:again":
+            fields(draft).clear()
+        return await next_step(turn)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        understood = turn.understand(text)
+        if understood.intent in ("affirm", "deny") and len(text.split()) <= PLAIN_ANSWER_WORDS:
+            return await self.on_choice(turn, "use_text:yes" if understood.intent == "affirm" else "use_text:again")
+        if parts := split(text).text:  # new words for the letter: they replace the kept ones, shown again
+            fields(turn.draft).clear()
+            answer(turn.draft, QUESTIONS[turn.draft["request_type"]][0], parts)
+        return await self.prompt(turn)
 
 
 class TextStep(Step):
@@ -233,97 +423,132 @@ class TextStep(Step):
 @step
 class SubjectStep(TextStep):
     name = slot = "subject"
-    back_to = "type"
+    back_to = "review"
     limit = SUBJECT_MAX
 
 
 @step
 class BodyStep(TextStep):
+    """A prepared letter (the one-tap request for missing published information), changed whole."""
+
     name = slot = "body"
-    back_to = "subject"
+    back_to = "review"
     limit = BODY_MAX
-
-    async def prompt(self, turn: Turn) -> list[Reply]:
-        hint = [Reply("attachment.hint", limits())] if turn.citizen.channel in FILE_CHANNELS else []
-        if turn.citizen.channel in MULTIPART_CHANNELS:
-            return [*hint, Reply("body.prompt_parts", {"limit": self.limit}, choices=(BACK, CANCEL))]
-        return hint + await super().prompt(turn)
-
-    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if turn.citizen.channel not in MULTIPART_CHANNELS:
-            return await super().on_text(turn, text)
-        parts = turn.draft.setdefault("body_parts", [])  # saved with the draft: nothing is lost
-        if text.strip().casefold() not in DONE_WORDS:
-            parts.append(text)
-            return [Reply("body.part_received", {"parts": len(parts), "length": len("\n".join(parts))})]
-        if not parts:
-            return await self.prompt(turn)
-        body = "\n".join(turn.draft.pop("body_parts"))
-        done = Reply("body.parts_done", {"parts": len(parts), "length": len(body)})
-        return [done, *await super().on_text(turn, body)]
 
 
 @step
 class ReviewStep(Step):
     name = "review"
-    back_to = "body"
+    back_to = "type"
 
     async def prompt(self, turn: Turn) -> list[Reply]:
         draft = turn.draft
         expired = drop_expired(turn)
         agency = turn.services.directory.get(draft["agency_id"])
-        body = draft["body"]
-        if len(body) > EXCERPT:
-            body = Text("review.excerpt", {"start": body[:EXCERPT], "length": len(body)})
+        letter = letter_text(turn)
         params = {
             "agency": agency_name(agency, draft["agency_id"]),
             "request_type": Text(f"type.{draft['request_type']}"),
             "subject": draft["subject"],
-            "body": body,
+            "body": letter,
             "attachments": review_listing(turn),
         }
-        fields = ("agency", "request_type", "subject", "body") + ("attachments",) * bool(attachment_ids(turn))
-        edits = tuple(choice(f"edit:{f}") for f in fields)
+        parts = ("body",) if draft.get("body") else tuple(PARTS[draft["request_type"]])
+        fields_ = ("subject", *parts, "agency", "request_type") + ("attachments",) * bool(attachment_ids(turn))
+        edits = tuple(choice(f"edit:{f}") for f in fields_)
+        if len(letter) > BODY_MAX:  # the portal would refuse it: shorten a part first
+            too_long = Reply("letter.too_long", {"length": len(letter), "limit": BODY_MAX}, choices=(*edits, CANCEL))
+            return [*expired, Reply("review.summary", params), too_long]
         return [*expired, Reply("review.summary", params, choices=(choice("submit"), *edits, CANCEL))]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        draft = turn.draft
         if choice_id == "submit":
             return await submit(turn)
         kind, _, field = choice_id.partition(":")
-        if kind == "edit" and field in ("agency", "request_type", "subject", "body", "attachments"):
-            turn.draft["editing"] = True
+        if kind != "edit":
+            return await super().on_choice(turn, choice_id)
+        draft["editing"] = True
+        if field in PARTS.get(draft["request_type"], {}) and not draft.get("body"):
+            draft["asking"] = list(PARTS[draft["request_type"]][field])
+            return await goto(turn, "question")
+        if field in ("agency", "request_type", "subject", "body", "attachments"):
             return await goto(turn, {"request_type": "type"}.get(field, field))
+        draft.pop("editing")
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         # A plain "yes" in words is the same as pressing "send": the whole letter is on the screen
-        # above. "Yes, but change the subject" is not plain: the citizen is asked to choose.
+        # above. Anything longer is never thrown away: it is offered as an addition to the letter.
         understood = turn.understand(text)
         plain = len(text.split()) <= PLAIN_ANSWER_WORDS and understood.confidence >= PLAIN_ANSWER_SURE
         if understood.intent == "affirm" and plain:
             return await submit(turn)
         if understood.intent == "deny" and plain:
             return [Reply("review.what_to_change"), *await self.prompt(turn)]
+        if (addition := split(text).text) and not turn.draft.get("body"):
+            turn.draft["addition"] = addition
+            return await goto(turn, "addition")
         return [Reply("review.confirm_needed"), *await self.prompt(turn)]
 
 
+@step
+class AdditionStep(Step):
+    """Words typed at the review: added to the letter's facts if the citizen says so."""
+
+    name = "addition"
+    back_to = "review"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        options = (choice("add:yes"), choice("add:no"))
+        return [Reply("addition.prompt", {"text": turn.draft.get("addition", "")}, choices=options)]
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        draft = turn.draft
+        if choice_id not in ("add:yes", "add:no"):
+            return await super().on_choice(turn, choice_id)
+        addition = draft.pop("addition", "")
+        if choice_id == "add:yes" and addition:
+            part = PARTS[draft["request_type"]].get("facts") or QUESTIONS[draft["request_type"]]
+            target = next((q for q in part if fields(draft).get(q)), part[0])
+            fields(draft)[target] = "\n\n".join(filter(None, (fields(draft).get(target), addition)))
+        return await goto(turn, "review")
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        understood = turn.understand(text)
+        if understood.intent in ("affirm", "deny") and len(text.split()) <= PLAIN_ANSWER_WORDS:
+            return await self.on_choice(turn, "add:yes" if understood.intent == "affirm" else "add:no")
+        if more := split(text).text:  # more words: they join the ones waiting to be added
+            turn.draft["addition"] = "\n\n".join(filter(None, (turn.draft.get("addition"), more)))
+        return await self.prompt(turn)
+
+
+def complete(draft: dict) -> bool:
+    return bool(draft.get("agency_id") and draft.get("request_type") and draft.get("subject")) and (
+        bool(draft.get("body")) or (not draft.get("unconfirmed") and pending_question(draft) is None))
+
+
 def idempotency_key(turn: Turn) -> str:
-    """Same draft, same key: a retried submit never registers twice; an edited draft is new."""
+    """Same letter, same key: a retried submit never registers twice; an edited draft is new."""
     draft = turn.draft
     # Files count only when there are some, so drafts without files keep the keys they always had.
     files = [list(attachment_ids(turn))] if attachment_ids(turn) else []
-    content = json.dumps([turn.citizen.key, *(draft[s] for s in SLOTS), *files], ensure_ascii=False)
+    slots = (draft["agency_id"], draft["request_type"], draft["subject"], letter_text(turn))
+    content = json.dumps([turn.citizen.key, *slots, *files], ensure_ascii=False)
     return f"{draft['id']}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
 
 
 async def submit(turn: Turn) -> list[Reply]:
     services, draft = turn.services, turn.draft
-    if any(not draft.get(s) for s in SLOTS):
+    if not complete(draft):
         return await next_step(turn)
     if expired := drop_expired(turn):  # the portal would refuse them: show what is left first
         return expired + await goto(turn, "review")
+    letter = letter_text(turn)
+    if len(letter) > BODY_MAX:
+        return await goto(turn, "review")
     files = attachment_ids(turn)
-    portal_draft = Draft(draft["agency_id"], draft["request_type"], draft["subject"], draft["body"], files)
+    portal_draft = Draft(draft["agency_id"], draft["request_type"], draft["subject"], letter, files)
     try:
         registration = await services.portal.submit(
             turn.citizen.portal_id or "", portal_draft, idempotency_key(turn)
