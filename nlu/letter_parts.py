@@ -30,7 +30,7 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Folded words (see nlu.normalize.fold), whatever the script they were typed in.
 GREETINGS = {
-    "hi", "hello", "hey", "dear", "good", "morning", "afternoon", "evening", "greetings", "bot", "there", "everyone",
+    "hi", "hello", "hey", "dear", "good", "morning", "afternoon", "evening", "greetings", "bot", "there", "everyone", "yes", "ok", "okay", "diakh", "kargi",
     "gamarjoba", "gamarjobat", "salami", "dila", "mshvidobisa", "saghamo", "kavshiri", "shvilo",
 }
 THANKS = {"thanks", "thank", "you", "very", "much", "in", "advance", "bye", "goodbye", "madloba", "gmadlobt",

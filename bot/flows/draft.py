@@ -85,7 +85,8 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     entities = understood.entities
     agency, request_type = entities.get("agency"), entities.get("request_type")
     parts = split(understood.text)
-    keep = bool(parts.text) and (parts.marked or turn.understand(parts.text).entities.get("details", 0) >= DETAILS_FOR_BODY)
+    keep = bool(parts.text) and (parts.marked or len(parts.text) > ANSWER_MAX
+                                 or turn.understand(parts.text).entities.get("details", 0) >= DETAILS_FOR_BODY)
     if not (agency or request_type or keep or parts.subject):
         return await start_draft(turn)
     turn.session.draft = draft = {"id": uuid.uuid4().hex}
@@ -94,7 +95,10 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     draft.update({k: v for k, v in (("agency_id", agency and agency.id), ("request_type", request_type)) if v})
     if parts.subject and len(parts.subject) <= SUBJECT_MAX:
         draft["subject"] = parts.subject
-    if keep:
+    if keep and len(parts.text) > ANSWER_MAX:  # kept, never cut: the first question asks for less
+        draft["too_long"] = parts.text
+        replies.append(Reply("text.too_long", {"length": len(parts.text), "limit": ANSWER_MAX}))
+    elif keep:
         draft["kept"] = parts.text  # becomes the core answer once the type is known
     if not agency and (candidates := entities.get("agency_candidates")):
         turn.session.step = "agency"
@@ -117,12 +121,16 @@ def pending_question(draft: dict) -> str | None:
     """The question to ask now: one being asked again, else the type's first unanswered one."""
     if draft.get("asking"):
         return draft["asking"][0]
-    answered = fields(draft)
+    answered = dict(fields(draft))
+    if draft.get("attachments"):  # the files sent say which documents are attached
+        answered.setdefault("documents", "")
     return next((q for q in QUESTIONS.get(draft.get("request_type", ""), ()) if q not in answered), None)
 
 
 def answer(draft: dict, question: str, value: str) -> None:
     fields(draft)[question] = value
+    if draft.get("attachments"):  # the files sent say which documents are attached
+        fields(draft).setdefault("documents", "")
     if draft.get("asking") and draft["asking"][0] == question:
         draft["asking"].pop(0)
     said = SAID_BY_A_DATE.get(draft.get("request_type", ""))
