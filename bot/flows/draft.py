@@ -343,7 +343,7 @@ class QuestionStep(Step):
             options.append(choice("skip"))
         if question == "information" and not draft.get("asking"):
             replies.append(Reply("rights.information_request"))
-        if question == "documents" and turn.citizen.channel in FILE_CHANNELS:
+        if question in ("documents", QUESTIONS[draft["request_type"]][0]) and turn.citizen.channel in FILE_CHANNELS:
             replies.append(Reply("attachment.hint", limits()))
         return [*replies, Reply(f"ask.{question}", {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
 
