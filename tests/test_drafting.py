@@ -203,3 +203,16 @@ async def test_each_part_of_the_letter_is_changed_on_its_own(kv: Kavshiri):
     replies = await chat.say("On Monday")
     replies = await chat.say("Officer 12")
     assert "When and where: On Monday" in texts(replies) and "Who was involved: Officer 12" in texts(replies)
+
+
+@pytest.mark.parametrize("size", [40, 97, 150])
+def test_pages_hold_every_word_within_the_size_and_end_at_sentences_where_they_can(size):
+    from bot.flows.review import pages
+
+    text = ("პატივცემულო ქალბატონო/ბატონო,\n\n" + "ეზოში ნაგავი ორი კვირაა არ გაუტანიათ. " * 9
+            + "x" * 230 + "\n\nპატივისცემით")
+    found = pages(text, size)
+    assert all(len(p) <= size for p in found)
+    assert "".join("".join(found).split()) == "".join(text.split())  # nothing lost, nothing added
+    sentence_pages = [p for p in found if "ნაგავი" in p and "x" not in p]
+    assert sentence_pages and all(p.endswith((".", ",")) for p in sentence_pages[:-1])

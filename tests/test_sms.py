@@ -324,3 +324,26 @@ async def test_a_message_during_a_turn_in_flight_loses_no_change_to_the_citizen(
         assert citizen.silenced  # and so does the STOP
     else:
         assert citizen.last_inbound_at > stamped_before  # and so does the window it opened
+
+
+async def test_a_long_letter_is_reviewed_in_numbered_parts_each_within_the_segment_budget(sms: Phone, operator):
+    phone = "+995555123430"
+    facts = " ".join(f"{n}. ეზოში ნაგავი {n} დღეა არ გაუტანიათ, სუნი აუტანელია და ბავშვები ვერ თამაშობენ." for n in range(1, 9))
+    menu = await sms.send(phone, "გამარჯობა")
+    reply = await sms.send(phone, number_of(menu, "ახალი"))
+    reply = await sms.send(phone, "იუსტიციის სამინისტრო")
+    reply = await sms.send(phone, number_of(reply, "წერილი"))
+    header = await sms.send(phone, facts)
+    assert "ნაწილად" in header
+    assert not re.search(r"^\d+ გაგზავნა$", header, re.M)  # nothing can go before every word is seen
+    shown, reply = [], header
+    while "შემდეგი ნაწილი" in reply:
+        reply = await sms.send(phone, number_of(reply, "შემდეგი ნაწილი"))
+        shown.append(reply.split(":\n", 1)[1].rsplit("\n1 ", 1)[0])
+    assert len(shown) >= 3 and "ნაწილი 1/" in sms.api.to(phone)[-len(shown)]["body"]
+    assert all(int(m["num_segments"]) <= sms.kv.settings.sms_max_segments for m in sms.api.to(phone))
+    assert facts in " ".join(shown)  # the whole letter, split between words only
+    done = await sms.send(phone, number_of(reply, "გაგზავნა"))
+    number = REG.search(done).group(0)
+    [row] = [r for r in await asyncio.to_thread(operator.registrations) if r["registration_number"] == number]
+    assert facts in row["body"]

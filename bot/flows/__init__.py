@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.channels import Capabilities
 from bot.messages import Choice, Inbound, Localized, Reply, Text
 from bot.models import Citizen, Session
 from bot.services import Services
@@ -37,6 +38,10 @@ class Turn:
     @property
     def draft(self) -> dict:
         return self.session.draft
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.services.capabilities.get(self.citizen.channel, Capabilities())
 
     def set_lang(self, lang: str) -> None:
         self.citizen.lang = lang

@@ -1,23 +1,19 @@
-"""Writing a submission: addressee, type, the type's questions, review, and the explicit submit.
+"""Writing a submission: addressee, type, and the type's questions (the review is bot/flows/review.py).
 
 Each request type asks for what it needs, one short question at a time (`QUESTIONS`); the letter
 is composed from the answers by `bot.letters` in the citizen's language, never pasted from the chat.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 import uuid
 
-from bot.deadline import RULES, deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, menu_prompt, step
-from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
+from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
+from bot.flows.attach import limits
 from bot.letters import compose
 from bot.messages import Choice, Reply, Text
-from bot.models import REQUEST_TYPES, Submission
-from bot.ports import Draft, PortalError, PortalRejected
+from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
 from nlu.letter_parts import split
 from nlu.understanding import Understanding
@@ -26,12 +22,6 @@ SUBJECT_MAX = 200
 BODY_MAX = 5000  # the portal's limit (connectors/portal_api.yaml)
 ANSWER_MAX = 4000  # one answer, leaving room for the letter's own sentences
 PAGE_SIZE = 8
-# Channels where a long text arrives in several messages, ended by one of DONE_WORDS.
-MULTIPART_CHANNELS = ("sms", "whatsapp")
-DONE_WORDS = {"done", "ready", "მზადაა", "mzadaa", "დასრულება", "dasruleba"}
-# A rejection code the citizen can fix by changing one field.
-FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type", "unknown_attachment": "attachments"}
-REJECTIONS_EXPLAINED = ("unknown_agency", "type_not_accepted", "invalid_field", "unknown_attachment")
 
 # What each type asks, in order; the first is the letter's core and cannot be skipped.
 QUESTIONS = {
@@ -343,7 +333,7 @@ class QuestionStep(Step):
             options.append(choice("skip"))
         if question == "information" and not draft.get("asking"):
             replies.append(Reply("rights.information_request"))
-        if question in ("documents", QUESTIONS[draft["request_type"]][0]) and turn.citizen.channel in FILE_CHANNELS:
+        if question in ("documents", QUESTIONS[draft["request_type"]][0]) and turn.capabilities.files:
             replies.append(Reply("attachment.hint", limits()))
         return [*replies, Reply(f"ask.{question}", {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
 
@@ -442,167 +432,3 @@ class BodyStep(TextStep):
     name = slot = "body"
     back_to = "review"
     limit = BODY_MAX
-
-
-@step
-class ReviewStep(Step):
-    name = "review"
-    back_to = "type"
-
-    async def prompt(self, turn: Turn) -> list[Reply]:
-        draft = turn.draft
-        expired = drop_expired(turn)
-        agency = turn.services.directory.get(draft["agency_id"])
-        letter = letter_text(turn)
-        params = {
-            "agency": agency_name(agency, draft["agency_id"]),
-            "request_type": Text(f"type.{draft['request_type']}"),
-            "subject": draft["subject"],
-            "body": letter,
-            "attachments": review_listing(turn),
-        }
-        parts = ("body",) if draft.get("body") else tuple(PARTS[draft["request_type"]])
-        fields_ = ("subject", *parts, "agency", "request_type") + ("attachments",) * bool(attachment_ids(turn))
-        edits = tuple(choice(f"edit:{f}") for f in fields_)
-        if len(letter) > BODY_MAX:  # the portal would refuse it: shorten a part first
-            too_long = Reply("letter.too_long", {"length": len(letter), "limit": BODY_MAX}, choices=(*edits, CANCEL))
-            return [*expired, Reply("review.summary", params), too_long]
-        return [*expired, Reply("review.summary", params, choices=(choice("submit"), *edits, CANCEL))]
-
-    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
-        draft = turn.draft
-        if choice_id == "submit":
-            return await submit(turn)
-        kind, _, field = choice_id.partition(":")
-        if kind != "edit":
-            return await super().on_choice(turn, choice_id)
-        draft["editing"] = True
-        if field in PARTS.get(draft["request_type"], {}) and not draft.get("body"):
-            draft["asking"] = list(PARTS[draft["request_type"]][field])
-            return await goto(turn, "question")
-        if field in ("agency", "request_type", "subject", "body", "attachments"):
-            return await goto(turn, {"request_type": "type"}.get(field, field))
-        draft.pop("editing")
-        return await super().on_choice(turn, choice_id)
-
-    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        # A plain "yes" in words is the same as pressing "send": the whole letter is on the screen
-        # above. Anything longer is never thrown away: it is offered as an addition to the letter.
-        understood = turn.understand(text)
-        plain = len(text.split()) <= PLAIN_ANSWER_WORDS and understood.confidence >= PLAIN_ANSWER_SURE
-        if understood.intent == "affirm" and plain:
-            return await submit(turn)
-        if understood.intent == "deny" and plain:
-            return [Reply("review.what_to_change"), *await self.prompt(turn)]
-        if (addition := split(text).text) and not turn.draft.get("body"):
-            turn.draft["addition"] = addition
-            return await goto(turn, "addition")
-        return [Reply("review.confirm_needed"), *await self.prompt(turn)]
-
-
-@step
-class AdditionStep(Step):
-    """Words typed at the review: added to the letter's facts if the citizen says so."""
-
-    name = "addition"
-    back_to = "review"
-
-    async def prompt(self, turn: Turn) -> list[Reply]:
-        options = (choice("add:yes"), choice("add:no"))
-        return [Reply("addition.prompt", {"text": turn.draft.get("addition", "")}, choices=options)]
-
-    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
-        draft = turn.draft
-        if choice_id not in ("add:yes", "add:no"):
-            return await super().on_choice(turn, choice_id)
-        addition = draft.pop("addition", "")
-        if choice_id == "add:yes" and addition:
-            part = PARTS[draft["request_type"]].get("facts") or QUESTIONS[draft["request_type"]]
-            target = next((q for q in part if fields(draft).get(q)), part[0])
-            fields(draft)[target] = "\n\n".join(filter(None, (fields(draft).get(target), addition)))
-        return await goto(turn, "review")
-
-    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        understood = turn.understand(text)
-        if understood.intent in ("affirm", "deny") and len(text.split()) <= PLAIN_ANSWER_WORDS:
-            return await self.on_choice(turn, "add:yes" if understood.intent == "affirm" else "add:no")
-        if more := split(text).text:  # more words: they join the ones waiting to be added
-            turn.draft["addition"] = "\n\n".join(filter(None, (turn.draft.get("addition"), more)))
-        return await self.prompt(turn)
-
-
-def complete(draft: dict) -> bool:
-    return bool(draft.get("agency_id") and draft.get("request_type") and draft.get("subject")) and (
-        bool(draft.get("body")) or (not draft.get("unconfirmed") and pending_question(draft) is None))
-
-
-def idempotency_key(turn: Turn) -> str:
-    """Same letter, same key: a retried submit never registers twice; an edited draft is new."""
-    draft = turn.draft
-    # Files count only when there are some, so drafts without files keep the keys they always had.
-    files = [list(attachment_ids(turn))] if attachment_ids(turn) else []
-    slots = (draft["agency_id"], draft["request_type"], draft["subject"], letter_text(turn))
-    content = json.dumps([turn.citizen.key, *slots, *files], ensure_ascii=False)
-    return f"{draft['id']}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
-
-
-async def submit(turn: Turn) -> list[Reply]:
-    services, draft = turn.services, turn.draft
-    if not complete(draft):
-        return await next_step(turn)
-    if expired := drop_expired(turn):  # the portal would refuse them: show what is left first
-        return expired + await goto(turn, "review")
-    letter = letter_text(turn)
-    if len(letter) > BODY_MAX:
-        return await goto(turn, "review")
-    files = attachment_ids(turn)
-    portal_draft = Draft(draft["agency_id"], draft["request_type"], draft["subject"], letter, files)
-    try:
-        registration = await services.portal.submit(
-            turn.citizen.portal_id or "", portal_draft, idempotency_key(turn)
-        )
-    except PortalRejected as error:
-        return await _rejected(turn, error)
-    except PortalError as error:
-        return [Reply(error.reason, choices=(choice("submit"), CANCEL))]
-    deadline = deadline_for(registration.registered_at, draft["request_type"], services.calendar)
-    submission = Submission(
-        registration_number=registration.registration_number,
-        citizen_key=turn.citizen.key,
-        portal_id=turn.citizen.portal_id or "",
-        agency_id=draft["agency_id"],
-        request_type=draft["request_type"],
-        subject=draft["subject"],
-        registered_at=registration.registered_at,
-        deadline=deadline.due,
-        status=registration.status,
-    )
-    await services.store.save_submission(submission)
-    agency = services.directory.get(draft["agency_id"])
-    turn.session.draft = {}
-    event = {
-        "type": "submitted",
-        "registration_number": submission.registration_number,
-        "deadline": deadline.due.isoformat(),
-        "agency_id": submission.agency_id,
-        "request_type": submission.request_type,
-    }
-    if files:
-        event["attachments"] = list(files)
-    params = {
-        "number": submission.registration_number,
-        "agency": agency_name(agency, submission.agency_id),
-        "deadline": deadline.due,
-        "basis": Text(RULES[submission.request_type].basis),
-        "attachments": Text("submitted.attachments", {"count": len(files)}) if files else "",
-    }
-    turn.session.step = "menu"
-    return [Reply("submitted", params, event=event), menu_prompt(turn)]
-
-
-async def _rejected(turn: Turn, error: PortalRejected) -> list[Reply]:
-    key = f"rejected.{error.code}" if error.code in REJECTIONS_EXPLAINED else "portal.rejected"
-    if fix := FIX_FOR_REJECTION.get(error.code):
-        turn.draft["editing"] = True
-        return [Reply(key), *await goto(turn, fix)]
-    return [Reply(key), *await goto(turn, "review")]
