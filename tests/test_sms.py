@@ -71,6 +71,7 @@ def number_of(text: str, label_part: str) -> str:
 
 
 SKIP = {"en": "Skip", "ka": "გამოტოვება"}
+NEXT = {"en": "Next part", "ka": "შემდეგი ნაწილი"}
 ELECTRONIC = {"en": "Electronic", "ka": "ელექტრონული"}
 JOURNEY = {
     "en": ("hello", "New request", "Ministry of Justice", "information", "Copy of a decision", "Submit"),
@@ -90,6 +91,9 @@ async def test_full_sms_journey_with_numbered_answers_and_an_alert(sms: Phone, o
     reply = await sms.send(phone, number_of(reply, SKIP[lang]))  # the period
     review = await sms.send(phone, number_of(reply, ELECTRONIC[lang]))
     assert subject in review
+    while not re.search(rf"^\d+ {submit}$", review, re.M):  # the letter, a page at a time
+        review = await sms.send(phone, number_of(review, NEXT[lang]))
+    assert ("Yours faithfully" if lang == "en" else "პატივისცემით") in review
     done = await sms.send(phone, number_of(review, submit))
     number = REG.search(done).group(0)
     assert all(int(m["num_segments"]) <= sms.kv.settings.sms_max_segments for m in sms.api.to(phone))
