@@ -197,7 +197,7 @@ async def test_each_part_of_the_letter_is_changed_on_its_own(kv: Kavshiri):
     replies = await chat.choose("edit:request")
     assert "Please look into this." in texts(replies) and "keep" in choice_ids(replies)
     replies = await chat.say("cancel the fine")
-    assert "I ask you to: cancel the fine" in texts(replies) and "An officer fined me." in texts(replies)
+    assert "What I ask you to do: cancel the fine" in texts(replies) and "An officer fined me." in texts(replies)
     replies = await chat.choose("edit:facts")
     replies = await chat.choose("keep")
     replies = await chat.say("On Monday")

@@ -66,6 +66,11 @@ def _sliced(piece: str, size: int):
         yield piece[i : i + size]
 
 
+def review_choices(edits: tuple) -> tuple:
+    """What a complete draft offers: send it, change a part, or cancel (one tuple, for every channel)."""
+    return (choice("submit"), *edits, CANCEL)
+
+
 def edit_choices(turn: Turn) -> tuple:
     draft = turn.draft
     parts = ("body",) if draft.get("body") else tuple(PARTS[draft["request_type"]])
@@ -97,7 +102,7 @@ class ReviewStep(Step):
         limit = turn.capabilities.max_chars
         if limit and len(letter) + PAGE_RESERVE > limit:
             return [*expired, *self.page(turn, params, pages(letter, limit - PAGE_RESERVE))]
-        return [*expired, Reply("review.summary", params, choices=(choice("submit"), *edits, CANCEL))]
+        return [*expired, Reply("review.summary", params, choices=review_choices(edits))]
 
     def page(self, turn: Turn, params: dict, parts: list[str]) -> list[Reply]:
         """A channel whose message cannot hold the letter: the summary, then the letter a page at a
@@ -110,7 +115,7 @@ class ReviewStep(Step):
         if shown < len(parts):
             choices = (choice("letter:next"), CANCEL)
         else:
-            choices = (choice("submit"), choice("letter:changes"), CANCEL)
+            choices = review_choices((choice("letter:changes"),))
         return [Reply("review.part", {"part": shown, "parts": len(parts), "text": parts[shown - 1]}, choices=choices)]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
@@ -121,7 +126,7 @@ class ReviewStep(Step):
             turn.session.context["letter_page"] = turn.session.context.get("letter_shown", 0) + 1
             return await self.prompt(turn)
         if choice_id == "letter:changes":
-            return [Reply("review.what_to_change", choices=(choice("submit"), *edit_choices(turn), CANCEL))]
+            return [Reply("review.what_to_change", choices=review_choices(edit_choices(turn)))]
         kind, _, field = choice_id.partition(":")
         if kind != "edit":
             return await super().on_choice(turn, choice_id)
