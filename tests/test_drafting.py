@@ -216,3 +216,23 @@ def test_pages_hold_every_word_within_the_size_and_end_at_sentences_where_they_c
     assert "".join("".join(found).split()) == "".join(text.split())  # nothing lost, nothing added
     sentence_pages = [p for p in found if "ნაგავი" in p and "x" not in p]
     assert sentence_pages and all(p.endswith((".", ",")) for p in sentence_pages[:-1])
+
+
+async def test_back_shows_the_previous_answer_to_keep_or_change(kv: Kavshiri):
+    # c03: going back showed nothing of what was written, and offered no way to keep it.
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.choose("new_request")
+    await chat.say("MIA")
+    await chat.choose("type:complaint")
+    await chat.say("A clerk shouted at me.")
+    await chat.say("Monday, at the Tbilisi hall")
+    replies = await chat.choose("back")
+    assert "Monday, at the Tbilisi hall" in texts(replies) and "keep" in choice_ids(replies)
+    replies = await chat.choose("keep")
+    assert "Who was involved" in texts(replies)  # on from where the citizen was
+    await chat.choose("back")
+    replies = await chat.choose("back")
+    assert "A clerk shouted at me." in texts(replies)
+    replies = await chat.choose("back")
+    assert "type:complaint" in choice_ids(replies)  # from the first question, the type

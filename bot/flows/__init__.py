@@ -100,6 +100,9 @@ class Step:
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         return [Reply("fallback"), *await self.prompt(turn)]
 
+    async def back(self, turn: Turn) -> list[Reply]:
+        return await goto(turn, self.back_to)
+
 
 STEPS: dict[str, Step] = {}
 

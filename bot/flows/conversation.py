@@ -126,10 +126,10 @@ async def back(turn: Turn) -> list[Reply]:
     current = STEPS[session.step]
     if session.step == "language":
         return await goto(turn, session.context.pop("return_to", "menu"))
-    session.draft.pop("asking", None)
     if session.draft.pop("editing", False):
+        session.draft.pop("asking", None)
         return await goto(turn, "review")
-    return await goto(turn, current.back_to)
+    return await current.back(turn)
 
 
 async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:

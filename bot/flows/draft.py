@@ -355,6 +355,17 @@ class QuestionStep(Step):
         answer(draft, question, parts.text)
         return await next_step(turn)
 
+    async def back(self, turn: Turn) -> list[Reply]:
+        """The question before, shown with its answer to keep or change; from the first, the type."""
+        draft, question = turn.draft, pending_question(turn.draft)
+        asked = QUESTIONS[draft["request_type"]]
+        earlier = [q for q in asked[: asked.index(question)] if q in fields(draft)] if question in asked else []
+        draft.pop("asking", None)
+        if not earlier:
+            return await goto(turn, self.back_to)
+        draft["asking"] = [earlier[-1]]
+        return await self.prompt(turn)
+
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         draft, question = turn.draft, pending_question(turn.draft)
         kind, _, value = choice_id.partition(":")
