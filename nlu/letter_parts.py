@@ -5,9 +5,10 @@ holds a greeting and a wish addressed to Kavshiri, then the letter's subject and
 letter's part may reach the agency. Sentences are read one at a time over their folded words
 (nlu.normalize.fold), so Georgian script, Latin-typed Georgian and English share one word list:
 - "Subject:"/„თემა:“/"tema:" and "Text:"/„ტექსტი:“/"teksti:" mark parts, which are taken as marked;
-- a greeting, a thank-you, a wish to write ("I want to complain to the police", „მინდა დავწერო
+- a greeting, a thank-you, an introduction ("my name is ..."), a wish to write ("I want to complain to the police", „მინდა დავწერო
   საჩივარი“) and a question about what to do ("whom do I write to?", "ra vqna?") are the bot's;
-  a wish that goes on with its reason ("... because my pension is late") keeps the reason;
+  a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
+  wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
 - everything else is the letter's, in the citizen's own words.
 Pure and linear: a hand-written scan and non-overlapping patterns, no backtracking on long input.
 """
@@ -61,6 +62,8 @@ TO_BOT = (
 GREETINGS, THANKS, WISHES, REASONS = ({fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS))
 ACTIONS = tuple(fold(a) for a in ACTIONS)
 TO_BOT = tuple(fold(p) for p in TO_BOT)
+# Introductions: the portal account says who writes.
+INTRODUCTIONS = tuple(fold(p) for p in ("my name is", "i am called", "chemi sakheli", "chemi gvari", "me mkvia"))
 TYPO = 75  # how alike a typed word and a wish or action word must be ("wnat", "complane")
 TYPO_MIN = 4
 
@@ -149,13 +152,47 @@ def _letter_part(sentence: str) -> str | None:
     padded = f" {' '.join(rest)} "
     if any(f" {phrase} " in padded for phrase in TO_BOT):
         return None
-    if _is_wish(rest):
-        for n, (match, folded) in enumerate(words[start:], start):
-            if folded in REASONS and n + 1 < len(words) and _acted_before(words, start, n):
+    kept, after_wish = [], False
+    for clause in _clauses(sentence, words[start:]):
+        folded = [f for _, f in clause]
+        if " ".join(folded).startswith(INTRODUCTIONS):
+            continue
+        if _is_wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
+            reason = next((n for n, f in enumerate(folded[:-1]) if f in REASONS and any(map(_acts, folded[:n]))), None)
+            if reason is not None:
                 # Never capitalised: in Latin-typed Georgian a capital is a different letter.
-                return sentence[words[n + 1][0].start():]
+                kept.append(sentence[clause[reason + 1][0].start(): _clause_end(sentence, clause)])
+            after_wish = True
+            continue
+        if after_wish and folded[0] in REASONS and len(clause) > 1:  # "..., that my pension is late"
+            clause = clause[1:]
+        kept.append(sentence[clause[0][0].start(): _clause_end(sentence, clause)])
+        after_wish = False
+    if not kept:
         return None
-    return sentence[words[start][0].start():] if start else sentence
+    text = "".join(kept).rstrip(" ,;\n\t")
+    end = sentence.rstrip()[-1:]
+    tail = sentence[len(sentence.rstrip()):]  # the spaces or line break that part sentences
+    return text + (end if end in ENDS and not text.endswith(tuple(ENDS)) else "") + tail
+
+
+def _clauses(sentence: str, words: list) -> list[list]:
+    """The words in runs split where a comma or semicolon stands between two of them."""
+    found, current = [], []
+    for word in words:
+        if current and any(c in ",;" for c in sentence[current[-1][0].end(): word[0].start()]):
+            found.append(current)
+            current = []
+        current.append(word)
+    return [*found, current] if current else found
+
+
+def _clause_end(sentence: str, clause: list) -> int:
+    """Where a clause's text ends: past its last word, its punctuation and the spaces after it."""
+    i = clause[-1][0].end()
+    while i < len(sentence) and not sentence[i].isalnum():
+        i += 1
+    return i
 
 
 def _is_wish(folded: list[str]) -> bool:
