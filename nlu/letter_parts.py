@@ -153,20 +153,22 @@ def _letter_part(sentence: str) -> str | None:
     if any(f" {phrase} " in padded for phrase in TO_BOT):
         return None
     kept, after_wish = [], False
+    cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays
     for clause in _clauses(sentence, words[start:]):
-        folded = [f for _, f in clause]
+        folded, begin, cut = [f for _, f in clause], cut, _clause_end(sentence, clause)
         if " ".join(folded).startswith(INTRODUCTIONS):
+            after_wish = True
             continue
         if _is_wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
             reason = next((n for n, f in enumerate(folded[:-1]) if f in REASONS and any(map(_acts, folded[:n]))), None)
             if reason is not None:
                 # Never capitalised: in Latin-typed Georgian a capital is a different letter.
-                kept.append(sentence[clause[reason + 1][0].start(): _clause_end(sentence, clause)])
+                kept.append(sentence[clause[reason + 1][0].start(): cut])
             after_wish = True
             continue
         if after_wish and folded[0] in REASONS and len(clause) > 1:  # "..., that my pension is late"
             clause = clause[1:]
-        kept.append(sentence[clause[0][0].start(): _clause_end(sentence, clause)])
+        kept.append(sentence[clause[0][0].start() if after_wish else begin: cut])
         after_wish = False
     if not kept:
         return None

@@ -68,6 +68,7 @@ def test_the_letter_keeps_the_facts_and_drops_the_rest(message, kept, left_out):
     "On Monday, at 5pm, the officer, who was rude, fined me; I paid it.",
     "3 მარტს, დილის 9 საათზე, სკოლის წინ ავტობუსი არ გაჩერდა.",
     "gushin, rustavelze, patrulma damajarima, tumca wesi ar damirghvevia.",
+    "<b>short</b> body, (in brackets) and “quoted”",
 ])
 def test_facts_alone_are_kept_whole(message):
     assert split(message).text == message
