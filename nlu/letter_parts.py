@@ -35,7 +35,8 @@ GREETINGS = {
     "gamarjoba", "gamarjobat", "salami", "dila", "mshvidobisa", "saghamo", "kavshiri", "shvilo",
 }
 THANKS = {"thanks", "thank", "you", "very", "much", "in", "advance", "bye", "goodbye", "madloba", "gmadlobt",
-          "didi", "tsinastsar", "nakhvamdis", "please", "gtkhovt", "so", "a", "lot"}
+          "didi", "tsinastsar", "nakhvamdis", "please", "gtkhovt", "so", "a", "lot", "for", "your", "help", "helping", "me",
+          "dakhmarebistvis", "dakhmarebisatvis"}
 # A wish opens the sentence (after any greeting) ...
 WISHES = {"want", "wanna", "wish", "like", "need", "can", "could", "would", "help", "minda", "msurs",
           "vapireb", "mindoda", "sheidzleba", "shegidzliat", "damekhmaret", "damekhmare", "mchirdeba"}

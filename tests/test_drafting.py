@@ -236,3 +236,14 @@ async def test_back_shows_the_previous_answer_to_keep_or_change(kv: Kavshiri):
     assert "A clerk shouted at me." in texts(replies)
     replies = await chat.choose("back")
     assert "type:complaint" in choice_ids(replies)  # from the first question, the type
+
+
+async def test_a_new_type_keeps_every_answer_in_the_letter(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.draft("MIA", "complaint", "Driveway", "A patrol car blocked my driveway.")
+    await chat.choose("edit:request_type")
+    review = await chat.choose("type:letter")
+    assert "A patrol car blocked my driveway." in texts(review) and "Please look into this." in texts(review)
+    sent = await submitted_letter(chat, operator, review)
+    assert sent["request_type"] == "letter" and "Please look into this." in sent["body"]

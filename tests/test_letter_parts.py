@@ -26,6 +26,8 @@ TO_BOT = [
     "ra vqna?",
     "ara shvilo, me pensiaze vlaparakob, vis mivwero?",
     "gmadlobt didi",
+    "Hi, thanks for helping me.",
+    "მადლობა დახმარებისთვის",
 ]
 
 

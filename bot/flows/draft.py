@@ -40,6 +40,7 @@ PARTS = {
 }
 # Questions answered by a button (the letter's templates word each value).
 ANSWER_CHOICES = {"form": ("electronic", "paper")}
+ANSWERED_IN_WORDS = frozenset(q for qs in QUESTIONS.values() for q in qs) - set(ANSWER_CHOICES)
 # A year or a date in the core answer already says the period, or when it happened.
 DATED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./]\d{1,2}(?!\d)")
 SAID_BY_A_DATE = {"information_request": "period", "complaint": "when_where"}
@@ -304,10 +305,11 @@ async def choose_type(turn: Turn, request_type: str) -> list[Reply]:
     draft = turn.draft
     previous = draft.get("request_type")
     draft["request_type"] = request_type
-    if previous and previous != request_type:  # the facts already written carry over to the new type
-        core = fields(draft).get(QUESTIONS[previous][0])
-        if core and not fields(draft).get(QUESTIONS[request_type][0]):
-            answer(draft, QUESTIONS[request_type][0], core)
+    if previous and previous != request_type and not fields(draft).get(QUESTIONS[request_type][0]):
+        # Everything already written carries over, as the new type's core: nothing drops out of the letter.
+        written = [fields(draft)[q] for q in QUESTIONS[previous] if fields(draft).get(q) and q in ANSWERED_IN_WORDS]
+        if written:
+            answer(draft, QUESTIONS[request_type][0], "\n\n".join(written))
         draft.pop("editing", None)  # the new type's questions come first
     return await next_step(turn)
 
