@@ -436,3 +436,20 @@ def test_the_setup_command_registers_the_webhook_at_the_public_url(bot_api, port
     webhook = bot_api.called("setWebhook")[-1]
     assert webhook["url"] == "https://kavshiri.example.ge/webhooks/telegram" and webhook["secret_token"] == SECRET
     assert {p["language_code"] for p in bot_api.called("setMyCommands")} == {"ka", "en"}
+
+
+async def test_a_long_letter_is_reviewed_whole_across_messages_of_4096(tg: Telegram):
+    chat = 5120
+    facts = " ".join(f"Sentence {n} of what happened on the road." for n in range(95))
+    await tg.say(chat, "/start", lang="en")
+    await tg.press(chat, "new_request")
+    await tg.say(chat, "Ministry of Justice")
+    await tg.press(chat, "type:letter")
+    before = len(tg.api.sent(chat))
+    await tg.say(chat, facts)
+    await until(lambda: len(tg.api.sent(chat)) >= before + 2)
+    shown = tg.api.sent(chat)[before:]
+    assert all(len(m["text"]) <= 4096 for m in shown)
+    assert "submit" in buttons(shown[-1])
+    joined = "".join("".join(m["text"] for m in shown).split())
+    assert "".join(facts.split()) in joined  # every word, none cut away
