@@ -247,3 +247,18 @@ async def test_a_new_type_keeps_every_answer_in_the_letter(kv: Kavshiri, operato
     assert "A patrol car blocked my driveway." in texts(review) and "Please look into this." in texts(review)
     sent = await submitted_letter(chat, operator, review)
     assert sent["request_type"] == "letter" and "Please look into this." in sent["body"]
+
+
+@pytest.mark.parametrize(("lang", "skip"), [("en", "don't know"), ("ka", "არ ვიცი"), ("ka", "ar vici"), ("en", "-")])
+async def test_an_optional_question_is_skipped_in_words_too(kv: Kavshiri, lang, skip):
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say("MIA")
+    await chat.choose("type:complaint")
+    await chat.say("A clerk shouted at me." if lang == "en" else "თანამშრომელმა შეურაცხყოფა მომაყენა.")
+    await chat.say(skip)  # when and where
+    replies = await chat.say(skip)  # who
+    assert "skip" not in choice_ids(replies)  # on to the demand, which cannot be skipped
+    session = await kv.store.load_session("console:citizen-1")
+    assert session.draft["fields"]["when_where"] == session.draft["fields"]["who"] == ""

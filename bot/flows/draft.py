@@ -16,6 +16,7 @@ from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
 from nlu.letter_parts import split
+from nlu.normalize import fold
 from nlu.understanding import Understanding
 
 SUBJECT_MAX = 200
@@ -40,6 +41,11 @@ PARTS = {
 }
 # Questions answered by a button (the letter's templates word each value).
 ANSWER_CHOICES = {"form": ("electronic", "paper")}
+# Typed instead of pressing "Skip" at an optional question: nothing to say there.
+SKIP_WORDS = frozenset(fold(w) or w for w in (
+    "skip", "no", "none", "nobody", "don't know", "i don't know", "dont know", "not known", "-",
+    "გამოტოვება", "არა", "არავინ", "არ ვიცი", "gamotoveba", "ara", "aravin", "ar vici",
+))
 ANSWERED_IN_WORDS = frozenset(q for qs in QUESTIONS.values() for q in qs) - set(ANSWER_CHOICES)
 # A year or a date in the core answer already says the period, or when it happened.
 DATED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./]\d{1,2}(?!\d)")
@@ -343,6 +349,8 @@ class QuestionStep(Step):
         draft, question = turn.draft, pending_question(turn.draft)
         if question is None:
             return await next_step(turn)
+        if question not in REQUIRED and (fold(text) or text.strip()) in SKIP_WORDS:
+            return await self.on_choice(turn, "skip")
         parts = split(text)
         if parts.subject and len(parts.subject) <= SUBJECT_MAX:
             draft["subject"] = parts.subject
