@@ -262,3 +262,19 @@ async def test_an_optional_question_is_skipped_in_words_too(kv: Kavshiri, lang, 
     assert "skip" not in choice_ids(replies)  # on to the demand, which cannot be skipped
     session = await kv.store.load_session("console:citizen-1")
     assert session.draft["fields"]["when_where"] == session.draft["fields"]["who"] == ""
+
+
+async def test_facts_given_with_the_body_but_no_type_wait_for_the_type_then_are_confirmed(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("en")
+    replies = await chat.say("I want to write to the Public Service Hall. The queue machine in Rustavi lost my "
+                             "ticket twice this week and I waited for five hours.")
+    assert "kept your words" in texts(replies) and "type:complaint" in choice_ids(replies)
+    replies = await chat.choose("type:complaint")
+    assert "use_text:yes" in choice_ids(replies) and "I want to write" not in texts(replies)
+    await chat.choose("use_text:yes")
+    await chat.choose("skip")
+    await chat.choose("skip")
+    sent = await submitted_letter(chat, operator, await chat.say("fix the queue machine"))
+    assert sent["agency_id"] == "psh" and "lost my ticket twice this week" in sent["body"]
+    assert "I want to write" not in sent["body"]

@@ -97,6 +97,8 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
         replies.append(Reply("text.too_long", {"length": len(parts.text), "limit": ANSWER_MAX}))
     elif keep:
         draft["kept"] = parts.text  # becomes the core answer once the type is known
+        if agency and not request_type:
+            replies.append(Reply("type.kept"))
     if not agency and (candidates := entities.get("agency_candidates")):
         turn.session.step = "agency"
         options = tuple(agency_choice(m.agency) for m in candidates)
