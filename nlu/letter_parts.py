@@ -5,8 +5,9 @@ holds a greeting and a wish addressed to Kavshiri, then the letter's subject and
 letter's part may reach the agency. Sentences are read one at a time over their folded words
 (nlu.normalize.fold), so Georgian script, Latin-typed Georgian and English share one word list:
 - "Subject:"/„თემა:“/"tema:" and "Text:"/„ტექსტი:“/"teksti:" mark parts, which are taken as marked;
-- a greeting, a thank-you, an introduction ("my name is ..."), a wish to write ("I want to complain to the police", „მინდა დავწერო
-  საჩივარი“) and a question about what to do ("whom do I write to?", "ra vqna?") are the bot's;
+- a greeting, a thank-you, an introduction ("my name is ..."), a wish to write ("I want to complain to
+  the police", „მინდა დავწერო საჩივარი“) and a question about what to do ("whom do I write to?",
+  "ra vqna?") are the bot's;
   a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
   wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
 - everything else is the letter's, in the citizen's own words.
@@ -31,11 +32,13 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Folded words (see nlu.normalize.fold), whatever the script they were typed in.
 GREETINGS = {
-    "hi", "hello", "hey", "dear", "good", "morning", "afternoon", "evening", "greetings", "bot", "there", "everyone", "yes", "ok", "okay", "diakh", "kargi",
+    "hi", "hello", "hey", "dear", "good", "morning", "afternoon", "evening", "greetings", "bot", "there", "everyone",
+    "yes", "ok", "okay", "diakh", "kargi",
     "gamarjoba", "gamarjobat", "salami", "dila", "mshvidobisa", "saghamo", "kavshiri", "shvilo",
 }
 THANKS = {"thanks", "thank", "you", "very", "much", "in", "advance", "bye", "goodbye", "madloba", "gmadlobt",
-          "didi", "tsinastsar", "nakhvamdis", "please", "gtkhovt", "so", "a", "lot", "for", "your", "help", "helping", "me",
+          "didi", "tsinastsar", "nakhvamdis", "please", "gtkhovt", "so", "a", "lot", "for", "your", "help", "helping",
+          "me",
           "dakhmarebistvis", "dakhmarebisatvis"}
 # A wish opens the sentence (after any greeting) ...
 WISHES = {"want", "wanna", "wish", "like", "need", "can", "could", "would", "help", "minda", "msurs",

@@ -105,7 +105,8 @@ async def test_c13_a_one_line_complaint_asks_what_happened_and_keeps_what_is_typ
 
 # c09: a pensioner's chat lines at a question are not the letter.
 C09 = {
-    "ka": ("ფინანსთა სამინისტრო", "არა შვილო, მე პენსიაზე ვლაპარაკობ, ვის მივწერო?", "სამი თვეა, პენსია არ ჩამომრიცხეს."),
+    "ka": ("ფინანსთა სამინისტრო", "არა შვილო, მე პენსიაზე ვლაპარაკობ, ვის მივწერო?",
+           "სამი თვეა, პენსია არ ჩამომრიცხეს."),
     "latin": ("finansta saministro", "ara shvilo, me pensiaze vlaparakob, vis mivwero?",
               "sami tvea pensia ar chamomricxes."),
     "en": ("Ministry of Finance", "No dear, I'm talking about my pension, whom do I write to?",

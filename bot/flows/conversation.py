@@ -5,11 +5,11 @@ from dataclasses import replace
 
 from bot.flows import BACK, CANCEL, STEPS, Step, Turn, choice, goto, menu_prompt, step
 from bot.flows.draft import draft_from_text, has_words, start_draft
-from bot.flows.review import submit
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
+from bot.flows.review import submit
 from bot.messages import Choice, Reply
 from nlu.understanding import Understanding
 
