@@ -279,3 +279,14 @@ async def test_facts_given_with_the_body_but_no_type_wait_for_the_type_then_are_
     sent = await submitted_letter(chat, operator, await chat.say("fix the queue machine"))
     assert sent["agency_id"] == "psh" and "lost my ticket twice this week" in sent["body"]
     assert "I want to write" not in sent["body"]
+
+
+async def test_words_typed_at_use_this_text_are_added_and_shown(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.say("Complaint to the Public Service Hall: the queue machine in Rustavi lost my ticket twice.")
+    replies = await chat.say("It happened on 1 and 2 December.")
+    assert "use_text:yes" in choice_ids(replies)
+    assert "lost my ticket twice" in texts(replies) and "It happened on 1 and 2 December." in texts(replies)
+    replies = await chat.choose("use_text:again")
+    assert "What happened?" in texts(replies)

@@ -416,9 +416,9 @@ class UseTextStep(Step):
         understood = turn.understand(text)
         if understood.intent in ("affirm", "deny") and len(text.split()) <= PLAIN_ANSWER_WORDS:
             return await self.on_choice(turn, "use_text:yes" if understood.intent == "affirm" else "use_text:again")
-        if parts := split(text).text:  # new words for the letter: they replace the kept ones, shown again
-            fields(turn.draft).clear()
-            answer(turn.draft, QUESTIONS[turn.draft["request_type"]][0], parts)
+        if more := split(text).text:  # more words for the letter: added to the kept ones, and shown again
+            core = QUESTIONS[turn.draft["request_type"]][0]
+            answer(turn.draft, core, "\n\n".join(filter(None, (fields(turn.draft).get(core), more))))
         return await self.prompt(turn)
 
 
