@@ -111,7 +111,7 @@ class Engine:
 
     async def _on_text(self, turn: Turn, raw: str) -> list[Reply]:
         session = turn.session
-        if len(raw) > MAX_INPUT and session.step != "body":
+        if len(raw) > MAX_INPUT and session.step not in ("body", "question"):
             too_long = Reply("input.too_long", {"length": len(raw), "limit": MAX_INPUT})
             return [too_long, *await STEPS[session.step].prompt(turn)]
         text = clean(raw)

@@ -1,8 +1,9 @@
 """What the engine and its flows are given: every dependency comes in here, none is imported."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.channels import Capabilities
 from bot.deadline import WorkCalendar
 from bot.desk import Desk
 from bot.ports import Clock, Identity, Portal, Register, Store, Wording
@@ -32,3 +33,5 @@ class Services:
     figures: Figures  # how each body answers, from Kavshiri's own requests
     # Channels that can deliver in this deployment (a sender is configured for each).
     channels: frozenset[str] = frozenset()
+    # What each chat channel can carry, by its name; filled by the composition root from the connectors.
+    capabilities: dict[str, Capabilities] = field(default_factory=dict)

@@ -21,6 +21,7 @@ import httpx
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
+from bot.channels import Capabilities
 from bot.contacts import georgian_mobile
 from bot.engine import Engine
 from bot.messages import FileTooLarge, FileUnavailable, Inbound, InboundFile, Reply
@@ -29,7 +30,7 @@ from bot.outbox import DeliveryError
 from bot.ports import DOCX, Store
 from connectors.i18n import Catalog
 from connectors.receipt import receipt_url
-from connectors.sms_text import cost, fit, romanise
+from connectors.sms_text import PART, cost, fit, romanise
 
 log = logging.getLogger(__name__)
 # Twilio's HTTP client logs responses (numbers, texts) at INFO: keep it to warnings.
@@ -328,6 +329,8 @@ class _Sender:
 
     def __init__(self, sms: SmsChannel, channel: str) -> None:
         self.sms, self.channel = sms, channel
+        # A reply is capped at the segment budget; Georgian script (UCS-2) is the tighter count.
+        self.capabilities = Capabilities(files=channel == "whatsapp", max_chars=sms.max_segments * PART["ucs2"])
 
     async def send(self, address: str, lang: str, reply: Reply) -> str | None:
         key = f"{self.channel}:{address}"

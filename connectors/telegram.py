@@ -23,6 +23,7 @@ from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import receipts
+from bot.channels import Capabilities
 from bot.engine import Engine, Outcome
 from bot.messages import FileTooLarge, FileUnavailable, Inbound, InboundFile, Reply
 from bot.outbox import DeliveryError
@@ -92,6 +93,8 @@ class ChatPacer:
 
 class TelegramChannel:
     """`bot` is a python-telegram-bot `Bot` (an `ExtBot` with a rate limiter in production)."""
+
+    capabilities = Capabilities(files=True)  # a long text is split at Telegram's 4,096 characters
 
     def __init__(self, bot: Any, engine: Engine, store: Store, catalog: Catalog, secret: str,
                  pacer: ChatPacer, receipts: ReceiptRenderer) -> None:

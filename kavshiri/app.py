@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import metrics
 from bot.alerts import Alerts
+from bot.channels import Channel
 from bot.deadline import WorkCalendar
 from bot.desk import Desk, OfficeHours
 from bot.engine import Engine
@@ -172,6 +173,7 @@ class Kavshiri:
             tls = ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None
             senders["email"] = EmailSender(catalog, settings.smtp_url, settings.mail_from, tls,
                                            store=store, renderer=receipts)
+        services.capabilities.update({name: s.capabilities for name, s in senders.items() if isinstance(s, Channel)})
         alerts = Alerts(store, portal, directory, clock, frozenset(senders))
         return cls(
             settings=settings,

@@ -80,6 +80,10 @@ def settings_for(home: Path, portal_url: str, **extra) -> Settings:
                     **extra)
 
 
+# A complaint's demand, when a test's draft does not say it.
+DEMAND = {"en": "Please look into this.", "ka": "გთხოვთ, განიხილოთ ეს საკითხი."}
+
+
 class Chat:
     """One citizen talking to the engine; replies come back rendered as the console shows them."""
 
@@ -103,13 +107,21 @@ class Chat:
         return await self.say(choice=choice)
 
     async def draft(self, agency: str, request_type: str, subject: str, body: str) -> list[dict]:
-        """From the menu to the review of a complete draft; returns the review."""
+        """From the menu to the review of a complete draft: `body` answers the type's first question,
+        the optional ones are skipped (a complaint's demand answered), and `subject` replaces the
+        proposed one. Returns the review."""
         await self.choose("new_request")
         replies = await self.say(agency)
         assert f"type:{request_type}" in choice_ids(replies), texts(replies)
-        await self.choose(f"type:{request_type}")
-        await self.say(subject)
+        replies = await self.choose(f"type:{request_type}")
         replies = await self.say(body)
+        while "submit" not in choice_ids(replies):
+            if "skip" in choice_ids(replies):
+                replies = await self.choose("skip")
+            else:
+                replies = await self.say(DEMAND[self.log[-1]["lang"]])
+        await self.choose("edit:subject")
+        replies = await self.say(subject)
         assert "submit" in choice_ids(replies)
         return replies
 

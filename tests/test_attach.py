@@ -83,7 +83,7 @@ async def test_too_large_is_refused_before_fetching_and_the_limit_is_stated(kv: 
     unknown = Sent("huge.pdf", files.pdf() + b"0" * ATTACHMENT_MAX_BYTES, "application/pdf", size=None)
     assert "huge.pdf" in texts(await chat.say(files=(unknown.file,)))
     session = await kv.store.load_session(chat.channel + ":" + chat.address)
-    assert session.step == "body" and session.draft["subject"] == SUBJECT[lang] and session.draft["attachments"] == []
+    assert session.step == "question" and session.draft["fields"]["applied_for"] == SUBJECT[lang] and session.draft["attachments"] == []
 
 
 async def test_wrong_types_are_refused_by_label_or_by_content(kv: Kavshiri):
@@ -136,7 +136,7 @@ async def test_a_caption_that_starts_a_request_takes_the_file_along(kv: Kavshiri
     replies = await chat.say("I want to write a complaint to the Ministry of Justice", files=(pdf.file,))
     assert "Attached: fine.pdf" in texts(replies)
     session = await kv.store.load_session("console:caption")
-    assert session.step == "subject" and [a["name"] for a in session.draft["attachments"]] == ["fine.pdf"]
+    assert session.step == "question" and [a["name"] for a in session.draft["attachments"]] == ["fine.pdf"]
 
 
 async def test_files_the_portal_no_longer_holds_leave_the_draft_with_a_word(kv: Kavshiri, operator):
@@ -204,7 +204,7 @@ async def test_after_a_portal_failure_the_rest_of_the_message_is_not_fetched(kv:
     assert first.fetched == 1 and second.fetched == 0
     assert "could not take “one.pdf”" in answer and "could not take “two.pdf”" in answer
     session = await kv.store.load_session("console:portal-down")
-    assert session.draft["attachments"] == [] and session.draft["body"] == BODY["en"]
+    assert session.draft["attachments"] == [] and session.draft["fields"]["grounds"] == BODY["en"]
 
 
 class Stuck(Sent):
@@ -226,7 +226,8 @@ async def test_files_that_take_too_long_are_declined_and_the_words_kept(kv: Kavs
     assert "could not receive “stuck.pdf”" in answer and "could not receive “later.pdf”" in answer
     assert later.fetched == 0
     session = await kv.store.load_session("console:slow")
-    assert session.step == "review" and session.draft["body"] == BODY["en"] and session.draft["attachments"] == []
+    # No file came, so the documents question is still to be answered.
+    assert session.step == "question" and session.draft["fields"]["grounds"] == BODY["en"] and session.draft["attachments"] == []
 
 
 @pytest.mark.parametrize("lang", ["en", "ka"])

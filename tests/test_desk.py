@@ -169,8 +169,8 @@ async def test_no_one_online_can_send_it_as_a_letter_instead(kv):
     assert "No operator answers chats for this organisation" in texts(await chat.say("I want to talk to a person"))
     replies = await chat.choose("send_letter")
     session = await kv.store.load_session("console:c1")
-    assert session.step == "subject" and session.draft["agency_id"] == "mia"
-    assert session.draft["request_type"] == "letter" and "subject" in texts(replies).lower()
+    assert session.step == "question" and session.draft["agency_id"] == "mia"
+    assert session.draft["request_type"] == "letter" and "tell or ask" in texts(replies)
 
 
 async def test_the_site_agency_is_preselected_for_a_new_draft(kv):

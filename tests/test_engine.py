@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.engine import MAX_INPUT
-from bot.flows.draft import BODY_MAX
+from bot.flows.draft import ANSWER_MAX
 from connectors.i18n import date_text
 from kavshiri.app import Kavshiri
 from tests.conftest import Chat, choice_ids, english_in, event, settings_for, texts
@@ -57,7 +57,7 @@ async def test_english_journey_with_edit_back_and_a_second_alert_never_sent(kv: 
     assert "subject" in texts(replies).lower()
     replies = await chat.say("Queue at the Tbilisi hall")
     assert "Queue at the Tbilisi hall" in texts(replies)  # straight back to the review
-    await chat.choose("edit:body")
+    await chat.choose("edit:facts")
     replies = await chat.say("back")
     assert "submit" in choice_ids(replies)  # back from an edit returns to the review
     done = await chat.say("send")
@@ -102,13 +102,16 @@ async def test_language_switch_mid_draft_keeps_the_draft(kv: Kavshiri):
     await chat.choose("new_request")
     await chat.say("MIA")
     await chat.choose("type:letter")
-    await chat.say("თემა")
     replies = await chat.say("/lang")
+    assert "cancel" not in choice_ids(replies)  # leaving the question never costs the draft (c12)
+    replies = await chat.choose("back")
+    assert "რისი თქმა ან კითხვა" in texts(replies)  # back at the question, draft intact
+    await chat.say("/lang")
     replies = await chat.choose("lang:en")
     assert all(m["lang"] == "en" for m in replies)
-    assert "write the text" in texts(replies)  # still at the body step, now in English
-    replies = await chat.say("Body text")
-    assert "თემა" in texts(replies) and "Body text" in texts(replies)
+    assert "tell or ask" in texts(replies)  # still at the question, now in English
+    replies = await chat.say("Body text about the road repairs")
+    assert "Body text about the road repairs" in texts(replies) and "Dear Sir or Madam" in texts(replies)
 
 
 async def test_bad_input_gets_a_clear_answer_and_loses_nothing(kv: Kavshiri):
@@ -122,17 +125,19 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(kv: Kavshiri):
     await chat.choose("new_request")
     await chat.say("MIA")
     await chat.choose("type:application")
-    await chat.say("Subject\x07 with a bell")
+    await chat.say("A permit\x07 with a bell")
     long_body = "word " * 4000
     replies = await chat.say(long_body)
-    assert f"{len(long_body.strip())} characters" in texts(replies) and str(BODY_MAX) in texts(replies)
+    assert f"{len(long_body.strip())} characters" in texts(replies) and str(ANSWER_MAX) in texts(replies)
     session = await kv.store.load_session("console:citizen-1")
-    assert session.draft["body_too_long"] == long_body.strip()  # kept, not cut
-    assert session.draft["subject"] == "Subject with a bell"
+    assert session.draft["too_long"] == long_body.strip()  # kept, not cut
+    assert session.draft["fields"]["applied_for"] == "A permit with a bell"
     replies = await chat.choose("type:letter")  # a stale button from an earlier step
-    assert "no longer works" in texts(replies) and "write the text" in texts(replies)
-    replies = await chat.say("<b>short</b> body")
+    assert "no longer works" in texts(replies) and "grounds" in texts(replies)
+    await chat.say("<b>short</b> body")
+    replies = await chat.choose("skip")
     assert "<b>short</b> body" in texts(replies)  # markup is kept as text; channels escape it
+    assert "A permit with a bell" in texts(replies)
 
 
 async def test_portal_failures_keep_the_draft(kv: Kavshiri, operator):
@@ -169,7 +174,8 @@ async def test_a_restart_mid_draft_continues_where_the_citizen_was(tmp_path, por
 
     second = await Kavshiri.build(settings, portal.url)
     chat = Chat(second)
-    replies = await chat.say("ტექსტი")
+    await chat.say("ახალ მისამართზე გადავედი")
+    replies = await chat.choose("skip")
     assert "მისამართის შეცვლა" in texts(replies) and "submit" in choice_ids(replies)
     await second.close()
 

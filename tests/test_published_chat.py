@@ -148,7 +148,7 @@ async def test_wanting_to_write_still_starts_a_draft(chat: Chat, text: str):
     await chat.start("en")
     await chat.say(text)
     session = await chat.kv.store.load_session("console:citizen-1")
-    assert session.step in ("type", "subject") and session.draft["agency_id"] == "mof"
+    assert session.step in ("type", "question") and session.draft["agency_id"] == "mof"
 
 
 async def test_an_entry_whose_title_does_not_name_its_period_shows_it(chat: Chat):

@@ -71,6 +71,9 @@ def number_of(text: str, label_part: str) -> str:
     raise AssertionError(f"no {label_part!r} in {text!r}")
 
 
+SKIP = {"en": "Skip", "ka": "გამოტოვება"}
+NEXT = {"en": "Next part", "ka": "შემდეგი ნაწილი"}
+ELECTRONIC = {"en": "Electronic", "ka": "ელექტრონული"}
 JOURNEY = {
     "en": ("hello", "New request", "Ministry of Justice", "information", "Copy of a decision", "Submit"),
     "ka": ("გამარჯობა", "ახალი", "იუსტიციის სამინისტრო", "ინფორმაცი", "გადაწყვეტილების ასლი", "გაგზავნა"),
@@ -78,7 +81,7 @@ JOURNEY = {
 
 
 @pytest.mark.parametrize("lang", ["en", "ka"])
-async def test_full_sms_journey_with_a_letter_in_parts_and_an_alert(sms: Phone, operator, lang):
+async def test_full_sms_journey_with_numbered_answers_and_an_alert(sms: Phone, operator, lang):
     phone = "+995555123401"
     hello, new, agency, kind, subject, submit = JOURNEY[lang]
     menu = await sms.send(phone, hello)
@@ -86,11 +89,12 @@ async def test_full_sms_journey_with_a_letter_in_parts_and_an_alert(sms: Phone, 
     reply = await sms.send(phone, agency)
     reply = await sms.send(phone, number_of(reply, kind))
     reply = await sms.send(phone, subject)
-    part1 = await sms.send(phone, "First part of my letter. " * 4)
-    assert "99" in part1  # the length so far (the trailing space is trimmed)
-    await sms.send(phone, "Second part.")
-    review = await sms.send(phone, "done" if lang == "en" else "მზადაა")
-    assert str(99 + 1 + len("Second part.")) in review
+    reply = await sms.send(phone, number_of(reply, SKIP[lang]))  # the period
+    review = await sms.send(phone, number_of(reply, ELECTRONIC[lang]))
+    assert subject in review
+    while not re.search(rf"^\d+ {submit}$", review, re.M):  # the letter, a page at a time
+        review = await sms.send(phone, number_of(review, NEXT[lang]))
+    assert ("Yours faithfully" if lang == "en" else "პატივისცემით") in review
     done = await sms.send(phone, number_of(review, submit))
     number = REG.search(done).group(0)
     assert all(int(m["num_segments"]) <= sms.kv.settings.sms_max_segments for m in sms.api.to(phone))
@@ -240,9 +244,9 @@ async def test_whatsapp_media_joins_the_draft_and_reaches_the_portal(sms: Phone,
     menu = await sms.send(phone, "hello")
     reply = await sms.send(phone, number_of(menu, "New request"))
     reply = await sms.send(phone, "Ministry of Justice")
-    reply = await sms.send(phone, number_of(reply, "information"))
-    prompt = await sms.send(phone, "Copy of a decision")
+    prompt = await sms.send(phone, number_of(reply, "Application"))
     assert "attach" in prompt and "10 MB" in prompt
+    await sms.send(phone, "Copy of a decision")
     pdf, photo = files.pdf("decision"), files.png()
     media = {"NumMedia": "2", "MediaUrl0": sms.api.add_media(pdf, "application/pdf"),
              "MediaContentType0": "application/pdf", "MediaUrl1": sms.api.add_media(photo, "image/png"),
@@ -250,8 +254,7 @@ async def test_whatsapp_media_joins_the_draft_and_reaches_the_portal(sms: Phone,
     added = await sms.send(phone, "", **media)
     assert "document-1.pdf" in added and "photo-2.png" in added and "2 of 5" in added
     assert len(sms.api.media_fetches) == 2
-    await sms.send(phone, "Please send me a copy of the decision.")
-    review = await sms.send(phone, "done")
+    review = await sms.send(phone, "I was a party to the case.")  # the files say which documents
     assert "document-1.pdf" in review and "photo-2.png" in review
     done = await sms.send(phone, number_of(review, "Submit"))
     number = REG.search(done).group(0)
@@ -372,3 +375,26 @@ async def test_a_message_during_a_turn_in_flight_loses_no_change_to_the_citizen(
         assert citizen.silenced  # and so does the STOP
     else:
         assert citizen.last_inbound_at > stamped_before  # and so does the window it opened
+
+
+async def test_a_long_letter_is_reviewed_in_numbered_parts_each_within_the_segment_budget(sms: Phone, operator):
+    phone = "+995555123430"
+    facts = " ".join(f"{n}. ეზოში ნაგავი {n} დღეა არ გაუტანიათ, სუნი აუტანელია და ბავშვები ვერ თამაშობენ." for n in range(1, 9))
+    menu = await sms.send(phone, "გამარჯობა")
+    reply = await sms.send(phone, number_of(menu, "ახალი"))
+    reply = await sms.send(phone, "იუსტიციის სამინისტრო")
+    reply = await sms.send(phone, number_of(reply, "წერილი"))
+    header = await sms.send(phone, facts)
+    assert "ნაწილად" in header
+    assert not re.search(r"^\d+ გაგზავნა$", header, re.M)  # nothing can go before every word is seen
+    shown, reply = [], header
+    while "შემდეგი ნაწილი" in reply:
+        reply = await sms.send(phone, number_of(reply, "შემდეგი ნაწილი"))
+        shown.append(reply.split(":\n", 1)[1].rsplit("\n1 ", 1)[0])
+    assert len(shown) >= 3 and "ნაწილი 1/" in sms.api.to(phone)[-len(shown)]["body"]
+    assert all(int(m["num_segments"]) <= sms.kv.settings.sms_max_segments for m in sms.api.to(phone))
+    assert facts in " ".join(shown)  # the whole letter, split between words only
+    done = await sms.send(phone, number_of(reply, "გაგზავნა"))
+    number = REG.search(done).group(0)
+    [row] = [r for r in await asyncio.to_thread(operator.registrations) if r["registration_number"] == number]
+    assert facts in row["body"]

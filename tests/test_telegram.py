@@ -117,8 +117,9 @@ async def test_full_journey_with_buttons_to_a_registration_number_and_an_alert(t
     assert "type:information_request" in buttons(types)
     await tg.press(chat, "type:information_request", lang)
     await tg.say(chat, subject, lang)
-    review = await tg.say(chat, body, lang)
-    assert "submit" in buttons(review)
+    await tg.say(chat, body, lang)  # the period
+    review = await tg.press(chat, "answer:electronic", lang)
+    assert "submit" in buttons(review) and subject in review["text"] and body in review["text"]
     done = await tg.press(chat, "submit", lang)
     number = REG.search(done["text"]).group(0)
     stale = await tg.press(chat, "submit", lang)  # the old button, pressed again
@@ -299,7 +300,7 @@ async def test_too_large_or_wrong_type_is_answered_without_downloading(tg: Teleg
     answer = await tg.say(chat, None, document=disguised)  # fetched: only the content tells
     assert "invoice.pdf" in answer["text"] and "PDF, JPEG, PNG, DOCX" in answer["text"]
     session = await tg.kv.store.load_session(f"telegram:{chat}")
-    assert session.step == "body" and session.draft["attachments"] == []
+    assert session.step == "question" and session.draft["attachments"] == []
 
 
 async def test_a_file_is_marked_handled_with_its_turn_so_a_redelivery_after_a_lost_turn_counts(tg: Telegram):
@@ -359,6 +360,7 @@ async def test_a_slow_turn_shows_typing_and_replies_through_the_bot_api(tg: Tele
     await tg.press(chat, "type:information_request")
     await tg.say(chat, "Copy of a court decision")
     await tg.say(chat, "Please send me a copy of decision 12/2026.")
+    await tg.press(chat, "skip")
     operator.faults(delay_seconds=0.6)  # the portal takes its time to register (within the timeout)
     response = await tg.post(message_update(1500, chat, "yes"))  # "yes" at the review sends it
     assert response.status_code == 200 and not response.content  # answered at once, reply to follow
@@ -435,3 +437,20 @@ def test_the_setup_command_registers_the_webhook_at_the_public_url(bot_api, port
     webhook = bot_api.called("setWebhook")[-1]
     assert webhook["url"] == "https://kavshiri.example.ge/webhooks/telegram" and webhook["secret_token"] == SECRET
     assert {p["language_code"] for p in bot_api.called("setMyCommands")} == {"ka", "en"}
+
+
+async def test_a_long_letter_is_reviewed_whole_across_messages_of_4096(tg: Telegram):
+    chat = 5120
+    facts = " ".join(f"Sentence {n} of what happened on the road." for n in range(95))
+    await tg.say(chat, "/start", lang="en")
+    await tg.press(chat, "new_request")
+    await tg.say(chat, "Ministry of Justice")
+    await tg.press(chat, "type:letter")
+    before = len(tg.api.sent(chat))
+    await tg.say(chat, facts)
+    await until(lambda: len(tg.api.sent(chat)) >= before + 2)
+    shown = tg.api.sent(chat)[before:]
+    assert all(len(m["text"]) <= 4096 for m in shown)
+    assert "submit" in buttons(shown[-1])
+    joined = "".join("".join(m["text"] for m in shown).split())
+    assert "".join(facts.split()) in joined  # every word, none cut away

@@ -88,9 +88,10 @@ def journey_to_review(widget: Widget, subject: str, body: str) -> None:
     widget.say("გამარჯობა" if lang == "ka" else "hello")
     widget.choose("choice.new_request")  # the page's agency (MIA) is preselected: straight to the type
     widget.choose("type.letter")
-    widget.expect_text(t(lang, "subject.prompt", limit=200)[:30])
-    widget.say(subject)
+    widget.expect_text(t(lang, "ask.message")[:30])
     widget.say(body)
+    widget.choose("choice.edit_subject")
+    widget.say(subject)
     widget.expect_text(subject)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.channels import Capabilities
 from bot.messages import Choice, Inbound, Localized, Reply, Text
 from bot.models import Citizen, Session
 from bot.services import Services
@@ -49,6 +50,10 @@ class Turn:
         """What the model made of the turn's first text it read; None: no text was read."""
         first = next(iter(self._understood.values()), None)
         return first.intent if first else None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.services.capabilities.get(self.citizen.channel, Capabilities())
 
     def set_lang(self, lang: str) -> None:
         self.citizen.lang = lang
@@ -155,6 +160,9 @@ class Step:
         if not lines:
             return [Reply("fallback", choices=tuple(ways_out)), *prompt]
         return [Reply("fallback.explain", {"lines": lines}, choices=tuple(ways_out)), *prompt]
+
+    async def back(self, turn: Turn) -> list[Reply]:
+        return await goto(turn, self.back_to)
 
 
 STEPS: dict[str, Step] = {}

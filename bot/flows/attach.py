@@ -22,9 +22,8 @@ from bot.ports import (
 )
 
 # Where a draft is being written: a file sent here joins it.
-DRAFT_STEPS = frozenset({"agency", "browse", "type", "subject", "body", "review", "attachments"})
-# Channels that can carry a file to Kavshiri: the body prompt tells their citizens so.
-FILE_CHANNELS = ("telegram", "whatsapp")
+DRAFT_STEPS = frozenset({"agency", "browse", "type", "question", "use_text", "subject", "body", "review", "addition",
+                         "attachments"})
 UNDECLARED = ("", "application/octet-stream")
 NAME_SHOWN = 60  # characters of a file name quoted back
 # A message's files are fetched and uploaded inside its turn, which holds the conversation's lock

@@ -5,13 +5,14 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from bot.deadline import RULES, TBILISI
-from bot.flows import CANCEL, GLOBAL_PREFIXES, STEPS, Step, Turn, choice, goto, menu_prompt, operators_exist, step
-from bot.flows.draft import draft_from_text, start_draft, submit
+from bot.flows import BACK, CANCEL, GLOBAL_PREFIXES, STEPS, Step, Turn, choice, goto, menu_prompt, operators_exist, step
+from bot.flows.draft import draft_from_text, has_words, start_draft
 from bot.flows.followup import on_follow_up
 from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choice
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
+from bot.flows.review import submit
 from bot.flows.routing import route_need
 from bot.messages import Choice, Reply, Text
 from nlu.understanding import Understanding
@@ -81,7 +82,8 @@ class Language(Step):
     name = "language"
 
     async def prompt(self, turn: Turn) -> list[Reply]:
-        return [Reply("lang.prompt", choices=(choice("lang:ka"), choice("lang:en"), CANCEL))]
+        # "Back", never "Cancel": leaving the question must not cost a draft (c12).
+        return [Reply("lang.prompt", choices=(choice("lang:ka"), choice("lang:en"), BACK))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         understood = turn.understand(text)
@@ -115,9 +117,17 @@ LASTING_CONTEXT = ("why_date",)
 
 
 async def cancel(turn: Turn) -> list[Reply]:
+    """Ends what is going on; a draft with the citizen's words in it is deleted only once they confirm."""
     if turn.session.step == "follow_up":  # only the reminder or complaint goes: a letter being written stays
         turn.session.context.pop("follow_up", None)
         return [Reply("follow_up.cancelled"), *await goto(turn, "menu")]
+    if has_words(turn.session.draft) and turn.session.step != "discard":
+        turn.session.context["return_to"] = turn.session.step
+        return await goto(turn, "discard")
+    return await discard(turn)
+
+
+async def discard(turn: Turn) -> list[Reply]:
     had_draft = bool(turn.session.draft)
     turn.session.draft = {}
     turn.session.context = {k: v for k, v in turn.session.context.items() if k in LASTING_CONTEXT}
@@ -127,9 +137,12 @@ async def cancel(turn: Turn) -> list[Reply]:
 async def back(turn: Turn) -> list[Reply]:
     session = turn.session
     current = STEPS[session.step]
+    if session.step == "language":
+        return await goto(turn, session.context.pop("return_to", "menu"))
     if session.draft.pop("editing", False):
+        session.draft.pop("asking", None)
         return await goto(turn, "review")
-    return await goto(turn, current.back_to)
+    return await current.back(turn)
 
 
 async def on_global_choice(turn: Turn, choice_id: str) -> list[Reply]:
@@ -172,9 +185,32 @@ def why_date(turn: Turn) -> list[Reply]:
     return [Reply("deadline.why", {"basis": basis, "registered": registered, "deadline": deadline})]
 
 
+@step
+class Discard(Step):
+    """"Delete this draft?": asked before a draft with the citizen's words in it goes (c11)."""
+
+    name = "discard"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        return [Reply("discard.prompt", choices=(choice("discard:yes"), choice("discard:no")))]
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        if choice_id == "discard:yes":
+            return await discard(turn)
+        if choice_id == "discard:no":
+            return [Reply("discard.kept"), *await goto(turn, turn.session.context.pop("return_to", "review"))]
+        return await super().on_choice(turn, choice_id)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        intent = turn.understand(text).intent
+        if intent in ("affirm", "deny"):
+            return await self.on_choice(turn, "discard:yes" if intent == "affirm" else "discard:no")
+        return await super().on_text(turn, text)
+
+
 # Steps whose text is the citizen's own words for the letter, never an instruction.
 FREE_TEXT_STEPS = frozenset(
-    {"subject", "body", "handover", "ticket_message", "ticket_contact", "notify_address", "notify_code"}
+    {"subject", "body", "question", "handover", "ticket_message", "ticket_contact", "notify_address", "notify_code"}
 )
 IN_FLOW_SURE = 0.6  # an instruction typed mid-flow is followed only when clearly meant
 

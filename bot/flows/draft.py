@@ -1,35 +1,64 @@
-"""Writing a submission: addressee, type, subject, text, review, and the explicit submit."""
+"""Writing a submission: addressee, type, and the type's questions (the review is bot/flows/review.py).
+
+Each request type asks for what it needs, one short question at a time (`QUESTIONS`); the letter
+is composed from the answers by `bot.letters` in the citizen's language, never pasted from the chat.
+"""
 from __future__ import annotations
 
-import hashlib
-import json
 import math
+import re
 import uuid
 
-from bot import receipts
-from bot.deadline import deadline_for
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
-from bot.flows.attach import FILE_CHANNELS, attachment_ids, drop_expired, limits, review_listing
+from bot.flows.attach import limits
 from bot.flows.bodies import agency_suggestions
-from bot.flows.script import script_offer
+from bot.letters import compose
 from bot.messages import Choice, Reply, Text
-from bot.models import REQUEST_TYPES, Submission
-from bot.ports import Draft, PortalError, PortalRejected
+from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
+from nlu.letter_parts import split
+from nlu.normalize import fold
 from nlu.understanding import Understanding
 
 SUBJECT_MAX = 200
 BODY_MAX = 5000  # the portal's limit (connectors/portal_api.yaml)
+ANSWER_MAX = 4000  # one answer, leaving room for the letter's own sentences
 PAGE_SIZE = 8
-EXCERPT = 400  # how much of a long text the review shows
-SLOTS = ("agency_id", "request_type", "subject", "body")
-STEP_OF_SLOT = {"agency_id": "agency", "request_type": "type", "subject": "subject", "body": "body"}
-# Channels where a long text arrives in several messages, ended by one of DONE_WORDS.
-MULTIPART_CHANNELS = ("sms", "whatsapp")
-DONE_WORDS = {"done", "ready", "მზადაა", "mzadaa", "დასრულება", "dasruleba"}
-# A rejection code the citizen can fix by changing one field.
-FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type", "unknown_attachment": "attachments"}
-REJECTIONS_EXPLAINED = ("unknown_agency", "type_not_accepted", "invalid_field", "unknown_attachment")
+
+# What each type asks, in order; the first is the letter's core and cannot be skipped.
+QUESTIONS = {
+    "information_request": ("information", "period", "form"),
+    "complaint": ("what_happened", "when_where", "who", "asks"),
+    "application": ("applied_for", "grounds", "documents"),
+    "letter": ("message",),
+}
+REQUIRED = frozenset({"information", "what_happened", "asks", "applied_for", "message"})
+# The letter's parts the review lets the citizen change on their own, and the questions behind each.
+PARTS = {
+    "information_request": {"request": ("information", "period", "form")},
+    "complaint": {"facts": ("what_happened", "when_where", "who"), "request": ("asks",)},
+    "application": {"request": ("applied_for",), "facts": ("grounds", "documents")},
+    "letter": {"facts": ("message",)},
+}
+# Questions answered by a button (the letter's templates word each value).
+ANSWER_CHOICES = {"form": ("electronic", "paper")}
+# Typed instead of pressing "Skip" at an optional question: nothing to say there.
+SKIP_WORDS = frozenset(fold(w) or w for w in (
+    "skip", "no", "none", "nobody", "don't know", "i don't know", "dont know", "not known", "-",
+    "გამოტოვება", "არა", "არავინ", "არ ვიცი", "gamotoveba", "ara", "aravin", "ar vici",
+))
+ANSWERED_IN_WORDS = frozenset(q for qs in QUESTIONS.values() for q in qs) - set(ANSWER_CHOICES)
+# A year or a date in the core answer already says the period, or when it happened.
+DATED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./]\d{1,2}(?!\d)")
+SAID_BY_A_DATE = {"information_request": "period", "complaint": "when_where"}
+SUBJECT_PROPOSED = 80  # characters of the core answer a proposed subject takes
+# Words a first message must say beyond naming the body and type to be kept for the letter.
+DETAILS_FOR_BODY = 3
+# A yes or no typed at the review: a few words, clearly meant.
+PLAIN_ANSWER_WORDS = 4
+PLAIN_ANSWER_SURE = 0.7
+# What the confirmation says, by (agency understood, request type understood).
+UNDERSTOOD = {(True, False): "understood.agency", (False, True): "understood.type", (True, True): "understood.agency_type"}
 
 
 async def start_draft(turn: Turn, agency: Agency | None = None, request_type: str | None = None) -> list[Reply]:
@@ -47,36 +76,30 @@ async def start_draft(turn: Turn, agency: Agency | None = None, request_type: st
     return replies + await next_step(turn)
 
 
-# A message that asks to write and says this many more words is kept as the letter's text.
-DETAILS_FOR_BODY = 3
-# A yes or no typed at the review: a few words, clearly meant.
-PLAIN_ANSWER_WORDS = 4
-PLAIN_ANSWER_SURE = 0.7
-# What the confirmation says, by (agency understood, request type understood).
-UNDERSTOOD = {(True, False): "understood.agency", (False, True): "understood.type", (True, True): "understood.agency_type"}
-
-
 async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
-    """"Complaint to the Ministry of Justice about ...": fill what the message says, say what
-    was understood, and ask only for the rest."""
+    """"Complaint to the Ministry of Justice: on 3 March ...": fill what the message says, say what
+    was understood, and ask only for the rest. What the message says to the bot stays out of the
+    letter; what is left is kept only if it says something, and the citizen is asked to confirm it."""
     entities = understood.entities
     agency, request_type = entities.get("agency"), entities.get("request_type")
-    # Words beyond naming the body and type, or a length only a letter has.
-    says_more = entities.get("details", 0) >= DETAILS_FOR_BODY or len(understood.text) > BODY_MAX
-    keep_text = says_more and len(understood.text) <= BODY_MAX
-    too_long = says_more and not keep_text
-    if not (agency or request_type or says_more):
+    parts = split(understood.text)
+    keep = bool(parts.text) and (parts.marked or len(parts.text) > ANSWER_MAX
+                                 or turn.understand(parts.text).entities.get("details", 0) >= DETAILS_FOR_BODY)
+    if not (agency or request_type or keep or parts.subject):
         return await start_draft(turn)
     turn.session.draft = draft = {"id": uuid.uuid4().hex}
     params = {"agency": agency_name(agency), "request_type": Text(f"type.{request_type}") if request_type else ""}
     replies = [Reply(UNDERSTOOD[bool(agency), bool(request_type)], params)] if agency or request_type else []
     draft.update({k: v for k, v in (("agency_id", agency and agency.id), ("request_type", request_type)) if v})
-    if keep_text:
-        draft["body"] = understood.text
-        replies.append(Reply("understood.body"))
-    elif too_long:  # kept, never cut: the body step asks for a shorter version
-        draft["body_too_long"] = understood.text
-        replies.append(Reply("text.too_long", {"length": len(understood.text), "limit": BODY_MAX}))
+    if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+        draft["subject"] = parts.subject
+    if keep and len(parts.text) > ANSWER_MAX:  # kept, never cut: the first question asks for less
+        draft["too_long"] = parts.text
+        replies.append(Reply("text.too_long", {"length": len(parts.text), "limit": ANSWER_MAX}))
+    elif keep:
+        draft["kept"] = parts.text  # becomes the core answer once the type is known
+        if agency and not request_type:
+            replies.append(Reply("type.kept"))
     if not agency and (candidates := entities.get("agency_candidates")):
         turn.session.step = "agency"
         options = tuple(agency_choice(m.agency) for m in candidates)
@@ -84,17 +107,83 @@ async def draft_from_text(turn: Turn, understood: Understanding) -> list[Reply]:
     return replies + await next_step(turn)
 
 
-async def next_step(turn: Turn) -> list[Reply]:
-    """The first empty slot's step, or the review once the draft is complete (or being edited)."""
+def has_words(draft: dict) -> bool:
+    """Whether the draft holds anything the citizen wrote for the letter."""
+    return any(draft.get(k) for k in ("subject", "body", "kept", "too_long", "addition")) or any(
+        draft.get("fields", {}).values())
+
+
+def fields(draft: dict) -> dict:
+    return draft.setdefault("fields", {})
+
+
+def pending_question(draft: dict) -> str | None:
+    """The question to ask now: one being asked again, else the type's first unanswered one."""
+    if draft.get("asking"):
+        return draft["asking"][0]
+    answered = dict(fields(draft))
+    if draft.get("attachments"):  # the files sent say which documents are attached
+        answered.setdefault("documents", "")
+    return next((q for q in QUESTIONS.get(draft.get("request_type", ""), ()) if q not in answered), None)
+
+
+def answer(draft: dict, question: str, value: str) -> None:
+    fields(draft)[question] = value
+    if draft.get("attachments"):  # the files sent say which documents are attached
+        fields(draft).setdefault("documents", "")
+    if draft.get("asking") and draft["asking"][0] == question:
+        draft["asking"].pop(0)
+    said = SAID_BY_A_DATE.get(draft.get("request_type", ""))
+    core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "")
+    if said and said not in fields(draft) and DATED.search(core[:ANSWER_MAX]):
+        fields(draft)[said] = ""  # already in the citizen's words: not asked again
+
+
+def letter_fields(turn: Turn) -> dict:
+    found = dict(fields(turn.draft))
+    if not found.get("documents") and (files := turn.draft.get("attachments")):
+        found["documents"] = ", ".join(f["name"] for f in files)  # GAC Art. 78(1): the attachments listed
+    return found
+
+
+def letter_text(turn: Turn) -> str:
+    """The letter as it will be sent: a prepared text (a one-tap request) or composed from the answers."""
     draft = turn.draft
+    if draft.get("body"):
+        return draft["body"]
+    return compose(draft["request_type"], turn.lang, letter_fields(turn))
+
+
+def proposed_subject(draft: dict) -> str:
+    """The core answer's first line, cut at a word within SUBJECT_PROPOSED characters."""
+    core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "").strip().split("\n")[0]
+    if len(core) <= SUBJECT_PROPOSED:
+        return core.rstrip(" .")
+    cut = core[:SUBJECT_PROPOSED].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+async def next_step(turn: Turn) -> list[Reply]:
+    """The first thing missing, or the review once the draft is complete (or being edited)."""
+    draft = turn.draft
+    if draft.get("asking"):
+        return await goto(turn, "question")
     if draft.pop("editing", False):
         return await goto(turn, "review")
-    for slot in SLOTS:
-        if not draft.get(slot):
-            replies = []
-            if slot == "subject" and draft.get("request_type") == "information_request":
-                replies.append(Reply("rights.information_request"))
-            return replies + await goto(turn, STEP_OF_SLOT[slot])
+    if not draft.get("agency_id"):
+        return await goto(turn, "agency")
+    if not draft.get("request_type"):
+        return await goto(turn, "type")
+    if not draft.get("body"):
+        if kept := draft.pop("kept", None):
+            answer(draft, QUESTIONS[draft["request_type"]][0], kept)
+            draft["unconfirmed"] = True
+        if draft.get("unconfirmed"):
+            return await goto(turn, "use_text")
+        if pending_question(draft):
+            return await goto(turn, "question")
+    if not draft.get("subject"):
+        draft["subject"] = proposed_subject(draft)
     return await goto(turn, "review")
 
 
@@ -219,14 +308,134 @@ class TypeStep(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if request_type := turn.understand(text).entities.get("request_type"):
+        """A type, or else read for what it is: another body, or words for the letter (c14)."""
+        understood = turn.understand(text)
+        if request_type := understood.entities.get("request_type"):
             return await choose_type(turn, request_type)
-        return await super().on_text(turn, text)
+        if agency := understood.entities.get("agency"):
+            turn.draft["agency_id"] = agency.id
+            return await self.prompt(turn)
+        parts = split(text)
+        if parts.subject or parts.words >= DETAILS_FOR_BODY:
+            if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+                turn.draft["subject"] = parts.subject
+            if parts.text:
+                turn.draft["kept"] = "\n\n".join(filter(None, (turn.draft.get("kept"), parts.text)))
+            return [Reply("type.kept"), *await self.prompt(turn)]
+        return [Reply("type.explained"), *await self.prompt(turn)]
 
 
 async def choose_type(turn: Turn, request_type: str) -> list[Reply]:
-    turn.draft["request_type"] = request_type
+    draft = turn.draft
+    previous = draft.get("request_type")
+    draft["request_type"] = request_type
+    if previous and previous != request_type and not fields(draft).get(QUESTIONS[request_type][0]):
+        # Everything already written carries over, as the new type's core: nothing drops out of the letter.
+        written = [fields(draft)[q] for q in QUESTIONS[previous] if fields(draft).get(q) and q in ANSWERED_IN_WORDS]
+        if written:
+            answer(draft, QUESTIONS[request_type][0], "\n\n".join(written))
+        draft.pop("editing", None)  # the new type's questions come first
     return await next_step(turn)
+
+
+@step
+class QuestionStep(Step):
+    """One of the type's questions; optional ones can be skipped, one being changed kept."""
+
+    name = "question"
+    back_to = "type"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        draft = turn.draft
+        question = pending_question(draft)
+        if question is None:
+            return await next_step(turn)
+        options = [choice(f"answer:{v}", f"choice.{question}_{v}") for v in ANSWER_CHOICES.get(question, ())]
+        replies = []
+        if current := fields(draft).get(question):
+            replies.append(Reply("ask.current", {"text": current}))
+            options.append(choice("keep"))
+        elif question not in REQUIRED:
+            options.append(choice("skip"))
+        if question == "information" and not draft.get("asking"):
+            replies.append(Reply("rights.information_request"))
+        if question in ("documents", QUESTIONS[draft["request_type"]][0]) and turn.capabilities.files:
+            replies.append(Reply("attachment.hint", limits()))
+        return [*replies, Reply(f"ask.{question}", {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        draft, question = turn.draft, pending_question(turn.draft)
+        if question is None:
+            return await next_step(turn)
+        if question not in REQUIRED and (fold(text) or text.strip()) in SKIP_WORDS:
+            return await self.on_choice(turn, "skip")
+        parts = split(text)
+        if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+            draft["subject"] = parts.subject
+        if not parts.text:  # all of it said to the bot ("whom do I write to?"): never the letter
+            if parts.subject:
+                return await self.prompt(turn)
+            return [Reply("answer.not_for_letter"), *await self.prompt(turn)]
+        if len(parts.text) > ANSWER_MAX:
+            draft["too_long"] = parts.text  # kept, never cut
+            return [Reply("text.too_long", {"length": len(parts.text), "limit": ANSWER_MAX}, choices=(BACK, CANCEL))]
+        draft.pop("too_long", None)
+        answer(draft, question, parts.text)
+        return await next_step(turn)
+
+    async def back(self, turn: Turn) -> list[Reply]:
+        """The question before, shown with its answer to keep or change; from the first, the type."""
+        draft, question = turn.draft, pending_question(turn.draft)
+        asked = QUESTIONS[draft["request_type"]]
+        earlier = [q for q in asked[: asked.index(question)] if q in fields(draft)] if question in asked else []
+        draft.pop("asking", None)
+        if not earlier:
+            return await goto(turn, self.back_to)
+        draft["asking"] = [earlier[-1]]
+        return await self.prompt(turn)
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        draft, question = turn.draft, pending_question(turn.draft)
+        kind, _, value = choice_id.partition(":")
+        if question and choice_id == "skip" and question not in REQUIRED:
+            answer(draft, question, "")
+        elif question and choice_id == "keep" and fields(draft).get(question):
+            answer(draft, question, fields(draft)[question])
+        elif question and kind == "answer" and value in ANSWER_CHOICES.get(question, ()):
+            answer(draft, question, value)
+        else:
+            return await super().on_choice(turn, choice_id)
+        return await next_step(turn)
+
+
+@step
+class UseTextStep(Step):
+    """A first message's own words, kept: shown as the letter they make, for the citizen to confirm."""
+
+    name = "use_text"
+    back_to = "type"
+
+    async def prompt(self, turn: Turn) -> list[Reply]:
+        options = (choice("use_text:yes"), choice("use_text:again"), CANCEL)
+        return [Reply("use_text.prompt", {"letter": letter_text(turn)}, choices=options)]
+
+    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
+        draft = turn.draft
+        if choice_id not in ("use_text:yes", "use_text:again"):
+            return await super().on_choice(turn, choice_id)
+        draft.pop("unconfirmed", None)
+        if choice_id == "use_text:again":
+            fields(draft).clear()
+        return await next_step(turn)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        understood = turn.understand(text)
+        if understood.intent in ("affirm", "deny") and len(text.split()) <= PLAIN_ANSWER_WORDS:
+            return await self.on_choice(turn, "use_text:yes" if understood.intent == "affirm" else "use_text:again")
+        if more := split(text).text:  # more words for the letter: added to the kept ones, and shown again
+            core = QUESTIONS[turn.draft["request_type"]][0]
+            answer(turn.draft, core, "\n\n".join(filter(None, (fields(turn.draft).get(core), more))))
+        return await self.prompt(turn)
 
 
 class TextStep(Step):
@@ -251,158 +460,14 @@ class TextStep(Step):
 @step
 class SubjectStep(TextStep):
     name = slot = "subject"
-    back_to = "type"
+    back_to = "review"
     limit = SUBJECT_MAX
 
 
 @step
 class BodyStep(TextStep):
+    """A prepared letter (the one-tap request for missing published information), changed whole."""
+
     name = slot = "body"
-    back_to = "subject"
+    back_to = "review"
     limit = BODY_MAX
-
-    async def prompt(self, turn: Turn) -> list[Reply]:
-        hint = [Reply("attachment.hint", limits())] if turn.citizen.channel in FILE_CHANNELS else []
-        if turn.citizen.channel in MULTIPART_CHANNELS:
-            return [*hint, Reply("body.prompt_parts", {"limit": self.limit}, choices=(BACK, CANCEL))]
-        return hint + await super().prompt(turn)
-
-    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if turn.citizen.channel not in MULTIPART_CHANNELS:
-            return await super().on_text(turn, text)
-        parts = turn.draft.setdefault("body_parts", [])  # saved with the draft: nothing is lost
-        if text.strip().casefold() not in DONE_WORDS:
-            parts.append(text)
-            return [Reply("body.part_received", {"parts": len(parts), "length": len("\n".join(parts))})]
-        if not parts:
-            return await self.prompt(turn)
-        body = "\n".join(turn.draft.pop("body_parts"))
-        done = Reply("body.parts_done", {"parts": len(parts), "length": len(body)})
-        return [done, *await super().on_text(turn, body)]
-
-
-@step
-class ReviewStep(Step):
-    name = "review"
-    back_to = "body"
-
-    async def prompt(self, turn: Turn) -> list[Reply]:
-        draft = turn.draft
-        expired = drop_expired(turn)
-        agency = turn.services.directory.get(draft["agency_id"])
-        body = draft["body"]
-        if len(body) > EXCERPT:
-            body = Text("review.excerpt", {"start": body[:EXCERPT], "length": len(body)})
-        params = {
-            "agency": agency_name(agency, draft["agency_id"]),
-            "request_type": Text(f"type.{draft['request_type']}"),
-            "subject": draft["subject"],
-            "body": body,
-            "attachments": review_listing(turn),
-        }
-        fields = ("agency", "request_type", "subject", "body") + ("attachments",) * bool(attachment_ids(turn))
-        edits = tuple(choice(f"edit:{f}") for f in fields)
-        offers = (choice("submit"), *edits, *script_offer(turn), CANCEL)
-        return [*expired, Reply("review.summary", params, choices=offers)]
-
-    async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
-        if choice_id == "submit":
-            return await submit(turn)
-        if choice_id == "script":
-            return await goto(turn, "script")
-        kind, _, field = choice_id.partition(":")
-        if kind == "edit" and field in ("agency", "request_type", "subject", "body", "attachments"):
-            turn.draft["editing"] = True
-            return await goto(turn, {"request_type": "type"}.get(field, field))
-        return await super().on_choice(turn, choice_id)
-
-    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        # A plain "yes" in words is the same as pressing "send": the whole letter is on the screen
-        # above. "Yes, but change the subject" is not plain: the citizen is asked to choose.
-        understood = turn.understand(text)
-        plain = len(text.split()) <= PLAIN_ANSWER_WORDS and understood.confidence >= PLAIN_ANSWER_SURE
-        if understood.intent == "affirm" and plain:
-            return await submit(turn)
-        if understood.intent == "deny" and plain:
-            return [Reply("review.what_to_change"), *await self.prompt(turn)]
-        return [Reply("review.confirm_needed"), *await self.prompt(turn)]
-
-
-def idempotency_key(turn: Turn) -> str:
-    """Same draft, same key: a retried submit never registers twice; an edited draft is new."""
-    draft = turn.draft
-    # Files count only when there are some, so drafts without files keep the keys they always had.
-    files = [list(attachment_ids(turn))] if attachment_ids(turn) else []
-    content = json.dumps([turn.citizen.key, *(draft[s] for s in SLOTS), *files], ensure_ascii=False)
-    return f"{draft['id']}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
-
-
-async def submit(turn: Turn) -> list[Reply]:
-    services, draft = turn.services, turn.draft
-    if any(not draft.get(s) for s in SLOTS):
-        return await next_step(turn)
-    if expired := drop_expired(turn):  # the portal would refuse them: show what is left first
-        return expired + await goto(turn, "review")
-    files = attachment_ids(turn)
-    portal_draft = Draft(draft["agency_id"], draft["request_type"], draft["subject"], draft["body"], files)
-    try:
-        registration = await services.portal.submit(
-            turn.citizen.portal_id or "", portal_draft, idempotency_key(turn)
-        )
-    except PortalRejected as error:
-        return await _rejected(turn, error)
-    except PortalError as error:
-        return [Reply(error.reason, choices=(choice("submit"), CANCEL))]
-    deadline = deadline_for(registration.registered_at, draft["request_type"], services.calendar)
-    submission = Submission(
-        registration_number=registration.registration_number,
-        citizen_key=turn.citizen.key,
-        portal_id=turn.citizen.portal_id or "",
-        agency_id=draft["agency_id"],
-        request_type=draft["request_type"],
-        subject=draft["subject"],
-        registered_at=registration.registered_at,
-        deadline=deadline.due,
-        status=registration.status,
-    )
-    await services.store.save_submission(submission)
-    receipt = await receipts.keep(services.store, {
-        "registration_number": submission.registration_number, "lang": turn.lang, "agency_id": submission.agency_id,
-        "request_type": submission.request_type, "subject": submission.subject, "text": portal_draft.body,
-        "registered_at": submission.registered_at, "deadline": submission.deadline,
-        "attachments": tuple(f["name"] for f in draft.get("attachments", [])),
-    })
-    agency = services.directory.get(draft["agency_id"])
-    await receipts.confirm_by_email(services.store, services.clock, turn.citizen, receipt,
-                                    agency_name(agency, submission.agency_id, short=True))
-    turn.session.draft = {}
-    event = {
-        "type": "submitted",
-        "registration_number": submission.registration_number,
-        "deadline": deadline.due.isoformat(),
-        "agency_id": submission.agency_id,
-        "request_type": submission.request_type,
-        "receipt": receipt.key,  # the receipt's download links carry it
-    }
-    if files:
-        event["attachments"] = list(files)
-    params = {
-        "number": submission.registration_number,
-        "agency": agency_name(agency, submission.agency_id),
-        "deadline": deadline.due,
-        "attachments": Text("submitted.attachments", {"count": len(files)}) if files else "",
-    }
-    # The legal basis waits behind "Why this date?", answerable after the draft is gone.
-    turn.session.context["why_date"] = {"request_type": submission.request_type,
-                                        "registered": submission.registered_at.isoformat(),
-                                        "deadline": deadline.due.isoformat()}
-    sent = Reply("submitted", params, choices=(choice("why_date"),), event=event)
-    return [sent, *await goto(turn, "menu")]
-
-
-async def _rejected(turn: Turn, error: PortalRejected) -> list[Reply]:
-    key = f"rejected.{error.code}" if error.code in REJECTIONS_EXPLAINED else "portal.rejected"
-    if fix := FIX_FOR_REJECTION.get(error.code):
-        turn.draft["editing"] = True
-        return [Reply(key), *await goto(turn, fix)]
-    return [Reply(key), *await goto(turn, "review")]

@@ -21,6 +21,7 @@ from bot.watch import Watch, follow_up_choices, today
 from nlu.understanding import reg_number
 
 KIND_TYPE = {"reminder": "letter", "complaint": "complaint"}
+LETTER = {"reminder": "reminder", "complaint": "administrative_complaint"}  # bot/letters/<name>.toml
 
 
 def watch_of(turn: Turn) -> Watch:
@@ -149,11 +150,11 @@ async def draft_letter(turn: Turn, s: Submission, kind: str) -> list[Reply]:
     if kind == "complaint":
         which = "refusal" if s.status == "refused" else "silence"
         templates = {"facts": f"facts_{which}", "demand": f"demand_{which}"}
-        fields.update({name: part(kind, turn.lang, key, fields) for name, key in templates.items()})
+        fields.update({name: part(LETTER[kind], turn.lang, key, fields) for name, key in templates.items()})
     above = superior(turn, s) if kind == "complaint" else turn.services.directory.get(s.agency_id)
     turn.session.context["follow_up"] = {
         "kind": kind, "number": s.registration_number, "agency_id": above.id if above else s.agency_id,
-        "subject": part(kind, turn.lang, "subject", fields), "body": compose(kind, turn.lang, fields),
+        "subject": part(LETTER[kind], turn.lang, "subject", fields), "body": compose(LETTER[kind], turn.lang, fields),
     }
     turn.session.step = "follow_up"
     return await FollowUpStep().prompt(turn)

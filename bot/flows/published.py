@@ -8,7 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.flows import CANCEL, STEPS, Step, Turn, agency_name, choice, goto, menu_prompt, step
-from bot.flows.draft import SUBJECT_MAX, agency_choice
+from bot.flows.draft import SUBJECT_MAX, agency_choice, has_words
 from bot.messages import Choice, Localized, Reply, Text
 from bot.services import Services
 from nlu.directory import Agency
@@ -241,7 +241,7 @@ async def request_missing(turn: Turn) -> list[Reply]:
     missing = state.get("missing")
     if not missing:
         return [Reply("fallback"), menu_prompt(turn)]
-    if turn.session.draft.get("subject") or turn.session.draft.get("body"):
+    if has_words(turn.session.draft):
         # Never overwrite what the citizen has written: finish or cancel that draft first.
         return [Reply("published.draft_pending", choices=(choice("new_request"), CANCEL))]
     item = services.published.annex.get(state["item"])

@@ -9,6 +9,7 @@ for each unsettled word in turn, or for any word to change.
 from __future__ import annotations
 
 from bot.flows import BACK, STEPS, Step, Turn, choice, goto, step
+from bot.flows.draft import fields, letter_text
 from bot.messages import Choice, Localized, Reply
 from nlu.transliterate import Conversion, to_georgian
 
@@ -17,12 +18,18 @@ OPTIONS_SHOWN = 3  # spellings offered as buttons for an unsettled word
 
 def script_offer(turn: Turn) -> tuple[Choice, ...]:
     """The review's "In Georgian script" choice, when the draft is Latin-typed Georgian."""
-    understood = turn.understand(f"{turn.draft['subject']}\n{turn.draft['body']}")
+    draft = turn.draft  # the citizen's own words, not the letter's frame
+    words = "\n".join([draft["subject"], draft.get("body", ""), *fields(draft).values()])
+    understood = turn.understand(words)
     return (choice("script"),) if understood.script == "latin" and understood.lang == "ka" else ()
 
 
+def _typed(turn: Turn) -> dict[str, str]:
+    return {"subject": turn.draft["subject"], "body": letter_text(turn)}
+
+
 def _converted(turn: Turn) -> dict[str, Conversion]:
-    return {slot: to_georgian(turn.draft[slot]) for slot in ("subject", "body")}
+    return {slot: to_georgian(text) for slot, text in _typed(turn).items()}
 
 
 def _fixes(turn: Turn) -> dict[str, str]:
@@ -81,7 +88,7 @@ class ScriptStep(Step):
         draft = turn.draft
         if choice_id == "script:use":
             fixes = draft.pop("script_fixes", {})
-            draft["typed"] = {slot: draft[slot] for slot in ("subject", "body")}
+            draft["typed"] = _typed(turn)
             for slot, conversion in _converted(turn).items():
                 draft[slot] = _apply(conversion.text, fixes)
             return await STEPS["review"].on_choice(turn, "submit")

@@ -1,21 +1,55 @@
-"""Letters Kavshiri drafts on a citizen's behalf, as data: `<kind>.toml` holds a `[ka]` and an
-`[en]` table of str.format templates; `compose` fills the letter's `body` from its fields, `part`
-any other template of the table (a subject line, a sentence filled before the body)."""
+"""Letters as data: `compose(kind, lang, fields)` renders `<kind>.toml` in the citizen's language.
+
+Each language's table lists the letter's parts in order (opening, facts, request, legal basis,
+closing), each a `str.format` template over the citizen's answers. A part whose fields are all
+empty is left out, so an optional question the citizen skipped leaves no empty line behind. A
+`choices` sub-table turns a chosen value ("electronic") into words; `defaults` fills a skipped field.
+The citizen's name, address and signature are the portal account's: no template carries them.
+"""
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+KINDS = tuple(sorted(p.stem for p in HERE.glob("*.toml")))
 
 
 @cache
-def _templates(kind: str) -> dict[str, dict[str, str]]:
-    return tomllib.loads(files("bot.letters").joinpath(f"{kind}.toml").read_text("utf-8"))
+def _templates(kind: str, lang: str) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise KeyError(f"no letter template {kind!r}")
+    with (HERE / f"{kind}.toml").open("rb") as fh:
+        return tomllib.load(fh)[lang]
 
 
-def part(kind: str, lang: str, name: str, fields: dict[str, str]) -> str:
-    return _templates(kind)[lang][name].format(**fields)
+def _names(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def compose(kind: str, lang: str, fields: dict[str, str]) -> str:
-    return part(kind, lang, "body", fields)
+    """The letter of `kind` in `lang` from the citizen's answers; paragraphs split by a blank line."""
+    table = _templates(kind, lang)
+    choices, defaults = table.get("choices", {}), table.get("defaults", {})
+    values = {}
+    for name, value in fields.items():
+        value = (value or "").strip()
+        values[name] = choices.get(name, {}).get(value, value)
+    for name, value in defaults.items():
+        values[name] = values.get(name) or value
+    parts = []
+    for template in (t for t in table.values() if isinstance(t, str)):
+        names = _names(template)
+        if names and not all(values.get(n) for n in names):
+            continue  # an optional part whose answer was skipped
+        parts.append(template.format(**values))
+    return "\n\n".join(parts)
+
+
+def part(kind: str, lang: str, name: str, fields: dict[str, str]) -> str:
+    """One named template of `<kind>.toml`'s `parts` table (a subject line, a sentence made before
+    the letter), for letters whose wording depends on the case (bot/flows/followup.py)."""
+    return _templates(kind, lang)["parts"][name].format(**fields)

@@ -1,0 +1,225 @@
+"""`split(message) -> LetterParts`: what in a message is said to the bot, and what belongs in the letter.
+
+"Hi. I'd like to send a request to the Ministry of Finance. Subject: bonuses. Text: Please send me ..."
+holds a greeting and a wish addressed to Kavshiri, then the letter's subject and text. Only the
+letter's part may reach the agency. Sentences are read one at a time over their folded words
+(nlu.normalize.fold), so Georgian script, Latin-typed Georgian and English share one word list:
+- "Subject:"/„თემა:“/"tema:" and "Text:"/„ტექსტი:“/"teksti:" mark parts, which are taken as marked;
+- a greeting, a thank-you, an introduction ("my name is ..."), a wish to write ("I want to complain to
+  the police", „მინდა დავწერო საჩივარი“) and a question about what to do ("whom do I write to?",
+  "ra vqna?") are the bot's;
+  a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
+  wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
+- everything else is the letter's, in the citizen's own words.
+Pure and linear: a hand-written scan and non-overlapping patterns, no backtracking on long input.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from nlu.normalize import fold
+
+MAX_CHARS = 20_000  # the engine refuses longer messages; nothing past this is read
+ENDS = ".!?…"
+QUOTES = "\"'„“”«»‘’ "
+# A marker word and its colon: the word never overlaps the spaces, so no input makes it backtrack.
+MARKER = re.compile(r"(?<![^\W\d_])(subject|text|tema|teksti|თემა|ტექსტი)[ \t]{0,3}:", re.IGNORECASE)
+SUBJECT_MARKERS = {"subject", "tema", "თემა"}
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# Folded words (see nlu.normalize.fold), whatever the script they were typed in.
+GREETINGS = {
+    "hi", "hello", "hey", "dear", "good", "morning", "afternoon", "evening", "greetings", "bot", "there", "everyone",
+    "yes", "ok", "okay", "diakh", "kargi",
+    "gamarjoba", "gamarjobat", "salami", "dila", "mshvidobisa", "saghamo", "kavshiri", "shvilo",
+}
+THANKS = {"thanks", "thank", "you", "very", "much", "in", "advance", "bye", "goodbye", "madloba", "gmadlobt",
+          "didi", "tsinastsar", "nakhvamdis", "please", "gtkhovt", "so", "a", "lot", "for", "your", "help", "helping",
+          "me",
+          "dakhmarebistvis", "dakhmarebisatvis"}
+# A wish opens the sentence (after any greeting) ...
+WISHES = {"want", "wanna", "wish", "like", "need", "can", "could", "would", "help", "minda", "msurs",
+          "vapireb", "mindoda", "sheidzleba", "shegidzliat", "damekhmaret", "damekhmare", "mchirdeba"}
+WISH_REACH = 4  # words from the start where the wish may stand: "hi, i would like to"
+# ... and names the writing itself: these are the starts of its words.
+ACTIONS = (
+    "writ", "send", "submit", "file", "lodge", "complain", "complan", "request", "applic", "apply", "letter",
+    "help", "contact", "davtser", "mivtser", "gavugzavn", "gavagzavn", "gagzavn", "sachivar", "sachivr",
+    "motkhovn", "gantskhadeb", "tseril", "mimartv", "mivmart", "dakhmareb", "damekhmar", "shevitan",
+    "tsardgen", "chivil", "tsivil", "vichivl", "davichivl",
+)
+# Where a wish goes on with its reason, the reason is the letter's.
+REASONS = {"because", "since", "as", "that", "radgan", "vinaidan", "rom", "imitom"}
+# Questions about what to do, and talk about the conversation itself: the bot's.
+TO_BOT = (
+    "what should i do", "what do i do", "what can i do", "what shall i do", "who do i write", "whom do i write",
+    "who should i write", "whom should i write", "where do i", "where should i", "how do i", "how can i",
+    "can you help", "could you help", "can you", "could you", "help me", "i mean", "i am talking about",
+    "im talking about", "ra vkna", "ra gavakheto", "ra unda vkna", "vis mivtsero", "vis unda mivtsero",
+    "vis mivmarto", "sad mivtsero", "sad mivmarto", "rogor gavagzavno", "rogor mivtsero", "rogor davtsero",
+    "shegidzliat damekhmarot", "damekhmarebit", "vlaparakob", "vgulikhmob", "vgulishkmob", "vgulisxmob",
+    "vgulishmob", "vgulskhmob", "vguliskhmob",
+)
+GREETINGS, THANKS, WISHES, REASONS = ({fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS))
+ACTIONS = tuple(fold(a) for a in ACTIONS)
+TO_BOT = tuple(fold(p) for p in TO_BOT)
+# Introductions: the portal account says who writes.
+INTRODUCTIONS = tuple(fold(p) for p in ("my name is", "i am called", "chemi sakheli", "chemi gvari", "me mkvia"))
+TYPO = 75  # how alike a typed word and a wish or action word must be ("wnat", "complane")
+TYPO_MIN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LetterParts:
+    subject: str = ""  # from a "Subject:" marker, else empty
+    text: str = ""  # what belongs in the letter, in the citizen's words
+    to_bot: tuple[str, ...] = ()  # the sentences addressed to the bot, left out
+    marked: bool = False  # the text came under a "Text:" marker
+
+    @property
+    def words(self) -> int:
+        return len(WORD.findall(self.text))
+
+
+def split(message: str) -> LetterParts:
+    message = message[:MAX_CHARS]
+    marks = list(MARKER.finditer(message))
+    if not marks:
+        kept, dropped = _classify(message)
+        return LetterParts(text=kept, to_bot=dropped)
+    kept, dropped = _classify(message[: marks[0].start()])
+    subject, text, marked = "", "", False
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        content = message[mark.end(): following.start() if following else len(message)]
+        if mark.group(1).casefold() in SUBJECT_MARKERS:
+            line, _, rest = content.strip().partition("\n")
+            subject = subject or line.strip(QUOTES).rstrip(".;,").strip()
+            text = _joined(text, rest.strip())
+        else:
+            text, marked = _joined(text, content.strip().strip(QUOTES[:-1]).strip()), True
+    if not marked:
+        text = _joined(kept, text)
+    return LetterParts(subject, text, dropped, marked)
+
+
+def _joined(first: str, second: str) -> str:
+    return "\n\n".join(p for p in (first, second) if p)
+
+
+def sentences(text: str) -> list[str]:
+    """The text cut after each sentence end (".", "!", "?", "…" before a space) and each line break,
+    each piece keeping its trailing spaces, so joining them gives the text back."""
+    pieces, start, n = [], 0, len(text)
+    i = 0
+    while i < n:
+        c = text[i]
+        if c == "\n" or (c in ENDS and (i + 1 == n or text[i + 1].isspace())):
+            i += 1
+            while i < n and text[i].isspace():
+                i += 1
+            pieces.append(text[start:i])
+            start = i
+        else:
+            i += 1
+    if start < n:
+        pieces.append(text[start:])
+    return pieces
+
+
+def _classify(text: str) -> tuple[str, tuple[str, ...]]:
+    kept, dropped = [], []
+    for sentence in sentences(text):
+        letter = _letter_part(sentence)
+        if letter is None:
+            if sentence.strip():
+                dropped.append(sentence.strip())
+        else:
+            kept.append(letter)
+    return "".join(kept).strip(), tuple(dropped)
+
+
+def _letter_part(sentence: str) -> str | None:
+    """The sentence as it belongs in the letter (perhaps only its reason), or None: it is the bot's."""
+    words = [(m, fold(m.group())) for m in WORD.finditer(sentence)]
+    words = [(m, f) for m, f in words if f]
+    if not words:
+        return sentence if sentence.strip(" \n\t.!?…,;:-") else None
+    start = 0
+    while start < len(words) and words[start][1] in GREETINGS:
+        start += 1
+    rest = [f for _, f in words[start:]]
+    if not rest or all(w in THANKS | GREETINGS for w in rest):
+        return None
+    padded = f" {' '.join(rest)} "
+    if any(f" {phrase} " in padded for phrase in TO_BOT):
+        return None
+    kept, after_wish = [], False
+    cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays
+    for clause in _clauses(sentence, words[start:]):
+        folded, begin, cut = [f for _, f in clause], cut, _clause_end(sentence, clause)
+        if " ".join(folded).startswith(INTRODUCTIONS):
+            after_wish = True
+            continue
+        if _is_wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
+            reason = next((n for n, f in enumerate(folded[:-1]) if f in REASONS and any(map(_acts, folded[:n]))), None)
+            if reason is not None:
+                # Never capitalised: in Latin-typed Georgian a capital is a different letter.
+                kept.append(sentence[clause[reason + 1][0].start(): cut])
+            after_wish = True
+            continue
+        if after_wish and folded[0] in REASONS and len(clause) > 1:  # "..., that my pension is late"
+            clause = clause[1:]
+        kept.append(sentence[clause[0][0].start() if after_wish else begin: cut])
+        after_wish = False
+    if not kept:
+        return None
+    text = "".join(kept).rstrip(" ,;\n\t")
+    end = sentence.rstrip()[-1:]
+    tail = sentence[len(sentence.rstrip()):]  # the spaces or line break that part sentences
+    return text + (end if end in ENDS and not text.endswith(tuple(ENDS)) else "") + tail
+
+
+def _clauses(sentence: str, words: list) -> list[list]:
+    """The words in runs split where a comma or semicolon stands between two of them."""
+    found, current = [], []
+    for word in words:
+        if current and any(c in ",;" for c in sentence[current[-1][0].end(): word[0].start()]):
+            found.append(current)
+            current = []
+        current.append(word)
+    return [*found, current] if current else found
+
+
+def _clause_end(sentence: str, clause: list) -> int:
+    """Where a clause's text ends: past its last word, its punctuation and the spaces after it."""
+    i = clause[-1][0].end()
+    while i < len(sentence) and not sentence[i].isalnum():
+        i += 1
+    return i
+
+
+def _is_wish(folded: list[str]) -> bool:
+    if not any(_like(w, WISHES) for w in folded[:WISH_REACH]):
+        return False
+    return any(_acts(w) for w in folded)
+
+
+def _acted_before(words: list, start: int, end: int) -> bool:
+    return any(_acts(f) for _, f in words[start:end])
+
+
+def _like(word: str, vocabulary: set[str]) -> bool:
+    if word in vocabulary:
+        return True
+    return len(word) >= TYPO_MIN and any(fuzz.ratio(word, v) >= TYPO for v in vocabulary if len(v) >= TYPO_MIN)
+
+
+def _acts(word: str) -> bool:
+    if word.startswith(ACTIONS):
+        return True
+    return len(word) >= TYPO_MIN + 2 and any(
+        fuzz.ratio(word[: len(a) + 1], a) >= TYPO for a in ACTIONS if len(a) >= TYPO_MIN + 2
+    )

@@ -1,0 +1,292 @@
+"""Guided drafting, journeys of the language review (c09, c10, c13, c17) in Georgian script,
+Latin-typed Georgian and English, asserted on what the stand-in portal receives."""
+from __future__ import annotations
+
+import pytest
+
+from kavshiri.app import Kavshiri
+from tests.conftest import Chat, choice_ids, event, texts
+
+SCRIPTS = ["ka", "latin", "en"]
+LANG = {"ka": "ka", "latin": "ka", "en": "en"}
+# The formal frame of every letter, by language.
+OPENING = {"ka": "პატივცემულო ქალბატონო/ბატონო,", "en": "Dear Sir or Madam,"}
+CLOSING = {"ka": "პატივისცემით", "en": "Yours faithfully"}
+COMPLAINT = {"ka": "მოგმართავთ საჩივრით", "en": "I am writing to complain"}
+ARTICLE_37 = {"ka": "37-ე მუხლის", "en": "Article 37"}
+
+
+async def submitted_letter(chat: Chat, operator, replies: list[dict]) -> dict:
+    """Skip the optional questions left, send, and return what the portal registered."""
+    for _ in range(6):
+        if "submit" in choice_ids(replies):
+            break
+        replies = await chat.choose("skip" if "skip" in choice_ids(replies) else "use_text:yes")
+    number = event(await chat.choose("submit"), "submitted")["registration_number"]
+    [registration] = [r for r in operator.registrations() if r["registration_number"] == number]
+    return registration
+
+
+def assert_formal(body: str, lang: str) -> None:
+    paragraphs = body.split("\n\n")
+    assert paragraphs[0] == OPENING[lang] and paragraphs[-1] == CLOSING[lang], body
+
+
+# c10: everything in one message, with the subject and text marked.
+C10 = {
+    "ka": "გამარჯობა. მინდა გავუგზავნო საჯარო ინფორმაციის მოთხოვნა ფინანსთა სამინისტროს. თემა: 2025 წლის პრემიები. "
+          "ტექსტი: გთხოვთ, მომაწოდოთ 2025 წელს თანამშრომლებზე გაცემული პრემიების ჯამური ოდენობა.",
+    "latin": "gamarjobat. minda gavugzavno sajaro informaciis motxovna finansta saministros. tema: 2025 wlis premiebi. "
+             "teksti: gtxovt, momawodot 2025 wels tanamshromlebze gacemuli premiebis jamuri odenoba.",
+    "en": "Hi. I'd like to send a request for public information to the Ministry of Finance. Subject: Staff bonuses "
+          "in 2025. Text: Please send me the total bonuses paid to staff in 2025, by department.",
+}
+C10_SAID = {"ka": ("2025 წლის პრემიები", "პრემიების ჯამური ოდენობა", ("გამარჯობა", "მინდა")),
+            "latin": ("2025 wlis premiebi", "premiebis jamuri odenoba", ("gamarjobat", "minda")),
+            "en": ("Staff bonuses in 2025", "total bonuses paid to staff", ("Hi", "I'd like"))}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_c10_a_whole_request_in_one_message_is_shown_then_sent_without_the_chat(kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    replies = await chat.say(C10[script])
+    subject, fact, chatter = C10_SAID[script]
+    assert "use_text:yes" in choice_ids(replies) and fact in texts(replies)  # "Use this as the text?"
+    assert operator.registrations() == []
+    replies = await chat.choose("use_text:yes")
+    assert "period" not in texts(replies).lower() and "პერიოდ" not in texts(replies)  # 2025 already says it
+    sent = await submitted_letter(chat, operator, replies)
+    assert sent["subject"] == subject and sent["agency_id"] == "mof"
+    assert fact in sent["body"] and ARTICLE_37[lang] in sent["body"]
+    assert not any(word in sent["body"] for word in chatter)
+    assert_formal(sent["body"], lang)
+
+
+# c13: a one-line wish, typed carelessly: the facts are asked for, one question at a time.
+C13 = {
+    "ka": ("მინდა საჩივარი დავწერო პოლიციაზე", "პატრულმა უმიზეზოდ დამაჯარიმა და მართვის მოწმობა წამართვა.",
+           "გუშინ, რუსთაველის გამზირზე", "დამიბრუნეთ მართვის მოწმობა", "სამკერდე ნიშნის ნომერი არ მითხრა."),
+    "latin": ("minda sachivari davwero policiaze", "patrulma umizezod damajarima da martvis mowmoba wamartva.",
+              "gushin, rustavelis gamzirze", "damibrunet martvis mowmoba", "samkerde nishnis nomeri ar mitxra."),
+    "en": ("i wnat to complane abuot the polise", "An officer fined me for nothing and took my driving licence.",
+           "Yesterday on Rustaveli Avenue", "return my licence", "He also refused to give me his badge number."),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_c13_a_one_line_complaint_asks_what_happened_and_keeps_what_is_typed_at_the_review(
+        kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    wish, happened, when, demand, more = C13[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    replies = await chat.say(wish)
+    assert "use_text:yes" not in choice_ids(replies)  # the wish alone is never the letter
+    assert texts(replies).endswith({"ka": "რა მოხდა? აღწერეთ თქვენი სიტყვებით.",
+                                    "en": "What happened? Describe it in your own words."}[lang])
+    await chat.say(happened)
+    await chat.say(when)
+    await chat.choose("skip")  # who was involved: not known
+    review = await chat.say(demand)
+    assert "submit" in choice_ids(review) and happened in texts(review)
+    offer = await chat.say(more)  # typed at the review: offered, not thrown away
+    assert "add:yes" in choice_ids(offer) and more in texts(offer)
+    review = await chat.choose("add:yes")
+    assert more in texts(review)
+    sent = await submitted_letter(chat, operator, review)
+    body = sent["body"]
+    assert sent["request_type"] == "complaint" and sent["agency_id"] == "mia"
+    assert all(part in body for part in (happened, when, demand, more, COMPLAINT[lang]))
+    assert wish not in body
+    assert_formal(body, lang)
+
+
+# c09: a pensioner's chat lines at a question are not the letter.
+C09 = {
+    "ka": ("ფინანსთა სამინისტრო", "არა შვილო, მე პენსიაზე ვლაპარაკობ, ვის მივწერო?",
+           "სამი თვეა, პენსია არ ჩამომრიცხეს."),
+    "latin": ("finansta saministro", "ara shvilo, me pensiaze vlaparakob, vis mivwero?",
+              "sami tvea pensia ar chamomricxes."),
+    "en": ("Ministry of Finance", "No dear, I'm talking about my pension, whom do I write to?",
+           "My pension has not been paid for three months."),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_c09_words_said_to_the_bot_at_a_question_never_reach_the_letter(kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    agency, to_bot, facts = C09[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say(agency)
+    await chat.choose("type:letter")
+    replies = await chat.say(to_bot)
+    assert "submit" not in choice_ids(replies) and to_bot not in texts(replies)
+    assert {"ka": "მიმართვაში არ ჩავწერე", "en": "left that out of your letter"}[lang] in texts(replies)
+    review = await chat.say(facts)
+    sent = await submitted_letter(chat, operator, review)
+    assert facts in sent["body"] and to_bot not in sent["body"]
+    assert_formal(sent["body"], lang)
+
+
+# c17: a long text is kept whole and shown whole at the review, never cut at 400 characters.
+C17 = {
+    "ka": "გთხოვთ, მომაწოდოთ ინფორმაცია 2025 წელს სამინისტროს თანამშრომლებზე გაცემული პრემიების შესახებ. ",
+    "latin": "gtxovt, momawodot informacia 2025 wels saministros tanamshromlebze gacemuli premiebis shesaxeb. ",
+    "en": "Please tell me how much the ministry paid its staff in bonuses in 2025, by department and by month. ",
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_c17_a_long_text_is_shown_whole_at_the_review_and_sent_whole(kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    long_text = (C17[script] * 8).strip() + " END"
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say("MoF")
+    await chat.choose("type:information_request")
+    replies = await chat.say(long_text)
+    replies = await chat.choose("skip")  # form: electronic by default
+    assert "submit" in choice_ids(replies)
+    assert long_text in texts(replies)  # whole, to its last word
+    sent = await submitted_letter(chat, operator, replies)
+    assert long_text in sent["body"] and sent["subject"].endswith("…") and len(sent["subject"]) <= 81
+    assert_formal(sent["body"], lang)
+
+
+async def test_a_draft_with_words_is_deleted_only_when_the_citizen_confirms(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.choose("new_request")
+    await chat.say("MIA")
+    await chat.choose("type:letter")
+    await chat.say("The street lights on my road have been off for a month.")
+    replies = await chat.say("stop")  # c11: never a silent cancel
+    assert "discard:yes" in choice_ids(replies)
+    replies = await chat.choose("discard:no")
+    assert "street lights" in texts(replies) and "submit" in choice_ids(replies)
+    await chat.choose("cancel")
+    replies = await chat.choose("discard:yes")
+    assert "discarded" in texts(replies)
+    assert (await kv.store.load_session("console:citizen-1")).draft == {}
+
+
+async def test_free_text_at_the_type_step_is_read_for_what_it_is(kv: Kavshiri):
+    # c14: an agency's name, or the facts, typed where the type is asked, are not met with a fallback.
+    chat = Chat(kv)
+    await chat.start("ka")
+    await chat.choose("new_request")
+    await chat.say("შსს")
+    replies = await chat.say("იუსტიციის სამინისტრო")
+    assert "იუსტიციის სამინისტრო" in texts(replies) and "type:letter" in choice_ids(replies)
+    replies = await chat.say("არ ვიცი")
+    assert "აირჩიეთ ერთ-ერთი" in texts(replies)  # the four types, one line each, not the fallback again
+    replies = await chat.say("ჩემს ქუჩაზე ორი კვირაა ნაგავი არ გაუტანიათ.")
+    assert "შევინახე" in texts(replies) and "type:complaint" in choice_ids(replies)
+    replies = await chat.choose("type:complaint")
+    assert "ნაგავი არ გაუტანიათ" in texts(replies) and "use_text:yes" in choice_ids(replies)
+
+
+async def test_each_part_of_the_letter_is_changed_on_its_own(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.draft("MIA", "complaint", "Fine", "An officer fined me.")
+    replies = await chat.choose("edit:request")
+    assert "Please look into this." in texts(replies) and "keep" in choice_ids(replies)
+    replies = await chat.say("cancel the fine")
+    assert "What I ask you to do: cancel the fine" in texts(replies) and "An officer fined me." in texts(replies)
+    replies = await chat.choose("edit:facts")
+    replies = await chat.choose("keep")
+    replies = await chat.say("On Monday")
+    replies = await chat.say("Officer 12")
+    assert "When and where: On Monday" in texts(replies) and "Who was involved: Officer 12" in texts(replies)
+
+
+@pytest.mark.parametrize("size", [40, 97, 150])
+def test_pages_hold_every_word_within_the_size_and_end_at_sentences_where_they_can(size):
+    from bot.flows.review import pages
+
+    text = ("პატივცემულო ქალბატონო/ბატონო,\n\n" + "ეზოში ნაგავი ორი კვირაა არ გაუტანიათ. " * 9
+            + "x" * 230 + "\n\nპატივისცემით")
+    found = pages(text, size)
+    assert all(len(p) <= size for p in found)
+    assert "".join("".join(found).split()) == "".join(text.split())  # nothing lost, nothing added
+    sentence_pages = [p for p in found if "ნაგავი" in p and "x" not in p]
+    assert sentence_pages and all(p.endswith((".", ",")) for p in sentence_pages[:-1])
+
+
+async def test_back_shows_the_previous_answer_to_keep_or_change(kv: Kavshiri):
+    # c03: going back showed nothing of what was written, and offered no way to keep it.
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.choose("new_request")
+    await chat.say("MIA")
+    await chat.choose("type:complaint")
+    await chat.say("A clerk shouted at me.")
+    await chat.say("Monday, at the Tbilisi hall")
+    replies = await chat.choose("back")
+    assert "Monday, at the Tbilisi hall" in texts(replies) and "keep" in choice_ids(replies)
+    replies = await chat.choose("keep")
+    assert "Who was involved" in texts(replies)  # on from where the citizen was
+    await chat.choose("back")
+    replies = await chat.choose("back")
+    assert "A clerk shouted at me." in texts(replies)
+    replies = await chat.choose("back")
+    assert "type:complaint" in choice_ids(replies)  # from the first question, the type
+
+
+async def test_a_new_type_keeps_every_answer_in_the_letter(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.draft("MIA", "complaint", "Driveway", "A patrol car blocked my driveway.")
+    await chat.choose("edit:request_type")
+    review = await chat.choose("type:letter")
+    assert "A patrol car blocked my driveway." in texts(review) and "Please look into this." in texts(review)
+    sent = await submitted_letter(chat, operator, review)
+    assert sent["request_type"] == "letter" and "Please look into this." in sent["body"]
+
+
+@pytest.mark.parametrize(("lang", "skip"), [("en", "don't know"), ("ka", "არ ვიცი"), ("ka", "ar vici"), ("en", "-")])
+async def test_an_optional_question_is_skipped_in_words_too(kv: Kavshiri, lang, skip):
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say("MIA")
+    await chat.choose("type:complaint")
+    await chat.say("A clerk shouted at me." if lang == "en" else "თანამშრომელმა შეურაცხყოფა მომაყენა.")
+    await chat.say(skip)  # when and where
+    replies = await chat.say(skip)  # who
+    assert "skip" not in choice_ids(replies)  # on to the demand, which cannot be skipped
+    session = await kv.store.load_session("console:citizen-1")
+    assert session.draft["fields"]["when_where"] == session.draft["fields"]["who"] == ""
+
+
+async def test_facts_given_with_the_body_but_no_type_wait_for_the_type_then_are_confirmed(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("en")
+    replies = await chat.say("I want to write to the Public Service Hall. The queue machine in Rustavi lost my "
+                             "ticket twice this week and I waited for five hours.")
+    assert "kept your words" in texts(replies) and "type:complaint" in choice_ids(replies)
+    replies = await chat.choose("type:complaint")
+    assert "use_text:yes" in choice_ids(replies) and "I want to write" not in texts(replies)
+    await chat.choose("use_text:yes")
+    await chat.choose("skip")
+    await chat.choose("skip")
+    sent = await submitted_letter(chat, operator, await chat.say("fix the queue machine"))
+    assert sent["agency_id"] == "psh" and "lost my ticket twice this week" in sent["body"]
+    assert "I want to write" not in sent["body"]
+
+
+async def test_words_typed_at_use_this_text_are_added_and_shown(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("en")
+    await chat.say("Complaint to the Public Service Hall: the queue machine in Rustavi lost my ticket twice.")
+    replies = await chat.say("It happened on 1 and 2 December.")
+    assert "use_text:yes" in choice_ids(replies)
+    assert "lost my ticket twice" in texts(replies) and "It happened on 1 and 2 December." in texts(replies)
+    replies = await chat.choose("use_text:again")
+    assert "What happened?" in texts(replies)

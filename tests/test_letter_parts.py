@@ -1,0 +1,115 @@
+"""The splitter over phrasings it was not written from: what is said to the bot never reaches the letter."""
+from __future__ import annotations
+
+import pytest
+
+from nlu.letter_parts import MAX_CHARS, sentences, split
+
+# Messages wholly addressed to the bot: greetings, wishes to write, questions about what to do.
+TO_BOT = [
+    "Hello there!",
+    "good evening",
+    "Thanks a lot, bye",
+    "Hi, could you help me write to the tax office?",
+    "I'd like to file a complaint against the city hall",
+    "i wnat to complane abuot the polise",
+    "I need to submit an application to the Public Service Hall.",
+    "Whom should I write to about this?",
+    "what should i do now?",
+    "გამარჯობათ",
+    "დიდი მადლობა",
+    "მინდა საჩივარი შევიტანო პოლიციაში",
+    "შეგიძლიათ დამეხმაროთ წერილის დაწერაში?",
+    "ვის მივწერო ამაზე?",
+    "gamarjobat, minda Civili davwero SSS-ze",
+    "salami, msurs gavugzavno werili meriashi",
+    "ra vqna?",
+    "ara shvilo, me pensiaze vlaparakob, vis mivwero?",
+    "gmadlobt didi",
+    "Hi, thanks for helping me.",
+    "მადლობა დახმარებისთვის",
+]
+
+
+@pytest.mark.parametrize("message", TO_BOT)
+def test_what_is_said_to_the_bot_is_no_letter(message):
+    parts = split(message)
+    assert parts.text == "" and parts.to_bot
+
+
+# (message, what the letter keeps, what must not be in it)
+MIXED = [
+    ("Good morning. My water bill for May is twice the usual amount.", "My water bill for May", "morning"),
+    ("Hi! The bus stop on Chavchavadze Avenue has had no shelter since March. Thank you",
+     "The bus stop on Chavchavadze Avenue", "Thank"),
+    ("I want to complain because the clerk refused to take my documents on Monday.",
+     "the clerk refused to take my documents", "complain"),
+    ("I would like to write to the ministry as my pension has not been paid for two months.",
+     "my pension has not been paid", "ministry"),
+    ("გამარჯობა. სამი თვეა, პენსია არ მირიცხავენ. რა ვქნა?", "სამი თვეა, პენსია არ მირიცხავენ.", "გამარჯობა"),
+    ("მინდა საჩივარი დავწერო, რომ ეზოში ნაგავი ორი კვირაა არ გაუტანიათ", "ეზოში ნაგავი ორი კვირაა", "მინდა"),
+    ("gamarjoba! chvens quchaze sanatebi ar mushaobs ukve erti tvea. madloba",
+     "chvens quchaze sanatebi ar mushaobs", "madloba"),
+    ("minda werili mivwero radgan chemi shvilis skola ar gvpasuxobs", "chemi shvilis skola ar gvpasuxobs", "minda"),
+    ("pensia ar momdis sami tvea, shemosavlebis samsaxurs minda mivwero", "pensia ar momdis sami tvea", "mivwero"),
+    ("My pension is late, I want to write to the ministry about it.", "My pension is late.", "ministry"),
+    ("Hello, my name is Nino, the bus on route 37 never comes on time.", "the bus on route 37 never comes", "Nino"),
+    ("სახლი დაიტბორა, მინდა საჩივარი შევიტანო მერიაში", "სახლი დაიტბორა", "საჩივარი"),
+]
+
+
+@pytest.mark.parametrize(("message", "kept", "left_out"), MIXED)
+def test_the_letter_keeps_the_facts_and_drops_the_rest(message, kept, left_out):
+    parts = split(message)
+    assert kept in parts.text
+    assert left_out not in parts.text
+
+
+@pytest.mark.parametrize("message", [
+    "On 3 March a patrol officer fined me 50 lari on Rustaveli Avenue.\nI was parked legally.",
+    "On Monday, at 5pm, the officer, who was rude, fined me; I paid it.",
+    "3 მარტს, დილის 9 საათზე, სკოლის წინ ავტობუსი არ გაჩერდა.",
+    "gushin, rustavelze, patrulma damajarima, tumca wesi ar damirghvevia.",
+    "<b>short</b> body, (in brackets) and “quoted”",
+])
+def test_facts_alone_are_kept_whole(message):
+    assert split(message).text == message
+
+
+@pytest.mark.parametrize(("message", "subject", "text"), [
+    ("Hi. I'd like to send a request to the Ministry of Finance. Subject: Staff bonuses in 2025. "
+     "Text: Please send me the bonuses paid to staff in 2025.", "Staff bonuses in 2025",
+     "Please send me the bonuses paid to staff in 2025."),
+    ("მინდა გავუგზავნო საჯარო ინფორმაციის მოთხოვნა ფინანსთა სამინისტროს. თემა: 2025 წლის პრემიები. "
+     "ტექსტი: გთხოვთ, მომაწოდოთ 2025 წელს გაცემული პრემიების ოდენობა.", "2025 წლის პრემიები",
+     "გთხოვთ, მომაწოდოთ 2025 წელს გაცემული პრემიების ოდენობა."),
+    ("tema: „skolis remonti“\nteksti: skolis saxuravi chamoingra, gtxovt shekete", "skolis remonti",
+     "skolis saxuravi chamoingra, gtxovt shekete"),
+    ("SUBJECT : Noise at night\nThe bar next door plays music until 4am.", "Noise at night",
+     "The bar next door plays music until 4am."),
+])
+def test_subject_and_text_markers_are_read_as_such(message, subject, text):
+    parts = split(message)
+    assert (parts.subject, parts.text) == (subject, text)
+
+
+def test_a_marked_text_is_taken_as_it_is():
+    parts = split("Text: Hello, I ask for a copy of my file. Thank you.")
+    assert parts.marked and parts.text == "Hello, I ask for a copy of my file. Thank you."
+
+
+def test_the_word_subject_without_a_colon_is_no_marker():
+    assert split("The subject of my letter is the new bridge.").subject == ""
+
+
+def test_sentences_give_the_text_back():
+    text = "One. Two!  Three?\nFour… five 1.5 km"
+    assert "".join(sentences(text)) == text
+    assert len(sentences(text)) == 5
+
+
+def test_long_hostile_input_is_read_at_once():
+    # Patterns that would make a backtracking regex explode: long runs of spaces, colons, markers.
+    for message in ("subject" + " " * 50_000 + "x", "a:" * 30_000, "Text:" * 10_000, "." * 40_000, "hi " * 20_000):
+        parts = split(message)
+        assert len(parts.text) <= MAX_CHARS
