@@ -61,7 +61,7 @@ def best(run, times: int = 3) -> float:
 def test_the_patterns_are_found():
     found = patterns()
     assert len(found) > 15
-    assert any(name.startswith("nlu.understanding.") and "REG_NUMBER" in name for name in found)
+    assert any(name.endswith(".REG_NUMBER") for name in found)  # named where it is first imported
 
 
 @pytest.mark.parametrize("name,pattern", sorted(patterns().items()))
