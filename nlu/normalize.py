@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 # Georgian (Mkhedruli) letter -> skeleton.
 GEORGIAN = {
@@ -79,13 +80,17 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
         text = MTAVRULI.sub(lambda m: m.group().lower(), text)  # Mtavruli -> Mkhedruli
     text = APOSTROPHES.sub("", text)
-    text = REPEATS.sub(r"\1", text)  # "gamarjobaaaa" -> "gamarjoba"
+    text = REPEATS.sub(_one_letter, text)  # "gamarjobaaaa" -> "gamarjoba"; "SSS" (შსს) stays
     return " ".join(map(_fold_word, WORD.findall(text)))
 
 
 @lru_cache(maxsize=WORD_CACHE)
 def _fold_word(word: str) -> str:
-    return SKELETON.sub(_skeleton, _unshift(word))
+    return _skeleton_of(_unshift(word))
+
+
+def _skeleton_of(word: str) -> str:
+    return SKELETON.sub(_skeleton, word)
 
 
 def tokens(text: str) -> list[str]:
@@ -117,19 +122,65 @@ def strip_suffix(token: str, min_stem: int = MIN_STEM) -> str:
 
 
 def _unshift(word: str) -> str:
-    """Lowercase a word, reading capitals as shifted Georgian keys only where a plain capital
-    cannot explain them: inside a mixed-case word of 4+ letters ("iusTiciis", "saqmeTa").
-    "Sakartvelo" (a sentence-initial capital), "MIA" and "NAPR" (abbreviations) and "MoJ"
-    (a short abbreviation) keep their letters."""
-    inner = word[1:]
-    keyboard = (
-        len(word) >= 4
-        and any(c in SHIFTED for c in inner)
-        and any(c.islower() for c in word)
-    )
-    if not keyboard:
+    """Lowercase a word, reading capitals as shifted Georgian keys where that makes a known word
+    and the plain reading does not: "Civili" (ჩივილი), "Cemi" (ჩემი), "SSS" (შსს); but
+    "Sakartvelo", "Rogor", "ShSS" and "RS" keep their letters. Where neither reading is known, a
+    capital inside a mixed-case word of 4+ letters is a shifted key ("iusTiciis", "saqmeTa") and
+    any other a plain capital ("MIA", "MoJ")."""
+    if not any(c in SHIFTED for c in word):
         return word.lower()
-    return "".join(SHIFTED.get(c, c.lower()) for c in word)
+    plain = word.lower()
+    english, georgian = _vocabulary()
+    if plain in english or stem(_skeleton_of(plain)) in georgian:
+        return plain
+    for reading in _shifted_readings(word):
+        if reading != plain and stem(_skeleton_of(reading)) in georgian:
+            return reading
+    return _keyboard(word)
+
+
+def _shifted_readings(word: str) -> tuple[str, ...]:
+    """Every capital a shifted key ("iusTiciis"), or only the first, as when Shift was held for
+    the first letter of an abbreviation ("SSS": შსს)."""
+    return (
+        "".join(SHIFTED.get(c, c.lower()) for c in word),
+        SHIFTED.get(word[0], word[0].lower()) + word[1:].lower(),
+    )
+
+
+def _keyboard(word: str) -> str:
+    """Without a known word to decide: a capital inside a mixed-case word of 4+ letters is a
+    shifted key; any other capital is a capital."""
+    inner = word[1:]
+    keyboard = len(word) >= 4 and any(c in SHIFTED for c in inner) and any(c.islower() for c in word)
+    return "".join(SHIFTED.get(c, c.lower()) for c in word) if keyboard else word.lower()
+
+
+DATA = Path(__file__).parent / "data"
+GEORGIAN_LETTER = re.compile(r"[\u10d0-\u10ff]")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    """Known words for telling a capital from a shifted key: English and other Latin words as
+    typed (lowercased) from the English training phrases, the synonyms and the directory; and the
+    folded stems of Georgian from the Georgian phrases in either script. Read once."""
+    english: set[str] = set()
+    georgian: set[str] = set()
+    sources = [*sorted((DATA / "train").glob("*.yml")), DATA / "agencies.toml"]
+    for path in sources:
+        for word in WORD.findall(path.read_text(encoding="utf-8")):
+            if GEORGIAN_LETTER.search(word):
+                georgian.add(stem(_skeleton_of(word)))
+            elif path.stem == "ka_latin":
+                georgian.add(stem(_skeleton_of(_keyboard(word))))
+            elif word.isascii():
+                english.add(word.lower())
+    return frozenset(english), frozenset(georgian)
+
+
+def _one_letter(match: re.Match) -> str:
+    return match.group() if match.group(1).isupper() else match.group(1)
 
 
 def _skeleton(match: re.Match) -> str:

@@ -25,17 +25,26 @@ from nlu.normalize import WORD_CACHE, fold
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
 LATIN = re.compile(r"[A-Za-z]")
-# Portal registration numbers ("E-2026-0000042", typed also "e2026-0000042", "E 2026 0000042",
-# "E/2026/0000042"), or a bare run of 6+ digits as people type them ("N0451223", "№0451223",
-# "ნომერი0451223"): digits are told apart from digits, not from letters.
-# A space after the prefix only after one letter: "in 2026 1234567" is no number.
+# Portal registration numbers ("E-2026-0000042"), as people type them: "e2026-0000042",
+# "E 2026 0000042", "E/2026/0000042", with a Georgian ე or a Cyrillic Е for the E, with any dash,
+# or with no "E-" at all ("2026-0000042"); or a bare run of 6+ digits ("N0451223", "№0451223",
+# "ნომერი0451223"): digits are told apart from digits, not from letters. A space after the prefix
+# only after one letter ("in 2026 1234567" is no number); a year and serial without a prefix only
+# joined by a dash ("2026 1234567" is not one, and neither is "2026-2027").
+DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+E_LIKE = "ეᲔЕе"  # typed for E: Georgian (Mkhedruli, Mtavruli), Cyrillic
 REG_NUMBER = re.compile(
-    r"(?<![^\W\d_])([A-Za-z] |[A-Za-z]{1,3}[-/]?)(\d{4})[-/ ](\d{3,8})(?!\d)|(?<!\d)(\d{6,12})(?!\d)"
+    rf"(?<![^\W\d_])([A-Za-z{E_LIKE}] |[A-Za-z{E_LIKE}]{{1,3}}[{DASHES}/]?)(\d{{4}})[{DASHES}/ ](\d{{3,8}})(?!\d)"
+    rf"|(?<![\w{DASHES}/])(20\d\d)[{DASHES}](\d{{5,8}})(?!\d)"
+    r"|(?<!\d)(\d{6,12})(?!\d)"
 )
+TO_E = str.maketrans(dict.fromkeys(E_LIKE, "E"))
+NUMBER_SEARCH = 4_000  # characters searched: a number sits near the start of what is typed
 INTENTS = (
-    "greet", "help", "submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure",
-    "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
+    "greet", "thanks", "goodbye", "help", "submit_request", "find_body", "check_status", "list_requests",
+    "ask_published_info", "ask_procedure", "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
 )
+RANKED = 4  # intents in a ranking: what a clarifying question can offer
 LANG_SURE = 0.7  # below this the language model defers to the citizen's known language
 # Intents whose question may be about an Annex item, and how sure the topic model must be: below
 # that the published-information flow asks which item was meant instead of guessing.
@@ -67,10 +76,14 @@ class Understanding:
 
 def reg_number(text: str) -> str | None:
     """The first registration number in `text`, as the portal writes it ("E-2026-0000042")."""
-    if not (found := REG_NUMBER.search(text)):
+    if not (found := REG_NUMBER.search(text[:NUMBER_SEARCH])):
         return None
-    prefix, year, serial, digits = found.groups()
-    return digits or f"{prefix.rstrip(' -/').upper()}-{year}-{serial}"
+    prefix, year, serial, bare_year, bare_serial, digits = found.groups()
+    if digits:
+        return digits
+    if bare_year:
+        return f"E-{bare_year}-{bare_serial}"
+    return f"{prefix.rstrip(' /' + DASHES).translate(TO_E).upper()}-{year}-{serial}"
 
 
 class Backend(Protocol):
@@ -129,7 +142,7 @@ class Understander:
         masked, content, _, resolution = self.masker.read(words)
         bag = folded_bag(masked)
         lang = self._lang(text, script, lang_hint)
-        ranking = self.models.intent.rank(bag)
+        ranking = self.models.intent.rank(bag, top=RANKED)
         intent, confidence = ranking.best, ranking.confidence
         entities: dict[str, Any] = {"reg_number": None}
         if number := reg_number(text):
@@ -142,8 +155,12 @@ class Understander:
         entities["topic"] = self._topic(bag, intent)
         if intent == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
             entities["request_type"] = None
-        if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
-            resolution = Resolution(None, [])  # "what's the weather like" names no weather service
+        if intent == "find_body" or (
+            intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION
+        ):
+            # "what's the weather like" names no weather service; "whom do I write to about my
+            # pension" asks for a body (nlu/competences.py answers), it names none
+            resolution = Resolution(None, [])
         entities["agency"] = resolution.chosen
         entities["agency_candidates"] = resolution.candidates
         entities["details"] = self._details(content, resolution.chosen)

@@ -166,6 +166,7 @@ async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None
     return None
 
 
+LANGUAGE_COMMANDS = {"lang_en": "en", "lang_ka": "ka"}
 # Whole-message commands that mean the same as pressing a global choice.
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
@@ -178,6 +179,8 @@ async def on_command(turn: Turn, command: str) -> list[Reply] | None:
     """Whole-message commands; None lets the current step take the text instead."""
     if command == "change_language":
         return await ask_language(turn)
+    if command in LANGUAGE_COMMANDS:  # "english", „ქართულად“: switch at once
+        return await set_language(turn, LANGUAGE_COMMANDS[command])
     if command == "submit" and turn.session.step == "review":
         return await submit(turn)
     if choice_id := COMMAND_CHOICES.get(command):
