@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz, process
 
 from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
-from nlu.corpus import load_entities, stemmed
+from nlu.corpus import load_entities, stemmed, topic_items, topic_of
 from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
-from nlu.normalize import WORD_CACHE, fold
+from nlu.normalize import WORD_CACHE, fold, stem
 
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
@@ -39,6 +39,7 @@ REG_NUMBER = re.compile(
     r"|(?<!\d)(\d{6,12})(?!\d)"
 )
 TO_E = str.maketrans(dict.fromkeys(E_LIKE, "E"))
+NUMBER_LABELS = {"", "n", "no", "nomeri", "number"}  # folded: "№", „ნომერი“ before a number
 NUMBER_SEARCH = 4_000  # characters searched: a number sits near the start of what is typed
 INTENTS = (
     "greet", "thanks", "goodbye", "help", "submit_request", "find_body", "check_status", "list_requests",
@@ -74,6 +75,12 @@ class Understanding:
     ranking: tuple[tuple[str, float], ...] = ()  # the best few intents with their confidence
 
 
+def only_number(text: str) -> bool:
+    """Whether `text` is a registration number and nothing else ("E-2026-0000042.", "№0451223")."""
+    found = REG_NUMBER.search(text[:NUMBER_SEARCH])
+    return bool(found) and fold(text[: found.start()] + text[found.end() :]) in NUMBER_LABELS
+
+
 def reg_number(text: str) -> str | None:
     """The first registration number in `text`, as the portal writes it ("E-2026-0000042")."""
     if not (found := REG_NUMBER.search(text[:NUMBER_SEARCH])):
@@ -106,7 +113,9 @@ class Understander:
             self.commands = {name: {fold(p) or p for p in phrases} for name, phrases in tomllib.load(fh)["commands"].items()}
         self.matcher = matcher
         self.models = models
-        synonyms = load_entities().synonyms
+        entities = load_entities()
+        synonyms = entities.synonyms
+        self._topics = topic_items(entities)
         self.masker = BodyMasker(matcher)
         self._name_words = self.masker.name_words
         # first stem -> [(" stem stem ", entity, value)], longest phrase first, so that
@@ -136,27 +145,29 @@ class Understander:
                 return name
         return None
 
-    def parse(self, text: str, lang_hint: str | None = None) -> Understanding:
+    def parse(self, text: str, lang_hint: str | None = None, intent: tuple[str, float] | None = None) -> Understanding:
+        """What `text` says. `intent`: the intent and confidence another understander (a Rasa
+        server) decided, which then settles the entities as the models' own would."""
         script = "geo" if GEORGIAN.search(text) else "latin"
         words = fold(text).split()[:MAX_WORDS]
         masked, content, _, resolution = self.masker.read(words)
         bag = folded_bag(masked)
         lang = self._lang(text, script, lang_hint)
         ranking = self.models.intent.rank(bag, top=RANKED)
-        intent, confidence = ranking.best, ranking.confidence
+        name, confidence = intent or (ranking.best, ranking.confidence)
         entities: dict[str, Any] = {"reg_number": None}
         if number := reg_number(text):
             entities["reg_number"] = number
-            if intent in STATUS_WITH_NUMBER:
-                intent, confidence = "check_status", max(confidence, 0.8)
+            if name in STATUS_WITH_NUMBER or only_number(text):  # "0451223?" is no chit-chat, nor a "cancel"
+                name, confidence = "check_status", max(confidence, 0.8)
         entities.update(self._synonyms_in(bag.stems))  # not in a body's name: "Enterprise Georgia"
-        entities["lang"] = entities["lang"] if intent == "change_language" else None
+        entities["lang"] = entities["lang"] if name == "change_language" else None
         entities["lang"] = entities["lang"] or lang
-        entities["topic"] = self._topic(bag, intent)
-        if intent == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
+        entities["topic"] = self._topic(bag, name)
+        if name == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
             entities["request_type"] = None
-        if intent == "find_body" or (
-            intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION
+        if name == "find_body" or (
+            name not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION
         ):
             # "what's the weather like" names no weather service; "whom do I write to about my
             # pension" asks for a body (nlu/competences.py answers), it names none
@@ -165,7 +176,21 @@ class Understander:
         entities["agency_candidates"] = resolution.candidates
         entities["details"] = self._details(content, resolution.chosen)
         pairs = tuple(zip(ranking.labels, ranking.scores, strict=True))
-        return Understanding(text, lang, script, intent, confidence, entities, pairs)
+        return Understanding(text, lang, script, name, confidence, entities, pairs)
+
+    def read(self, entity: str, text: str) -> str | None:
+        """The value of `entity` that `text` names by itself, by this understander's own tables:
+        "salaries" is Annex item 5.3, "შსს-ში" the body "mia", "e-mail" the channel "email"."""
+        if entity == "agency":
+            chosen = self.matcher.resolve(text).chosen
+            return chosen.id if chosen else None
+        if entity == "reg_number":
+            return reg_number(text)
+        if entity == "topic":
+            return topic_of(text, self._topics)
+        if entity in SYNONYM_ENTITIES:
+            return self._synonyms_in(tuple(map(stem, fold(text).split())))[entity]
+        return None
 
     async def parse_async(self, text: str, lang_hint: str | None = None) -> Understanding:
         """The same as `parse`: the engine awaits this, so a backend over the network can serve it."""

@@ -210,8 +210,8 @@ def test_export_rasa_writes_data_a_rasa_server_trains_on(tmp_path: Path):
         assert all("metadata" not in item for item in document["nlu"] if "synonym" in item)
         intents |= {item["intent"] for item in document["nlu"] if "intent" in item}
     assert intents == set(INTENTS)
-    agencies = yaml.safe_load((tmp_path / "data" / "agencies.yml").read_text())["nlu"]
-    mia = next(item for item in agencies if item.get("synonym") == "mia")
+    synonyms = yaml.safe_load((tmp_path / "data" / "entities.yml").read_text())["nlu"]
+    mia = next(item for item in synonyms if item.get("synonym") == "mia")
     assert "შსს" in mia["examples"]
     assert yaml.safe_load((tmp_path / "config.yml").read_text())["pipeline"]
 
