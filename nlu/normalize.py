@@ -14,6 +14,11 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from nlu import lexicon
+
 # Georgian (Mkhedruli) letter -> skeleton.
 GEORGIAN = {
     "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t", "ი": "i",
@@ -64,6 +69,10 @@ MIN_STEM = 3
 # A bare vowel ending is stripped only from longer words, so "modi" and "mia" stay whole.
 MIN_STEM_AFTER_VOWEL = 4
 
+DATA = Path(__file__).parent / "data"
+GEORGIAN_LETTER = re.compile(r"[\u10d0-\u10ff]")
+TYPO_MIN_LEN = 5  # shorter words are too alike to correct
+TWO_TYPOS_LEN = 8  # from this length two typos are corrected, below it one
 APOSTROPHES = re.compile(r"['’‘ʼʻ`´]")  # ejective marks of romanisation: dropped, not spaces
 MTAVRULI = re.compile(r"[\u1c90-\u1cbf]")
 WORD = re.compile(r"[^\W_]+")
@@ -86,7 +95,24 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=WORD_CACHE)
 def _fold_word(word: str) -> str:
+    if GEORGIAN_LETTER.search(word):
+        return _skeleton_of(_spelt(word))
     return _skeleton_of(_unshift(word))
+
+
+def _spelt(word: str) -> str:
+    """A Georgian-script word with a typo or two corrected towards a word of the training data,
+    where only one word is that close: one the lexicon does not know ("ვაკანსიბი": ვაკანსიები),
+    or a rare one it does, a letter away from a word of ours („საცივარი“: საჩივარი). Words the
+    training data knows, and words too short to tell apart, stay as typed."""
+    _, georgian, written = _vocabulary()
+    if len(word) < TYPO_MIN_LEN or stem(_skeleton_of(word)) in georgian:
+        return word
+    if not lexicon.known(word):
+        near = lexicon.nearest(word, max_distance=1 if len(word) < TWO_TYPOS_LEN else 2)
+        return near if near and stem(_skeleton_of(near)) in georgian else word
+    close = {w for w, _, _ in process.extract(word, written, scorer=OSA.distance, score_cutoff=1, limit=None)}
+    return close.pop() if len(close) == 1 else word
 
 
 def _skeleton_of(word: str) -> str:
@@ -130,7 +156,7 @@ def _unshift(word: str) -> str:
     if not any(c in SHIFTED for c in word):
         return word.lower()
     plain = word.lower()
-    english, georgian = _vocabulary()
+    english, georgian, _ = _vocabulary()
     if plain in english or stem(_skeleton_of(plain)) in georgian:
         return plain
     for reading in _shifted_readings(word):
@@ -156,27 +182,27 @@ def _keyboard(word: str) -> str:
     return "".join(SHIFTED.get(c, c.lower()) for c in word) if keyboard else word.lower()
 
 
-DATA = Path(__file__).parent / "data"
-GEORGIAN_LETTER = re.compile(r"[\u10d0-\u10ff]")
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> tuple[frozenset[str], frozenset[str]]:
-    """Known words for telling a capital from a shifted key: English and other Latin words as
-    typed (lowercased) from the English training phrases, the synonyms and the directory; and the
-    folded stems of Georgian from the Georgian phrases in either script. Read once."""
+def _vocabulary() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """The words of the training data and the directory, read once: English and other Latin words
+    as typed (lowercased) from the English phrases, the synonyms and the directory; the folded
+    stems of Georgian from the Georgian phrases in either script; the Georgian-script words."""
     english: set[str] = set()
     georgian: set[str] = set()
+    written: set[str] = set()
     sources = [*sorted((DATA / "train").glob("*.yml")), DATA / "agencies.toml"]
     for path in sources:
         for word in WORD.findall(path.read_text(encoding="utf-8")):
             if GEORGIAN_LETTER.search(word):
                 georgian.add(stem(_skeleton_of(word)))
+                written.add(word)
             elif path.stem == "ka_latin":
                 georgian.add(stem(_skeleton_of(_keyboard(word))))
             elif word.isascii():
                 english.add(word.lower())
-    return frozenset(english), frozenset(georgian)
+    return frozenset(english), frozenset(georgian), tuple(sorted(written))
 
 
 def _one_letter(match: re.Match) -> str:

@@ -330,3 +330,23 @@ def test_registration_numbers_typed_loosely_are_found(nlu, text):
 @pytest.mark.parametrize("text", ["2026-2027 budget of the ministry", "the 2026 budget", "2026 - a hard year"])
 def test_a_year_is_not_a_registration_number(nlu, text):
     assert nlu.parse(text).entities["reg_number"] is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("საცივარი", "საჩივარი"),  # a rare word of the lexicon, a letter away from a word of ours
+        ("ვაკანსიბი", "ვაკანსიები"),  # not a word at all
+        ("სამინისტორში", "სამინისტროში"),  # two letters swapped
+        ("ხელფასბი", "ხელფასბი"),  # ხელფასი or ხელფასები: a tie is left alone
+        ("შსს", "შსს"),  # too short to correct
+    ],
+)
+def test_georgian_script_typos_are_corrected_with_the_lexicon(typed, meant):
+    assert fold(typed) == fold(meant)
+
+
+def test_a_corrected_typo_reaches_the_understanding(nlu):
+    got = nlu.parse("საცივარი მინდა დავწერო შსს-ში")
+    assert (got.intent, got.entities["request_type"], got.entities["agency"].id) == ("submit_request", "complaint", "mia")
+    assert nlu.parse("შსს-ს ვაკანსიბი სად ვნახო?").entities["topic"] == "3.1"
