@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 
 from rapidfuzz import process
@@ -36,6 +37,9 @@ LATIN = {
 }
 # Keyboard layout: Shift gives a different Georgian letter on these keys only.
 SHIFTED = {"T": "თ", "J": "ჟ", "R": "ღ", "S": "შ", "C": "ჩ", "Z": "ძ", "W": "ჭ"}
+# The same keys typed without Shift, where the skeleton tells the letters apart (თ/ტ and ჟ/ჯ it does not).
+UNSHIFTED = {"r": "ღ", "s": "შ", "c": "ჩ", "z": "ძ", "w": "ჭ"}
+MAX_FORGOTTEN = 3  # keys of a word tried as shifted: 7 readings at most
 
 # Georgian case endings and postpositions, in folded form, longest first (see `stem`).
 SUFFIXES = sorted(
@@ -89,7 +93,7 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
         text = MTAVRULI.sub(lambda m: m.group().lower(), text)  # Mtavruli -> Mkhedruli
     text = APOSTROPHES.sub("", text)
-    text = REPEATS.sub(_one_letter, text)  # "gamarjobaaaa" -> "gamarjoba"; "SSS" (შსს) stays
+    text = REPEATS.sub(_one_letter, text)  # "gamarjobaaaa" -> "gamarjoba"
     return " ".join(map(_fold_word, WORD.findall(text)))
 
 
@@ -148,21 +152,37 @@ def strip_suffix(token: str, min_stem: int = MIN_STEM) -> str:
 
 
 def _unshift(word: str) -> str:
-    """Lowercase a word, reading capitals as shifted Georgian keys where that makes a known word
-    and the plain reading does not: "Civili" (ჩივილი), "Cemi" (ჩემი), "SSS" (შსს); but
-    "Sakartvelo", "Rogor", "ShSS" and "RS" keep their letters. Where neither reading is known, a
+    """Lowercase a Latin word, reading letters as Georgian keys where that makes a known word and
+    the plain reading does not: capitals as shifted keys ("Civili": ჩივილი, "Cemi": ჩემი, "SSS":
+    შსს), or a small letter as a key whose Shift was forgotten ("sacivari": საჩივარი, "sss-ze");
+    but "Sakartvelo", "Rogor", "ShSS" and "RS" keep their letters. Where no reading is known, a
     capital inside a mixed-case word of 4+ letters is a shifted key ("iusTiciis", "saqmeTa") and
     any other a plain capital ("MIA", "MoJ")."""
-    if not any(c in SHIFTED for c in word):
-        return word.lower()
     plain = word.lower()
+    if not word.isascii():
+        return plain
     english, georgian, _ = _vocabulary()
     if plain in english or stem(_skeleton_of(plain)) in georgian:
         return plain
-    for reading in _shifted_readings(word):
+    shifted = _shifted_readings(word) if any(c in SHIFTED for c in word) else ()
+    for reading in (*shifted, *_forgotten_shifts(plain)):
         if reading != plain and stem(_skeleton_of(reading)) in georgian:
             return reading
     return _keyboard(word)
+
+
+def _forgotten_shifts(word: str) -> list[str]:
+    """`word` with one, two or three of its first keys that Shift turns into another letter read
+    as shifted, fewest first; never a letter of a digraph ("sh", "ch", "ts", "dz", "zh")."""
+    keys = [i for i, c in enumerate(word) if c in UNSHIFTED and not _in_digraph(word, i)][:MAX_FORGOTTEN]
+    return [
+        "".join(UNSHIFTED[c] if i in chosen else c for i, c in enumerate(word))
+        for n in range(1, len(keys) + 1) for chosen in combinations(keys, n)
+    ]
+
+
+def _in_digraph(word: str, i: int) -> bool:
+    return any(len(pair) == 2 and pair in LATIN for pair in (word[i : i + 2], word[i - 1 : i + 1] if i else ""))
 
 
 def _shifted_readings(word: str) -> tuple[str, ...]:
@@ -206,7 +226,11 @@ def _vocabulary() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
 
 
 def _one_letter(match: re.Match) -> str:
-    return match.group() if match.group(1).isupper() else match.group(1)
+    """One letter for a run of it, except capitals and a three-letter word of one letter ("SSS",
+    "sss": შსს)."""
+    run, text, start, end = match.group(), match.string, match.start(), match.end()
+    word = (start == 0 or not text[start - 1].isalpha()) and (end == len(text) or not text[end].isalpha())
+    return run if run[0].isupper() or (word and len(run) == 3) else run[0]
 
 
 def _skeleton(match: re.Match) -> str:

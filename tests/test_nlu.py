@@ -274,6 +274,9 @@ def test_asking_which_body_handles_a_matter_names_no_body(nlu, text):
         ("RS MIA SSG", "rs mia ssg"),  # abbreviations stay
         ("Thanks, Can you help", "tanks tsan kou help"),  # English stays English
         ("iusTiciis saministro", "iustitsiis saministro"),  # a shifted key inside a word, as before
+        ("sacivari minda sss-ze", "sachivari minda shss ze"),  # Shift forgotten: საჩივარი, შსს
+        ("cemi saqme", "chemi sakme"),
+        ("wesdeba, sad, the weird house", "tsesdeba sad te tseird house"),  # წესდება; no Georgian word
     ],
 )
 def test_keyboard_shift_capitals_read_as_georgian_letters_where_that_makes_a_word(text, folded):
