@@ -211,18 +211,20 @@ class Understander:
         return ranking.best
 
     def _synonyms_in(self, stems: tuple[str, ...]) -> dict[str, str | None]:
-        """Request type, channel and language that the message names, the longest phrase first."""
-        found: dict[str, tuple[int, str]] = {}
+        """Request type, channel and language that the message names: the first named, and of two
+        phrases that start at one word the longer ("a letter about my application" is a letter;
+        "public information" beats "information")."""
+        found: dict[str, tuple[int, int, str]] = {}  # entity -> (where, -length, value)
         padded = f" {' '.join(stems)} "
         for word in set(stems):
             for phrase, entity, value in self._phrases.get(word, ()):
-                if len(phrase) > found.get(entity, (0, ""))[0] and phrase in padded:
-                    found[entity] = (len(phrase), value)
+                if (where := padded.find(phrase)) >= 0 and (where, -len(phrase)) < found.get(entity, (len(padded), 0, ""))[:2]:
+                    found[entity] = (where, -len(phrase), value)
         if not TYPO_ENTITIES <= found.keys():
             for word in stems:
                 if (typo := self._misspelt(word)) and typo[0] not in found:
-                    found[typo[0]] = (0, typo[1])
-        return {entity: found[entity][1] if entity in found else None for entity in SYNONYM_ENTITIES}
+                    found[typo[0]] = (len(padded), 0, typo[1])
+        return {entity: found[entity][2] if entity in found else None for entity in SYNONYM_ENTITIES}
 
     def _misspelt(self, word: str) -> tuple[str, str] | None:
         """The request type or channel a word not found among the synonyms misspells, if any."""
