@@ -21,13 +21,15 @@ import yaml
 
 from nlu import corpus
 from nlu.directory import Directory
+from nlu.normalize import fold
 from nlu.understanding import INTENTS, REG_NUMBER, SYNONYM_ENTITIES
 
 ENTITIES = ("agency", "topic", "reg_number", *SYNONYM_ENTITIES)
 LOOKUP_ENTITIES = ("agency", *SYNONYM_ENTITIES)  # short names and words: a list finds them
 # A Georgian phrase is found with its case ending ("შსს" in "შსს-ში" is a token apart, "სამინისტრო"
 # in "სამინისტროს" is not): the annotation covers the whole token, as Rasa's tokens require.
-ENDING = r"(?:[\u10d0-\u10ff]{1,5}|'?s)?"
+ENDING = r"(?:[\u10d0-\u10ff]{1,5}|'?s|(?<=[a-z])(?:is|shi|ze|s|tan|dan|it))?"
+MIN_STEM_FORM = 5  # a name this long or longer may lose its last -ი to a case ending
 CONFIG = {
     "recipe": "default.v1",
     "language": "ka",
@@ -52,6 +54,16 @@ class Annotator:
 
     def __init__(self, phrases: dict[str, set[tuple[str, str]]]) -> None:
         self.meanings = _by_text(phrases)
+        # Also found: a name as the generated phrases write it (Latin-typed Georgian is folded,
+        # "shemosavlebis samsakhuri"), and with its last -ი (-i) given to a case ending
+        # („სამსახურის“, "samsakhurshi").
+        for phrase, meanings in list(self.meanings.items()):
+            for form in {phrase, fold(phrase)}:
+                for key in (form, form[:-1] if form.endswith(("ი", "i")) and len(form) > MIN_STEM_FORM else None):
+                    if key and key not in self.meanings:
+                        self.meanings[key] = meanings
+                    elif key and key != phrase and self.meanings[key] != meanings:
+                        self.meanings[key] = self.meanings[key] | meanings
         alternatives = "|".join(re.escape(p) for p in sorted(self.meanings, key=len, reverse=True))
         self.pattern = re.compile(rf"(?<!\w)({alternatives}){ENDING}(?!\w)", re.IGNORECASE)
 
