@@ -123,6 +123,12 @@ def _skeleton_of(word: str) -> str:
     return SKELETON.sub(_skeleton, word)
 
 
+def load() -> None:
+    """Read the known words and the lexicon now, not on the first message that needs them."""
+    _vocabulary()
+    lexicon.lexicon()
+
+
 def tokens(text: str) -> list[str]:
     return fold(text).split()
 

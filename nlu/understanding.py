@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 
+from nlu import normalize
 from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
 from nlu.corpus import load_entities, stemmed, topic_items, topic_of
 from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
@@ -113,6 +114,7 @@ class Understander:
             self.commands = {name: {fold(p) or p for p in phrases} for name, phrases in tomllib.load(fh)["commands"].items()}
         self.matcher = matcher
         self.models = models
+        normalize.load()
         entities = load_entities()
         synonyms = entities.synonyms
         self._topics = topic_items(entities)
