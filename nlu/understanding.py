@@ -46,7 +46,7 @@ INTENTS = (
     "greet", "thanks", "goodbye", "help", "submit_request", "find_body", "check_status", "list_requests",
     "ask_published_info", "ask_procedure", "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
 )
-RANKED = 4  # intents in a ranking: what a clarifying question can offer
+RANKED = 5  # intents in a ranking: what a clarifying question can offer
 LANG_SURE = 0.7  # below this the language model defers to the citizen's known language
 # Intents whose question may be about an Annex item, and how sure the topic model must be: below
 # that the published-information flow asks which item was meant instead of guessing.
