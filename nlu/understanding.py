@@ -51,6 +51,7 @@ LANG_SURE = 0.7  # below this the language model defers to the citizen's known l
 # Intents whose question may be about an Annex item, and how sure the topic model must be: below
 # that the published-information flow asks which item was meant instead of guessing.
 TOPIC_AT = {"ask_published_info": 0.25, "ask_procedure": 0.6}
+TOPIC_RUNNER_UP = 0.5  # a second item at least half as likely as the first: ask which, never guess
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
 STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request", "ask_procedure"}
 # Intents about a body; in any other message only a clear mention counts as naming one.
@@ -246,5 +247,7 @@ class Understander:
     def _topic(self, bag: Bag, intent: str) -> str | None:
         if intent not in TOPIC_AT:
             return None
-        ranking = self.models.topic.rank(bag, top=1)
-        return ranking.best if ranking.confidence >= TOPIC_AT[intent] else None
+        ranking = self.models.topic.rank(bag, top=2)
+        if ranking.confidence < TOPIC_AT[intent] or ranking.scores[1] >= TOPIC_RUNNER_UP * ranking.confidence:
+            return None
+        return ranking.best
