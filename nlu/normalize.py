@@ -6,6 +6,11 @@ Citizens write the same word as "იუსტიციის", "ᲘᲣᲡᲢᲘ�
 letters that Latin spellings cannot tell apart (თ/ტ, კ/ქ/ყ, პ/ფ, ც/წ, ჩ/ჭ, and ჟ/ჯ: without
 Shift a keyboard types საბაჟო as "sabajo"), so matching on it never depends on how someone typed
 an ejective.
+
+Two typing habits are settled by known words (the training data's, the directory's and the
+Georgian lexicon's, read once by `load`): whether a Latin letter is a Georgian key's shifted
+letter ("Civili", "SSS", "sacivari": ჩივილი, შსს, საჩივარი) or plain ("Sakartvelo", "RS"), and
+which word a Georgian-script typo meant (საცივარი: საჩივარი).
 """
 from __future__ import annotations
 
