@@ -26,9 +26,9 @@ from nlu.understanding import INTENTS, REG_NUMBER, SYNONYM_ENTITIES
 
 ENTITIES = ("agency", "topic", "reg_number", *SYNONYM_ENTITIES)
 LOOKUP_ENTITIES = ("agency", *SYNONYM_ENTITIES)  # short names and words: a list finds them
-# A Georgian phrase is found with its case ending ("შსს" in "შსს-ში" is a token apart, "სამინისტრო"
-# in "სამინისტროს" is not): the annotation covers the whole token, as Rasa's tokens require.
-ENDING = r"(?:[\u10d0-\u10ff]{1,5}|'?s|(?<=[a-z])(?:is|shi|ze|s|tan|dan|it))?"
+# A phrase is found with its case ending ("სამინისტროს", "შსს-ში", "shss-ze"): the annotation
+# covers the whole token, as Rasa's tokens require.
+ENDING = r"(?:-?[\u10d0-\u10ff]{1,5}|'?s|(?<=[a-z])-?(?:is|shi|ze|s|tan|dan|it))?"
 MIN_STEM_FORM = 5  # a name this long or longer may lose its last -ი to a case ending
 CONFIG = {
     "recipe": "default.v1",

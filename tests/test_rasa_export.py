@@ -86,3 +86,12 @@ def test_topic_marks_carry_their_annex_item(exported):
     topics = [value for _, entity, value in annotations(exported) if entity == "topic"]
     items_given = [value for value in topics if value and re.fullmatch(r"[1-7]\.\d{1,2}", value)]
     assert len(items_given) >= 0.95 * len(topics) and len(topics) >= 200
+
+
+def test_every_annotation_covers_whole_words_as_rasas_tokens_need(exported):
+    for item in items(exported):
+        for line in corpus.lines(item.get("examples", "")) if "intent" in item else ():
+            for mark in ANNOTATION.finditer(line):
+                before, after = line[max(0, mark.start() - 1) : mark.start()], line[mark.end() : mark.end() + 2]
+                assert not before.isalnum() and not after[:1].isalnum(), line
+                assert not (after[:1] == "-" and after[1:2].isalnum()), line  # "[shss]-ze": the ending too
