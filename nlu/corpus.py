@@ -53,32 +53,34 @@ class Entities:
     synonyms: dict[str, dict[str, str]]  # entity -> folded phrase -> value
     lookups: dict[str, list[str]]
     regexes: dict[str, str]
+    written: list[tuple[str, str, str]]  # (entity, value, phrase as written), in file order
 
 
 def load_entities(path: Path = TRAIN / "entities.yml") -> Entities:
     items = load_items(path)
     synonyms: dict[str, dict[str, str]] = {}
+    written = []
     for item in items:
         if "synonym" in item:
             value = str(item["synonym"])
             entity = "topic" if TOPIC_ITEM.fullmatch(value) else item.get("metadata", {}).get("entity", "")
             if not entity:
                 raise ValueError(f"{path}: synonym {value!r} needs metadata.entity")
-            for phrase in _lines(item["examples"]):
+            for phrase in lines(item["examples"]):
                 synonyms.setdefault(entity, {})[fold(phrase)] = value
-    lookups = {str(i["lookup"]): _lines(i["examples"]) for i in items if "lookup" in i}
-    regexes = {str(i["regex"]): _lines(i["examples"])[0] for i in items if "regex" in i}
-    return Entities(synonyms, lookups, regexes)
+                written.append((entity, value, phrase))
+    lookups = {str(i["lookup"]): lines(i["examples"]) for i in items if "lookup" in i}
+    regexes = {str(i["regex"]): lines(i["examples"])[0] for i in items if "regex" in i}
+    return Entities(synonyms, lookups, regexes, written)
 
 
 def load_examples(directory: Path = TRAIN, entities: Entities | None = None) -> list[Example]:
-    synonyms = (entities or load_entities(directory / "entities.yml")).synonyms.get("topic", {})
-    topics = {stemmed(phrase): item for phrase, item in synonyms.items()}  # "salaries" marks "salary"
+    topics = topic_items(entities or load_entities(directory / "entities.yml"))
     examples = []
     for source, (lang, script) in SOURCES.items():
         path = directory / f"{source}.yml"
         for item in load_items(path):
-            for line in _lines(item.get("examples", "")):
+            for line in lines(item.get("examples", "")):
                 text, topic = _strip_annotations(line, topics, path)
                 examples.append(Example(text, str(item["intent"]), lang, script, topic, None, source))
     return examples
@@ -111,7 +113,7 @@ def body_phrases(path: Path = TRAIN / "entities.yml", agencies: Path = AGENCIES)
         else:
             continue
         georgian_seen = False  # a block lists English, then Georgian script, then Latin Georgian
-        for phrase in _lines(item["examples"]):
+        for phrase in lines(item["examples"]):
             body = bodies[turn % len(bodies)]
             georgian_seen = georgian_seen or bool(GEORGIAN_LETTER.search(phrase))
             source = ("ka" if GEORGIAN_LETTER.search(phrase) else "ka_latin") if georgian_seen else "en"
@@ -192,7 +194,8 @@ def load_items(path: Path) -> list[dict]:
     return document.get("nlu", [])
 
 
-def _lines(block: str) -> list[str]:
+def lines(block: str) -> list[str]:
+    """The "- " lines of a Rasa examples block, as written."""
     return [line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")]
 
 
@@ -205,10 +208,20 @@ def _strip_annotations(line: str, topics: dict[str, str], path: Path) -> tuple[s
             spec_data = json.loads(spec)
             entity, value = spec_data["entity"], spec_data.get("value")
         if entity == "topic":
-            topic = value or topics.get(stemmed(fold(words)))
+            topic = value or topic_of(words, topics)
             if topic is None:
                 raise ValueError(f"{path}: [{words}](topic) is not a topic synonym: {line!r}")
     return ANNOTATION.sub(lambda m: m.group(1), line), topic
+
+
+def topic_items(entities: Entities) -> dict[str, str]:
+    """Stemmed topic phrase -> Annex item: "salaries" marks the item that "salary" names."""
+    return {stemmed(phrase): item for phrase, item in entities.synonyms.get("topic", {}).items()}
+
+
+def topic_of(words: str, topics: dict[str, str]) -> str | None:
+    """The Annex item that `words` (as written) name, given `topic_items`."""
+    return topics.get(stemmed(fold(words)))
 
 
 def stemmed(folded: str) -> str:

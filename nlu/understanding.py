@@ -17,30 +17,42 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 
+from nlu import normalize
 from nlu.agencies import AgencyMatcher, BodyMasker, Resolution
-from nlu.corpus import load_entities, stemmed
+from nlu.corpus import load_entities, stemmed, topic_items, topic_of
 from nlu.features import MAX_WORDS, Bag, folded_bag, language_bag
 from nlu.model import Models
-from nlu.normalize import WORD_CACHE, fold
+from nlu.normalize import WORD_CACHE, fold, stem
 
 COMMANDS = Path(__file__).parent / "data" / "intents.toml"
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
 LATIN = re.compile(r"[A-Za-z]")
-# Portal registration numbers ("E-2026-0000042", typed also "e2026-0000042", "E 2026 0000042",
-# "E/2026/0000042"), or a bare run of 6+ digits as people type them ("N0451223", "№0451223",
-# "ნომერი0451223"): digits are told apart from digits, not from letters.
-# A space after the prefix only after one letter: "in 2026 1234567" is no number.
+# Portal registration numbers ("E-2026-0000042"), as people type them: "e2026-0000042",
+# "E 2026 0000042", "E/2026/0000042", with a Georgian ე or a Cyrillic Е for the E, with any dash,
+# or with no "E-" at all ("2026-0000042"); or a bare run of 6+ digits ("N0451223", "№0451223",
+# "ნომერი0451223"): digits are told apart from digits, not from letters. A space after the prefix
+# only after one letter ("in 2026 1234567" is no number); a year and serial without a prefix only
+# joined by a dash ("2026 1234567" is not one, and neither is "2026-2027").
+DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+E_LIKE = "ეᲔЕе"  # typed for E: Georgian (Mkhedruli, Mtavruli), Cyrillic
 REG_NUMBER = re.compile(
-    r"(?<![^\W\d_])([A-Za-z] |[A-Za-z]{1,3}[-/]?)(\d{4})[-/ ](\d{3,8})(?!\d)|(?<!\d)(\d{6,12})(?!\d)"
+    rf"(?<![^\W\d_])([A-Za-z{E_LIKE}] |[A-Za-z{E_LIKE}]{{1,3}}[{DASHES}/]?)(\d{{4}})[{DASHES}/ ](\d{{3,8}})(?!\d)"
+    rf"|(?<![\w{DASHES}/])(20\d\d)[{DASHES}](\d{{5,8}})(?!\d)"
+    r"|(?<!\d)(\d{6,12})(?!\d)"
 )
+TO_E = str.maketrans(dict.fromkeys(E_LIKE, "E"))
+NUMBER_LABELS = {"", "n", "no", "nomeri", "number"}  # folded: "№", „ნომერი“ before a number
+NUMBER_SEARCH = 4_000  # characters searched: a number sits near the start of what is typed
 INTENTS = (
-    "greet", "help", "submit_request", "check_status", "list_requests", "ask_published_info", "ask_procedure",
-    "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
+    "greet", "thanks", "goodbye", "help", "submit_request", "find_body", "check_status", "list_requests",
+    "ask_published_info", "ask_procedure", "notification_settings", "change_language", "human", "cancel", "affirm", "deny", "out_of_scope",
 )
+RANKED = 5  # intents in a ranking: what a clarifying question can offer
 LANG_SURE = 0.7  # below this the language model defers to the citizen's known language
 # Intents whose question may be about an Annex item, and how sure the topic model must be: below
 # that the published-information flow asks which item was meant instead of guessing.
 TOPIC_AT = {"ask_published_info": 0.25, "ask_procedure": 0.6}
+TOPIC_RUNNER_UP = 0.5  # a second item at least half as likely as the first: ask which, never guess
 # A registration number turns these into a status question: "0451223?" is not chit-chat.
 STATUS_WITH_NUMBER = {"out_of_scope", "greet", "help", "affirm", "deny", "list_requests", "submit_request", "ask_procedure"}
 # Intents about a body; in any other message only a clear mention counts as naming one.
@@ -67,12 +79,22 @@ class Understanding:
     ranking: tuple[tuple[str, float], ...] = ()  # the best few intents with their confidence
 
 
+def only_number(text: str) -> bool:
+    """Whether `text` is a registration number and nothing else ("E-2026-0000042.", "№0451223")."""
+    found = REG_NUMBER.search(text[:NUMBER_SEARCH])
+    return bool(found) and fold(text[: found.start()] + text[found.end() :]) in NUMBER_LABELS
+
+
 def reg_number(text: str) -> str | None:
     """The first registration number in `text`, as the portal writes it ("E-2026-0000042")."""
-    if not (found := REG_NUMBER.search(text)):
+    if not (found := REG_NUMBER.search(text[:NUMBER_SEARCH])):
         return None
-    prefix, year, serial, digits = found.groups()
-    return digits or f"{prefix.rstrip(' -/').upper()}-{year}-{serial}"
+    prefix, year, serial, bare_year, bare_serial, digits = found.groups()
+    if digits:
+        return digits
+    if bare_year:
+        return f"E-{bare_year}-{bare_serial}"
+    return f"{prefix.rstrip(' /' + DASHES).translate(TO_E).upper()}-{year}-{serial}"
 
 
 class Backend(Protocol):
@@ -95,7 +117,10 @@ class Understander:
             self.commands = {name: {fold(p) or p for p in phrases} for name, phrases in tomllib.load(fh)["commands"].items()}
         self.matcher = matcher
         self.models = models
-        synonyms = load_entities().synonyms
+        normalize.load()
+        entities = load_entities()
+        synonyms = entities.synonyms
+        self._topics = topic_items(entities)
         self.masker = BodyMasker(matcher)
         self._name_words = self.masker.name_words
         # first stem -> [(" stem stem ", entity, value)], longest phrase first, so that
@@ -125,32 +150,52 @@ class Understander:
                 return name
         return None
 
-    def parse(self, text: str, lang_hint: str | None = None) -> Understanding:
+    def parse(self, text: str, lang_hint: str | None = None, intent: tuple[str, float] | None = None) -> Understanding:
+        """What `text` says. `intent`: the intent and confidence another understander (a Rasa
+        server) decided, which then settles the entities as the models' own would."""
         script = "geo" if GEORGIAN.search(text) else "latin"
         words = fold(text).split()[:MAX_WORDS]
         masked, content, _, resolution = self.masker.read(words)
         bag = folded_bag(masked)
         lang = self._lang(text, script, lang_hint)
-        ranking = self.models.intent.rank(bag)
-        intent, confidence = ranking.best, ranking.confidence
+        ranking = self.models.intent.rank(bag, top=RANKED)
+        name, confidence = intent or (ranking.best, ranking.confidence)
         entities: dict[str, Any] = {"reg_number": None}
         if number := reg_number(text):
             entities["reg_number"] = number
-            if intent in STATUS_WITH_NUMBER:
-                intent, confidence = "check_status", max(confidence, 0.8)
+            if name in STATUS_WITH_NUMBER or only_number(text):  # "0451223?" is no chit-chat, nor a "cancel"
+                name, confidence = "check_status", max(confidence, 0.8)
         entities.update(self._synonyms_in(bag.stems))  # not in a body's name: "Enterprise Georgia"
-        entities["lang"] = entities["lang"] if intent == "change_language" else None
+        entities["lang"] = entities["lang"] if name == "change_language" else None
         entities["lang"] = entities["lang"] or lang
-        entities["topic"] = self._topic(bag, intent)
-        if intent == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
+        entities["topic"] = self._topic(bag, name)
+        if name == "ask_published_info" and entities["topic"] in ITEMS_NAMED_BY_REQUESTS:
             entities["request_type"] = None
-        if intent not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION:
-            resolution = Resolution(None, [])  # "what's the weather like" names no weather service
+        if name == "find_body" or (
+            name not in AGENCY_INTENTS and resolution.candidates and resolution.candidates[0].score < SURE_MENTION
+        ):
+            # "what's the weather like" names no weather service; "whom do I write to about my
+            # pension" asks for a body (nlu/competences.py answers), it names none
+            resolution = Resolution(None, [])
         entities["agency"] = resolution.chosen
         entities["agency_candidates"] = resolution.candidates
         entities["details"] = self._details(content, resolution.chosen)
         pairs = tuple(zip(ranking.labels, ranking.scores, strict=True))
-        return Understanding(text, lang, script, intent, confidence, entities, pairs)
+        return Understanding(text, lang, script, name, confidence, entities, pairs)
+
+    def read(self, entity: str, text: str) -> str | None:
+        """The value of `entity` that `text` names by itself, by this understander's own tables:
+        "salaries" is Annex item 5.3, "შსს-ში" the body "mia", "e-mail" the channel "email"."""
+        if entity == "agency":
+            chosen = self.matcher.resolve(text).chosen
+            return chosen.id if chosen else None
+        if entity == "reg_number":
+            return reg_number(text)
+        if entity == "topic":
+            return topic_of(text, self._topics)
+        if entity in SYNONYM_ENTITIES:
+            return self._synonyms_in(tuple(map(stem, fold(text).split())))[entity]
+        return None
 
     async def parse_async(self, text: str, lang_hint: str | None = None) -> Understanding:
         """The same as `parse`: the engine awaits this, so a backend over the network can serve it.
@@ -174,18 +219,20 @@ class Understander:
         return ranking.best
 
     def _synonyms_in(self, stems: tuple[str, ...]) -> dict[str, str | None]:
-        """Request type, channel and language that the message names, the longest phrase first."""
-        found: dict[str, tuple[int, str]] = {}
+        """Request type, channel and language that the message names: the first named, and of two
+        phrases that start at one word the longer ("a letter about my application" is a letter;
+        "public information" beats "information")."""
+        found: dict[str, tuple[int, int, str]] = {}  # entity -> (where, -length, value)
         padded = f" {' '.join(stems)} "
         for word in set(stems):
             for phrase, entity, value in self._phrases.get(word, ()):
-                if len(phrase) > found.get(entity, (0, ""))[0] and phrase in padded:
-                    found[entity] = (len(phrase), value)
+                if (where := padded.find(phrase)) >= 0 and (where, -len(phrase)) < found.get(entity, (len(padded), 0, ""))[:2]:
+                    found[entity] = (where, -len(phrase), value)
         if not TYPO_ENTITIES <= found.keys():
             for word in stems:
                 if (typo := self._misspelt(word)) and typo[0] not in found:
-                    found[typo[0]] = (0, typo[1])
-        return {entity: found[entity][1] if entity in found else None for entity in SYNONYM_ENTITIES}
+                    found[typo[0]] = (len(padded), 0, typo[1])
+        return {entity: found[entity][2] if entity in found else None for entity in SYNONYM_ENTITIES}
 
     def _misspelt(self, word: str) -> tuple[str, str] | None:
         """The request type or channel a word not found among the synonyms misspells, if any."""
@@ -205,5 +252,7 @@ class Understander:
     def _topic(self, bag: Bag, intent: str) -> str | None:
         if intent not in TOPIC_AT:
             return None
-        ranking = self.models.topic.rank(bag, top=1)
-        return ranking.best if ranking.confidence >= TOPIC_AT[intent] else None
+        ranking = self.models.topic.rank(bag, top=2)
+        if ranking.confidence < TOPIC_AT[intent] or ranking.scores[1] >= TOPIC_RUNNER_UP * ranking.confidence:
+            return None
+        return ranking.best

@@ -98,3 +98,24 @@ async def test_a_letter_too_long_for_the_portal_in_the_first_message_is_kept_not
     assert "6000 characters" in texts(replies) and "4000" in texts(replies)
     session = await kv.store.load_session("console:citizen-1")
     assert session.draft["too_long"] == letter and session.draft["agency_id"] == "mia"
+
+
+async def test_english_or_georgian_as_a_word_switches_at_once_and_keeps_the_draft(kv: Kavshiri):
+    chat = Chat(kv)
+    await chat.start("ka")
+    await chat.choose("new_request")
+    await chat.say("შსს")
+    switched = await chat.say("english")
+    assert switched[0]["lang"] == "en" and "What would you like to send?" in texts(switched)
+    back = await chat.say("qartulad")
+    assert back[0]["lang"] == "ka" and english_in(back) == set()
+    session = await kv.store.load_session("console:citizen-1")
+    assert session.draft["agency_id"] == "mia"
+
+
+async def test_send_it_in_georgian_at_the_review_sends(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await chat.start("ka")
+    await chat.draft("შსს", "letter", "თემა", "ტექსტი")
+    done = await chat.say("gaagzavne")
+    assert event(done, "submitted")["agency_id"] == "mia" and len(operator.registrations()) == 1

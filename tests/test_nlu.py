@@ -210,8 +210,8 @@ def test_export_rasa_writes_data_a_rasa_server_trains_on(tmp_path: Path):
         assert all("metadata" not in item for item in document["nlu"] if "synonym" in item)
         intents |= {item["intent"] for item in document["nlu"] if "intent" in item}
     assert intents == set(INTENTS)
-    agencies = yaml.safe_load((tmp_path / "data" / "agencies.yml").read_text())["nlu"]
-    mia = next(item for item in agencies if item.get("synonym") == "mia")
+    synonyms = yaml.safe_load((tmp_path / "data" / "entities.yml").read_text())["nlu"]
+    mia = next(item for item in synonyms if item.get("synonym") == "mia")
     assert "შსს" in mia["examples"]
     assert yaml.safe_load((tmp_path / "config.yml").read_text())["pipeline"]
 
@@ -224,3 +224,132 @@ def test_bench_and_eval_commands_print_their_figures():
     assert figures["parses"] == figures["texts"] >= 250
     report = subprocess.run([KAVSHIRI, "nlu", "eval"], capture_output=True, text=True, timeout=120, check=True)
     assert "ka_latin" in report.stdout and "topic" in report.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("thanks", "thanks"), ("thank you so much, that helped", "thanks"),
+        ("მადლობა", "thanks"), ("დიდი მადლობა დახმარებისთვის", "thanks"),
+        ("madloba", "thanks"), ("didi madloba", "thanks"),
+        ("bye", "goodbye"), ("ok, goodbye", "goodbye"),
+        ("ნახვამდის", "goodbye"), ("კარგად იყავით", "goodbye"),
+        ("naxvamdis", "goodbye"), ("nakhvamdis, kargad", "goodbye"),
+        ("hello", "greet"), ("გამარჯობა", "greet"), ("gamarjoba", "greet"),
+        ("no thank you", "deny"), ("არა, მადლობა", "deny"), ("ara, madloba", "deny"),
+    ],
+)
+def test_thanks_and_goodbye_are_neither_a_greeting_nor_a_no(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whom do I write to about my pension?",
+        "which agency handles driving licences",
+        "where do I complain about a speeding fine",
+        "ვის მივწერო პენსიის შესახებ?",
+        "სად მივმართო მართვის მოწმობის გამო",
+        "რომელი უწყება განიხილავს ჯარიმებს?",
+        "vis mivmarto pensiis gamo?",
+        "sad vuchivlo jarimaze",
+        "romeli uwyeba ganixilavs martvis mowmobebs",
+    ],
+)
+def test_asking_which_body_handles_a_matter_names_no_body(nlu, text):
+    got = nlu.parse(text)
+    assert (got.intent, got.entities["agency"]) == ("find_body", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Civili minda davwero SSS-ze", "chivili minda davtsero shss ze"),  # shifted keys: ჩივილი, შსს
+        ("Cemi saCivari", "chemi sachivari"),
+        ("ShSS-shi", "shss shi"),  # "Sh" is already შ
+        ("Sakartvelo", "sakartvelo"),  # a capital that starts a sentence
+        ("Minda werili", "minda tserili"),
+        ("Rogor gavagzavno", "rogor gavagzavno"),
+        ("RS MIA SSG", "rs mia ssg"),  # abbreviations stay
+        ("Thanks, Can you help", "tanks tsan kou help"),  # English stays English
+        ("iusTiciis saministro", "iustitsiis saministro"),  # a shifted key inside a word, as before
+        ("sacivari minda sss-ze", "sachivari minda shss ze"),  # Shift forgotten: საჩივარი, შსს
+        ("cemi saqme", "chemi sakme"),
+        ("wesdeba, sad, the weird house", "tsesdeba sad te tseird house"),  # წესდება; no Georgian word
+    ],
+)
+def test_keyboard_shift_capitals_read_as_georgian_letters_where_that_makes_a_word(text, folded):
+    assert fold(text) == folded
+
+
+def test_keyboard_shift_capitals_reach_the_understanding(nlu):
+    got = nlu.parse("gamarjobat, minda Civili davwero SSS-ze")
+    assert (got.intent, got.entities["request_type"], got.entities["agency"].id) == ("submit_request", "complaint", "mia")
+    assert nlu.parse("ShSS-shi Civili minda").entities["agency"].id == "mia"
+    assert nlu.parse("შსს-ში ჩივილი მინდა").entities["agency"].id == "mia"
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("send it", "submit"), ("Send", "submit"), ("გააგზავნე", "submit"), ("გაგზავნეთ", "submit"),
+        ("gaagzavne", "submit"), ("gagzavnet", "submit"),
+        ("english", "lang_en"), ("ინგლისურად", "lang_en"), ("inglisurad", "lang_en"),
+        ("continue in Georgian", "lang_ka"), ("ქართულად", "lang_ka"), ("qartulad", "lang_ka"),
+        ("language", "change_language"), ("ენა", "change_language"), ("ena", "change_language"),
+    ],
+)
+def test_send_it_and_going_on_in_a_language_are_commands(nlu, text, command):
+    assert nlu.command(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("can we continue in georgian please", "ka"),
+        ("let's carry on in English", "en"),
+        ("ქართულად გავაგრძელოთ, თუ შეიძლება", "ka"),
+        ("ინგლისურად გადავიდეთ", "en"),
+        ("qartulad gavagrdzelot, tu sheidzleba", "ka"),
+        ("inglisurad gadavidet", "en"),
+    ],
+)
+def test_going_on_in_a_language_is_a_sure_switch(nlu, text, lang):
+    got = nlu.parse(text)
+    assert (got.intent, got.entities["lang"]) == ("change_language", lang) and got.confidence >= 0.6
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-0000004", "ე-2026-0000004", "E–2026–0000004", "e 2026 0000004", "Е-2026-0000004",  # Cyrillic Е
+     "E—2026—0000004", "ნომერი ე2026-0000004", "statusi e‑2026‑0000004"],
+)
+def test_registration_numbers_typed_loosely_are_found(nlu, text):
+    got = nlu.parse(text)
+    assert (got.intent, got.entities["reg_number"]) == ("check_status", "E-2026-0000004")
+
+
+@pytest.mark.parametrize("text", ["2026-2027 budget of the ministry", "the 2026 budget", "2026 - a hard year"])
+def test_a_year_is_not_a_registration_number(nlu, text):
+    assert nlu.parse(text).entities["reg_number"] is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("საცივარი", "საჩივარი"),  # a rare word of the lexicon, a letter away from a word of ours
+        ("ვაკანსიბი", "ვაკანსიები"),  # not a word at all
+        ("სამინისტორში", "სამინისტროში"),  # two letters swapped
+        ("ხელფასბი", "ხელფასბი"),  # ხელფასი or ხელფასები: a tie is left alone
+        ("შსს", "შსს"),  # too short to correct
+    ],
+)
+def test_georgian_script_typos_are_corrected_with_the_lexicon(typed, meant):
+    assert fold(typed) == fold(meant)
+
+
+def test_a_corrected_typo_reaches_the_understanding(nlu):
+    got = nlu.parse("საცივარი მინდა დავწერო შსს-ში")
+    assert (got.intent, got.entities["request_type"], got.entities["agency"].id) == ("submit_request", "complaint", "mia")
+    assert nlu.parse("შსს-ს ვაკანსიბი სად ვნახო?").entities["topic"] == "3.1"

@@ -22,6 +22,16 @@ ANSWERS = {
     "zzz": ("submit_request", 0.88, [("agency", "moj"), ("request_type", "complaint")]),
     "0451223": ("out_of_scope", 0.6, []),
     "strange": ("no_such_intent", 0.7, [("agency", "nowhere"), ("topic", "9.9"), ("channel", "pigeon")]),
+    "E-2026-0000042": ("cancel", 0.93, []),
+    "english please": ("change_language", 0.97, [("lang", "en")]),
+    "hello in english": ("greet", 0.97, [("lang", "en")]),
+    "to the MoJ or the MoF": ("submit_request", 0.9, [("agency", "moj"), ("agency", "mof"), ("agency", "moj")]),
+    # raw text, as Rasa gives an entity its synonyms do not map ("salaries": stemming; "tenders": two meanings)
+    "salaries": ("ask_published_info", 0.9, [("topic", "salaries")]),
+    "შსს-ში": ("submit_request", 0.9, [("agency", "შსს-ში")]),
+    "e-mail": ("notification_settings", 0.9, [("channel", "e-mail")]),
+    "salaries?": ("greet", 0.9, [("topic", "5.3")]),
+    "hmm": ("nlu_fallback", 0.3, []),
 }
 
 
@@ -117,3 +127,40 @@ async def test_the_engine_follows_rasa_when_configured(tmp_path: Path, portal, r
         assert "back" in choice_ids(replies)
     finally:
         await kv.close()
+
+
+async def test_a_bare_registration_number_is_a_status_question_whatever_rasa_says(backend):
+    got = await backend.parse_async("E-2026-0000042")
+    assert (got.intent, got.entities["reg_number"]) == ("check_status", "E-2026-0000042")
+
+
+async def test_the_language_asked_for_is_taken_in_a_language_switch_only(backend):
+    switch = await backend.parse_async("english please", "ka")
+    assert (switch.intent, switch.entities["lang"]) == ("change_language", "en")
+    hello = await backend.parse_async("hello in english", "ka")
+    assert hello.intent == "greet" and hello.entities["lang"] == hello.lang
+
+
+async def test_two_bodies_from_rasa_are_candidates_not_the_last_one(backend):
+    got = await backend.parse_async("to the MoJ or the MoF")
+    assert got.entities["agency"] is None
+    assert [m.agency.id for m in got.entities["agency_candidates"]] == ["moj", "mof"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [("salaries", "topic", "5.3"), ("შსს-ში", "agency", "mia"), ("e-mail", "channel", "email")],
+)
+async def test_raw_text_from_rasa_is_read_with_the_embedded_tables(backend, text, key, value):
+    got = (await backend.parse_async(text)).entities[key]
+    assert (got.id if key == "agency" else got) == value
+
+
+async def test_entities_are_settled_by_rasas_intent_not_the_embedded_one(backend):
+    got = await backend.parse_async("salaries?")  # the embedded models read a topic question
+    assert (got.intent, got.entities["topic"]) == ("greet", None)
+
+
+async def test_rasas_fallback_is_an_unsure_reading(backend):
+    got = await backend.parse_async("hmm")
+    assert (got.intent, got.confidence) == ("out_of_scope", 0.0)

@@ -251,6 +251,7 @@ async def farewell(turn: Turn, intent: str) -> list[Reply]:
     return [Reply(FAREWELLS[intent]), *await STEPS[turn.session.step].prompt(turn)]
 
 
+LANGUAGE_COMMANDS = {"lang_en": "en", "lang_ka": "ka"}
 # Whole-message commands that mean the same as pressing a global choice.
 COMMAND_CHOICES = {
     "cancel": "cancel", "back": "back", "help": "help", "menu": "menu",
@@ -263,6 +264,8 @@ async def on_command(turn: Turn, command: str) -> list[Reply] | None:
     """Whole-message commands; None lets the current step take the text instead."""
     if command == "change_language":
         return await ask_language(turn)
+    if command in LANGUAGE_COMMANDS:  # "english", „ქართულად“: switch at once
+        return await set_language(turn, LANGUAGE_COMMANDS[command])
     if command == "submit" and turn.session.step == "review":
         return await submit(turn)
     if command in FAREWELLS and turn.session.step not in FREE_TEXT_STEPS:
