@@ -49,6 +49,11 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 # What a citizen writes, with contact details in it: none of it may reach a log or a label.
 SUBJECT = "Quokka census {channel}"
 BODY = "Please send the quokka census. Call me on +995 599 12 34 56 or write to nino.beridze@example.ge."
+
+
+def wanted(channel: str) -> str:
+    """The answer to "What information do you want?": its first words become the proposed subject."""
+    return f"{SUBJECT.format(channel=channel)}. {BODY}"
 PHONES = {"sms": "+995555100201", "whatsapp": "+995555100202"}
 
 
@@ -121,8 +126,9 @@ async def telegram_journey(tg: Telegram) -> str:
     await tg.press(chat, "new_request")
     await tg.say(chat, "Ministry of Justice")
     await tg.press(chat, "type:information_request")
-    await tg.say(chat, SUBJECT.format(channel="telegram"))
-    await tg.say(chat, BODY)
+    await tg.say(chat, wanted("telegram"))
+    await tg.press(chat, "skip")  # the period
+    await tg.press(chat, "answer:electronic")
     await tg.press(chat, "submit")
     return REG.search("\n".join(m.get("text", "") for m in tg.api.sent(chat))).group(0)
 
@@ -132,11 +138,12 @@ async def phone_journey(phone: Phone, sender: str, media: dict[str, str]) -> str
     await phone.send(sender, number_of(menu, "New request"))
     types = await phone.send(sender, "Ministry of Justice")
     await phone.send(sender, number_of(types, "information"))
-    await phone.send(sender, SUBJECT.format(channel=sender))
     if media:
         await phone.send(sender, "", **media)  # a photo for the letter
-    await phone.send(sender, BODY)
-    review = await phone.send(sender, "done")
+    period = await phone.send(sender, wanted(sender))
+    review = await phone.send(sender, number_of(await phone.send(sender, number_of(period, "Skip")), "Electronic"))
+    while not re.search(r"^\d+ Submit$", review, re.M):  # the letter, a page at a time
+        review = await phone.send(sender, number_of(review, "Next part"))
     return REG.search(await phone.send(sender, number_of(review, "Submit"))).group(0)
 
 
@@ -147,8 +154,9 @@ async def web_journey(say) -> str:
     if "type:information_request" not in [c["id"] for m in replies for c in m["choices"]]:
         await say(text="Ministry of Justice")
     await say(choice="type:information_request")
-    await say(text=SUBJECT.format(channel="web"))
-    await say(text=BODY)
+    await say(text=wanted("web"))
+    await say(choice="skip")  # the period
+    await say(choice="answer:electronic")
     done = await say(choice="submit")
     return next(m["event"]["registration_number"] for m in done if m["event"])
 
@@ -216,7 +224,7 @@ async def test_a_journey_on_every_channel_leaves_nothing_personal_in_logs_or_met
 
         numbers["http"] = await web_journey(http_say)
     console = d.console(["hello", "/choose new_request", "Ministry of Justice", "/choose type:information_request",
-                         SUBJECT.format(channel="console"), BODY, "/choose submit"])
+                         wanted("console"), "/choose skip", "/choose answer:electronic", "/choose submit"])
     numbers["console"] = next(m["event"]["registration_number"] for m in console if m["event"])
     assert len(set(numbers.values())) == 6, numbers
 

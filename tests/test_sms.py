@@ -112,9 +112,10 @@ async def test_an_alerts_menu_number_picks_the_alerts_choice(sms: Phone, operato
     menu = await sms.send(phone, hello)
     await sms.send(phone, number_of(menu, new))
     await sms.send(phone, number_of(await sms.send(phone, agency), kind))
-    await sms.send(phone, subject)
-    await sms.send(phone, "Please send me a copy of the decision.")
-    review = await sms.send(phone, "done")
+    period = await sms.send(phone, subject)
+    review = await sms.send(phone, number_of(await sms.send(phone, number_of(period, SKIP["en"])), ELECTRONIC["en"]))
+    while not re.search(rf"^\d+ {submit}$", review, re.M):
+        review = await sms.send(phone, number_of(review, NEXT["en"]))
     number = REG.search(await sms.send(phone, number_of(review, submit))).group(0)
     operator.complete(number, "No.", outcome="refused")
     await sms.kv.alerts.poll_open()

@@ -212,10 +212,13 @@ async def test_cancelling_a_complaint_keeps_the_letter_being_written(kv: Kavshir
     await chat.choose("type:application")
     await chat.say("Tax refund")  # halfway through another letter, the alert's choice is pressed
     assert "follow_up:send" in choice_ids(await chat.choose(f"late:complain:{number}"))
-    assert "nothing was sent" in texts(await chat.say(choice="cancel"))
-    await chat.choose("new_request")  # the letter resumes where it was
-    review = await chat.say("Please refund it.")
-    assert "Tax refund" in texts(review) and "submit" in choice_ids(review)
+    cancelled = await chat.say(choice="cancel")  # the complaint goes at once: no "Delete this draft?"
+    assert "nothing was sent" in texts(cancelled) and "discard:yes" not in choice_ids(cancelled)
+    resumed = await chat.choose("new_request")  # the letter resumes where it was: its next question
+    assert "unfinished draft" in texts(resumed) and "On what grounds?" in texts(resumed)
+    await chat.say("Please refund it.")
+    review = await chat.choose("skip")  # no documents
+    assert "Tax refund" in texts(review) and "Please refund it." in texts(review) and "submit" in choice_ids(review)
     assert len(operator.registrations()) == 1  # the complaint was not sent
 
 
