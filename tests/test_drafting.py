@@ -290,3 +290,18 @@ async def test_words_typed_at_use_this_text_are_added_and_shown(kv: Kavshiri):
     assert "lost my ticket twice" in texts(replies) and "It happened on 1 and 2 December." in texts(replies)
     replies = await chat.choose("use_text:again")
     assert "What happened?" in texts(replies)
+
+
+async def test_the_form_is_a_choice_typed_words_pick_it_or_ask_again(kv, operator):
+    chat = Chat(kv, "form-typed")
+    await chat.start("en")
+    await chat.choose("new_request")
+    await chat.say("Ministry of Finance")
+    await chat.choose("type:information_request")
+    asked = await chat.say("The staff bonus report for 2025")  # the year says the period
+    assert "answer:electronic" in choice_ids(asked)
+    again = await chat.say("done")  # not a form: asked again, never put in the letter
+    assert "answer:electronic" in choice_ids(again) and "submit" not in choice_ids(again)
+    review = await chat.say("by email please")
+    assert "submit" in choice_ids(review) and "done" not in texts(review)
+    assert "electronic form" in texts(review)

@@ -42,6 +42,12 @@ PARTS = {
 }
 # Questions answered by a button (the letter's templates word each value).
 ANSWER_CHOICES = {"form": ("electronic", "paper")}
+# A choice typed in words: the stems of each value's words, in the three scripts, folded as text is.
+ANSWER_WORDS = {value: tuple(fold(w) or w for w in words) for value, words in {
+    "electronic": ("electronic", "email", "e-mail", "online", "digital", "ელექტრონ", "ელფოსტ", "ელ-ფოსტ", "მეილ",
+                   "elektron", "elfost", "meil"),
+    "paper": ("paper", "post", "printed", "ქაღალდ", "ფოსტ", "ბეჭდ", "qaghald", "qagald", "fost", "post"),
+}.items()}
 # Typed instead of pressing "Skip" at an optional question: nothing to say there.
 SKIP_WORDS = frozenset(fold(w) or w for w in (
     "skip", "no", "none", "nobody", "don't know", "i don't know", "dont know", "not known", "-",
@@ -369,6 +375,10 @@ class QuestionStep(Step):
             return await next_step(turn)
         if question not in REQUIRED and (fold(text) or text.strip()) in SKIP_WORDS:
             return await self.on_choice(turn, "skip")
+        if question in ANSWER_CHOICES:  # a choice, never words for the letter ("done" is not a form)
+            if value := typed_choice(text, ANSWER_CHOICES[question]):
+                return await self.on_choice(turn, f"answer:{value}")
+            return await super().on_text(turn, text)
         parts = split(text)
         if parts.subject and len(parts.subject) <= SUBJECT_MAX:
             draft["subject"] = parts.subject
@@ -406,6 +416,13 @@ class QuestionStep(Step):
         else:
             return await super().on_choice(turn, choice_id)
         return await next_step(turn)
+
+
+def typed_choice(text: str, values: tuple[str, ...]) -> str | None:
+    """The one value whose words the text uses ("by email" → electronic); None when none or both."""
+    words = (fold(text[:200]) or text[:200].casefold()).split()
+    found = [v for v in values if any(w.startswith(stem) for w in words for stem in ANSWER_WORDS.get(v, ()))]
+    return found[0] if len(found) == 1 else None
 
 
 @step
