@@ -59,11 +59,16 @@ TO_BOT = (
     "who should i write", "whom should i write", "where do i", "where should i", "how do i", "how can i",
     "can you help", "could you help", "can you", "could you", "help me", "i mean", "i am talking about",
     "im talking about", "ra vkna", "ra gavakheto", "ra unda vkna", "vis mivtsero", "vis unda mivtsero",
-    "vis mivmarto", "sad mivtsero", "sad mivmarto", "rogor gavagzavno", "rogor mivtsero", "rogor davtsero",
+    "vis mivmarto", "sad mivtsero", "sad mivmarto", "vis unda mivmarto", "sad unda mivmarto", "rogor gavagzavno", "rogor mivtsero", "rogor davtsero",
     "shegidzliat damekhmarot", "damekhmarebit", "vlaparakob", "vgulikhmob", "vgulishkmob", "vgulisxmob",
     "vgulishmob", "vgulskhmob", "vguliskhmob",
 )
-GREETINGS, THANKS, WISHES, REASONS = ({fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS))
+# A story may go on to a question in the same clause: "my pension is late and I don't know what to do".
+AND = {"and", "but", "so", "da", "magram", "tumca", "amitom"}
+NOT_KNOWING = {"i", "don't", "do", "not", "know", "ar", "vici", "vitsi"}
+NO = {"no", "nope", "ara"}  # a clause of its own answering the bot: "ara shvilo, ..."
+GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO = (
+    {fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO))
 ACTIONS = tuple(fold(a) for a in ACTIONS)
 TO_BOT = tuple(fold(p) for p in TO_BOT)
 # Introductions: the portal account says who writes.
@@ -153,13 +158,17 @@ def _letter_part(sentence: str) -> str | None:
     rest = [f for _, f in words[start:]]
     if not rest or all(w in THANKS | GREETINGS for w in rest):
         return None
-    padded = f" {' '.join(rest)} "
-    if any(f" {phrase} " in padded for phrase in TO_BOT):
-        return None
-    kept, after_wish = [], False
+    kept, after_wish, asked = [], False, False
     cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays
     for clause in _clauses(sentence, words[start:]):
         folded, begin, cut = [f for _, f in clause], cut, _clause_end(sentence, clause)
+        if (story := _before_question(folded)) is not None:  # the question and what follows are the bot's
+            if story:
+                kept.append(sentence[clause[0][0].start() if after_wish else begin: clause[story - 1][0].end()])
+            asked = True
+            break
+        if folded[0] in NO and all(w in GREETINGS | NO for w in folded):
+            continue
         if " ".join(folded).startswith(INTRODUCTIONS):
             after_wish = True
             continue
@@ -177,9 +186,22 @@ def _letter_part(sentence: str) -> str | None:
     if not kept:
         return None
     text = "".join(kept).rstrip(" ,;\n\t")
-    end = sentence.rstrip()[-1:]
+    end = "." if asked else sentence.rstrip()[-1:]  # the question mark went with the question
     tail = sentence[len(sentence.rstrip()):]  # the spaces or line break that part sentences
     return text + (end if end in ENDS and not text.endswith(tuple(ENDS)) else "") + tail
+
+
+def _before_question(folded: list[str]) -> int | None:
+    """None if the clause asks the bot nothing; else how many of its first words tell a story before
+    "and (I don't know) what to do" (0: the whole clause is the bot's)."""
+    padded = f" {' '.join(folded)} "
+    at = min((padded.find(f" {p} ") for p in TO_BOT if f" {p} " in padded), default=-1)
+    if at < 0:
+        return None
+    end = padded[:at].count(" ")  # the words before the question
+    while end and folded[end - 1] in NOT_KNOWING:
+        end -= 1
+    return end - 1 if end > 1 and folded[end - 1] in AND else 0
 
 
 def _clauses(sentence: str, words: list) -> list[list]:

@@ -106,10 +106,10 @@ class Chat:
     async def choose(self, choice: str) -> list[dict]:
         return await self.say(choice=choice)
 
-    async def draft(self, agency: str, request_type: str, subject: str, body: str) -> list[dict]:
+    async def draft(self, agency: str, request_type: str, subject: str, body: str, demand: str = "") -> list[dict]:
         """From the menu to the review of a complete draft: `body` answers the type's first question,
-        the optional ones are skipped (a complaint's demand answered), and `subject` replaces the
-        proposed one. Returns the review."""
+        the optional ones are skipped (a complaint's demand answered, by `demand` if given), and
+        `subject` replaces the proposed one. Returns the review."""
         await self.choose("new_request")
         replies = await self.say(agency)
         assert f"type:{request_type}" in choice_ids(replies), texts(replies)
@@ -119,7 +119,7 @@ class Chat:
             if "skip" in choice_ids(replies):
                 replies = await self.choose("skip")
             else:
-                replies = await self.say(DEMAND[self.log[-1]["lang"]])
+                replies = await self.say(demand or DEMAND[self.log[-1]["lang"]])
         await self.choose("edit:subject")
         replies = await self.say(subject)
         assert "submit" in choice_ids(replies)

@@ -55,6 +55,10 @@ MIXED = [
     ("My pension is late, I want to write to the ministry about it.", "My pension is late.", "ministry"),
     ("Hello, my name is Nino, the bus on route 37 never comes on time.", "the bus on route 37 never comes", "Nino"),
     ("სახლი დაიტბორა, მინდა საჩივარი შევიტანო მერიაში", "სახლი დაიტბორა", "საჩივარი"),
+    # a story that goes on to a question in the same sentence keeps the story
+    ("gamarjobat, sami tvea pensia ar chamomrichxa da ar vici ra vqna, sad unda mivmarto?",
+     "sami tvea pensia ar chamomrichxa.", "vqna"),
+    ("My pension is late and I don't know what should I do?", "My pension is late.", "know"),
 ]
 
 

@@ -62,9 +62,15 @@ async def test_a_story_in_latin_letters_is_a_need_and_becomes_the_letters_text(c
     assert "სოციალური მომსახურების სააგენტო" in texts(out)
     assert "route:ssa" in choice_ids(out)
     assert "მიზეზის" not in texts(out)  # no procedure answer about reasons
-    await chat.choose("route:ssa")
+    asked = await chat.choose("route:ssa")
+    assert "type:complaint" in choice_ids(asked)  # the type is asked; the story waits for it
     draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
-    assert draft["agency_id"] == "ssa" and draft["body"] == story  # nothing the citizen wrote is lost
+    assert draft["agency_id"] == "ssa"
+    letter = await chat.choose("type:complaint")
+    assert "use_text:yes" in choice_ids(letter)  # shown as the letter it makes, for the citizen to confirm
+    # Nothing the citizen told is lost; the greeting and the questions to Kavshiri stay out of the letter.
+    assert "sami tvea pensia ar chamomrichxa" in texts(letter)
+    assert not {"gamarjobat", "vqna", "mivmarto"} & set(texts(letter).replace("?", " ").split())
 
 
 async def test_what_documents_for_a_pension_is_a_need_not_a_procedure(chat: Chat):

@@ -107,9 +107,14 @@ def test_a_long_text_takes_time_in_proportion_to_its_length():
 
 
 async def _draft_in_latin(chat: Chat) -> list[dict]:
+    """A complaint typed in Latin letters throughout, answering the guided questions."""
     await chat.start("ka")
     return await chat.draft("შსს", "complaint", "policiis sachivari",
-                            "policiam mankana gamicera da jarima damakisra")
+                            "policiam mankana gamicera da jarima damakisra", demand="jarima gaauqmet")
+
+
+def _latin_in(text: str) -> bool:
+    return any("a" <= c.lower() <= "z" for c in text)
 
 
 async def test_a_latin_typed_letter_reaches_the_portal_in_georgian_script(kv: Kavshiri, operator):
@@ -128,7 +133,9 @@ async def test_a_latin_typed_letter_reaches_the_portal_in_georgian_script(kv: Ka
     event(done, "submitted")
     [sent] = operator.registrations()
     assert sent["subject"] == "პოლიციის საჩივარი"
-    assert sent["body"] == "პოლიციამ მანქანა გამიჩერა და ჯარიმა დამაკისრა"
+    # The letter composed from the answers, every answer in Georgian script (the demand too).
+    assert sent["body"].startswith("პატივცემულო") and "პოლიციამ მანქანა გამიჩერა და ჯარიმა დამაკისრა" in sent["body"]
+    assert "ჯარიმა გააუქმეთ" in sent["body"] and not _latin_in(sent["body"])
     assert english_in(preview + fixed + done) == set()  # the citizen's Latin letter was only in the review
 
 
@@ -150,7 +157,8 @@ async def test_keep_as_written_sends_the_latin_letter_and_any_word_can_be_fixed(
     assert "policiam mankana gamicera" in texts(replies) and "submit" in choice_ids(replies)
     await chat.choose("submit")
     [sent] = operator.registrations()
-    assert sent["body"] == "policiam mankana gamicera da jarima damakisra"
+    assert sent["body"].startswith("პატივცემულო")  # the letter as composed, the answers as typed
+    assert "policiam mankana gamicera da jarima damakisra" in sent["body"] and "jarima gaauqmet" in sent["body"]
 
 
 async def test_english_and_georgian_script_drafts_are_not_offered_a_conversion(kv: Kavshiri):
@@ -176,4 +184,6 @@ async def test_an_ambiguous_word_is_settled_by_the_citizen_choosing_its_spelling
     preview = await chat.choose(spellings["კარი"])
     assert "ჩემი სახლის კარი" in texts(preview) and "[კარი]" not in texts(preview)
     await chat.choose("script:use")
-    assert operator.registrations()[0]["body"].startswith("ჩემი სახლის კარი ")
+    # The facts typed in Latin, the demand in Georgian script: the letter is offered, both reach it.
+    body = operator.registrations()[0]["body"]
+    assert "\n\nჩემი სახლის კარი გატეხეს\n\n" in body and "განიხილოთ ეს საკითხი" in body and not _latin_in(body)

@@ -103,7 +103,7 @@ def test_full_journey_to_a_registration_number_in_georgian(page):
     card = widget.log.get_by_role("group", name=t("ka", "widget.receipt_title"))
     expect(card).to_contain_text(re.compile(r"E-\d{4}-\d{7}"), timeout=15_000)
     expect(card).to_contain_text("შინაგან საქმეთა სამინისტრო")
-    expect(card).to_contain_text(re.compile(r"\d{1,2} [ა-ჰ]+, 20\d\d"))  # the deadline, in Georgian
+    expect(card).to_contain_text(re.compile(r"20\d\d წლის \d{1,2} [ა-ჰ]+"))  # the deadline, in Georgian
     card.get_by_role("button", name=t("ka", "widget.copy")).click()
     expect(card.get_by_role("button", name=t("ka", "widget.copied"))).to_be_visible()
     number = re.search(r"E-\d{4}-\d{7}", card.inner_text()).group(0)

@@ -12,6 +12,7 @@ from bot.flows import BACK, STEPS, Step, Turn, choice, goto, step
 from bot.flows.draft import fields, letter_text
 from bot.messages import Choice, Localized, Reply
 from nlu.transliterate import Conversion, to_georgian
+from nlu.understanding import GEORGIAN
 
 OPTIONS_SHOWN = 3  # spellings offered as buttons for an unsettled word
 
@@ -19,9 +20,11 @@ OPTIONS_SHOWN = 3  # spellings offered as buttons for an unsettled word
 def script_offer(turn: Turn) -> tuple[Choice, ...]:
     """The review's "In Georgian script" choice, when the draft is Latin-typed Georgian."""
     draft = turn.draft  # the citizen's own words, not the letter's frame
-    words = "\n".join([draft["subject"], draft.get("body", ""), *fields(draft).values()])
-    understood = turn.understand(words)
-    return (choice("script"),) if understood.script == "latin" and understood.lang == "ka" else ()
+    said = [draft["subject"], draft.get("body", ""), *fields(draft).values()]
+    # Answers already in Georgian script (a pasted paragraph) do not hide the Latin-typed ones.
+    latin = "\n".join(s for s in said if s and not GEORGIAN.search(s))
+    understood = turn.understand(latin) if latin else None
+    return (choice("script"),) if understood and understood.lang == "ka" else ()
 
 
 def _typed(turn: Turn) -> dict[str, str]:
