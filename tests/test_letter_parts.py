@@ -28,6 +28,9 @@ TO_BOT = [
     "gmadlobt didi",
     "Hi, thanks for helping me.",
     "მადლობა დახმარებისთვის",
+    "no idea which one",
+    "არ ვიცი, რომელი",
+    "ar vici romeli",
 ]
 
 
@@ -55,6 +58,7 @@ MIXED = [
     ("My pension is late, I want to write to the ministry about it.", "My pension is late.", "ministry"),
     ("Hello, my name is Nino, the bus on route 37 never comes on time.", "the bus on route 37 never comes", "Nino"),
     ("სახლი დაიტბორა, მინდა საჩივარი შევიტანო მერიაში", "სახლი დაიტბორა", "საჩივარი"),
+    ("Not sure which one. I don't know why they refused me.", "I don't know why they refused me.", "Not sure"),
 ]
 
 
