@@ -6,8 +6,8 @@ letter's part may reach the agency. Sentences are read one at a time over their 
 (nlu.normalize.fold), so Georgian script, Latin-typed Georgian and English share one word list:
 - "Subject:"/„თემა:“/"tema:" and "Text:"/„ტექსტი:“/"teksti:" mark parts, which are taken as marked;
 - a greeting, a thank-you, an introduction ("my name is ..."), a wish to write ("I want to complain to
-  the police", „მინდა დავწერო საჩივარი“) and a question about what to do ("whom do I write to?",
-  "ra vqna?") are the bot's;
+  the police", „მინდა დავწერო საჩივარი“), a question about what to do ("whom do I write to?",
+  "ra vqna?") and a bare "I don't know" („არ ვიცი, რომელი“) are the bot's;
   a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
   wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
 - everything else is the letter's, in the citizen's own words.
@@ -67,8 +67,14 @@ TO_BOT = (
 AND = {"and", "but", "so", "da", "magram", "tumca", "amitom"}
 NOT_KNOWING = {"i", "don't", "do", "not", "know", "ar", "vici", "vitsi"}
 NO = {"no", "nope", "ara"}  # a clause of its own answering the bot: "ara shvilo, ..."
-GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO = (
-    {fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO))
+# Saying one does not know ("no idea which one", „არ ვიცი, რომელი“) with nothing else said: the bot's.
+UNSURE = ("no idea", "dont know", "don't know", "do not know", "not sure", "ar vici", "ar var dartsmunebuli",
+          "tsarmodgena ar makvs")
+UNSURE_ALSO = {"i", "still", "really", "yet", "sorry", "which", "what", "one", "kind", "type", "romeli", "ra",
+               "jer", "isev", "namdvilad", "bodishi", "sakhe", "tipi"}
+GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO = (
+    {fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO))
+UNSURE = tuple(fold(p) for p in UNSURE)
 ACTIONS = tuple(fold(a) for a in ACTIONS)
 TO_BOT = tuple(fold(p) for p in TO_BOT)
 # Introductions: the portal account says who writes.
@@ -158,6 +164,8 @@ def _letter_part(sentence: str) -> str | None:
     rest = [f for _, f in words[start:]]
     if not rest or all(w in THANKS | GREETINGS for w in rest):
         return None
+    if _unsure(f" {' '.join(rest)} "):
+        return None
     kept, after_wish, asked = [], False, False
     cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays
     for clause in _clauses(sentence, words[start:]):
@@ -221,6 +229,12 @@ def _clause_end(sentence: str, clause: list) -> int:
     while i < len(sentence) and not sentence[i].isalnum():
         i += 1
     return i
+
+
+def _unsure(padded: str) -> bool:
+    """Whether the words (folded, space-padded) only say that the citizen does not know."""
+    said = next((p for p in UNSURE if f" {p} " in padded), None)
+    return said is not None and all(w in UNSURE_ALSO for w in padded.replace(f" {said} ", " ", 1).split())
 
 
 def _is_wish(folded: list[str]) -> bool:

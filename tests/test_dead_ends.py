@@ -66,8 +66,7 @@ async def test_a_number_not_found_stays_at_the_step_with_the_citizens_own_number
     chat = Chat(kv)
     await at_type_step(chat, lang)
     await chat.choose("type:letter")
-    await chat.say("Subject" if lang == "en" else "თემა")
-    await chat.say("Text of the letter." if lang == "en" else "წერილის ტექსტი.")
+    await chat.say("Text of the letter." if lang == "en" else "წერილის ტექსტი.")  # the letter's one question
     mine = event(await chat.choose("submit"), "submitted")["registration_number"]
     missing = await chat.say(f"{status} E-2026-9999999")
     assert "E-2026-9999999" in texts(missing)
@@ -171,11 +170,8 @@ async def test_alerts_are_offered_when_another_channel_can_carry_them(tmp_path: 
 async def test_the_sent_message_is_short_and_the_legal_basis_waits_behind_why_this_date(kv, lang, why, basis):
     chat = Chat(kv)
     await chat.start(lang)
-    await chat.choose("new_request")
-    await chat.say("ფინანსთა სამინისტრო" if lang == "ka" else "Ministry of Finance")
-    await chat.choose("type:information_request")
-    await chat.say("Bonuses")
-    await chat.say("How much was paid in bonuses in 2025?")
+    await chat.draft("ფინანსთა სამინისტრო" if lang == "ka" else "Ministry of Finance", "information_request",
+                     "Bonuses", "How much was paid in bonuses in 2025?")
     done = await chat.choose("submit")
     sent = done[0]
     number = event(done, "submitted")["registration_number"]

@@ -102,7 +102,7 @@ async def test_completion_alert_arrives_by_email_once_in_the_citizens_language(t
     assert attached[f"{number}.pdf"].startswith(b"%PDF-") and "BEGIN:VCALENDAR" in attached[f"{number}.ics"]
     assert number in confirmation.get_body(("plain",)).get_content()
     assert number in mail["Subject"] and mail["To"] == "citizen@example.ge"
-    assert smtp.recipients == [["citizen@example.ge"]] * 2
+    assert smtp.recipients == [["citizen@example.ge"]] * 3  # the code, the receipt, the completion
     assert ("მიმართვა" in mail["Subject"]) == (lang == "ka")
     plain = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()

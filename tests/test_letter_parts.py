@@ -28,6 +28,9 @@ TO_BOT = [
     "gmadlobt didi",
     "Hi, thanks for helping me.",
     "მადლობა დახმარებისთვის",
+    "no idea which one",
+    "არ ვიცი, რომელი",
+    "ar vici romeli",
 ]
 
 
@@ -59,6 +62,7 @@ MIXED = [
     ("gamarjobat, sami tvea pensia ar chamomrichxa da ar vici ra vqna, sad unda mivmarto?",
      "sami tvea pensia ar chamomrichxa.", "vqna"),
     ("My pension is late and I don't know what should I do?", "My pension is late.", "know"),
+    ("Not sure which one. I don't know why they refused me.", "I don't know why they refused me.", "Not sure"),
 ]
 
 

@@ -160,7 +160,8 @@ async def test_a_late_passport_without_a_number_is_a_need_with_status_beside_it(
     assert {"route:psh", "route:sda"} & set(choice_ids(out)) and "check_status" in choice_ids(out)
 
 
-@pytest.mark.parametrize("text", ["What will the weather be like tomorrow?", "amerikashi archevnebi vin moigo"])
+@pytest.mark.parametrize("text", ["What will the weather be like tomorrow?", "what is the weather in Batumi",
+                                  "amerikashi archevnebi vin moigo"])
 async def test_chatter_that_names_a_matter_in_passing_stays_chatter(chat: Chat, text: str):
     await chat.start("en")
     out = await chat.say(text)

@@ -144,15 +144,16 @@ class Step:
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         return await self.fallback(turn)
 
-    async def fallback(self, turn: Turn) -> list[Reply]:
-        """Not understood. The second time at the same step, say what each choice does and
-        offer a way out (a person, where one could answer, or the menu) instead of looping."""
+    async def fallback(self, turn: Turn, first: Reply | None = None) -> list[Reply]:
+        """Not understood: the first time `first` (a step's own hint) or a plain "not understood".
+        The second time at the same step, say what each choice does and offer a way out (a person,
+        where one could answer, or the menu) instead of looping."""
         missed = turn.session.context.get("missed", {})
         count = missed.get("count", 0) + 1 if missed.get("step") == self.name else 1
         turn.session.context["missed"] = {"step": self.name, "count": count}
         prompt = await self.prompt(turn)
         if count < MISSES_BEFORE_HELP:
-            return [Reply("fallback"), *prompt]
+            return [first or Reply("fallback"), *prompt]
         offered = [c for r in prompt for c in r.choices]
         lines = [Text("explain.line", {"label": c.label, "what": Text(f"explain.{c.id.replace(':', '_')}")})
                  for c in offered if c.id in EXPLAINED]

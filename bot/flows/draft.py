@@ -328,7 +328,7 @@ class TypeStep(Step):
             if parts.text:
                 turn.draft["kept"] = "\n\n".join(filter(None, (turn.draft.get("kept"), parts.text)))
             return [Reply("type.kept"), *await self.prompt(turn)]
-        return [Reply("type.explained"), *await self.prompt(turn)]
+        return await self.fallback(turn, first=Reply("type.explained"))  # "I don't know which"
 
 
 async def choose_type(turn: Turn, request_type: str) -> list[Reply]:
