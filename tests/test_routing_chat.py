@@ -166,3 +166,35 @@ async def test_chatter_that_names_a_matter_in_passing_stays_chatter(chat: Chat, 
     await chat.start("en")
     out = await chat.say(text)
     assert not [c for c in choice_ids(out) if c.startswith("route:")]
+
+
+STORIES = [  # a story answered with bodies, then the body typed, or a bare wish to write
+    ("en", "My mother is 81 and her pension has not been paid since September, the bank says nothing came in",
+     "The Social Service Agency, I suppose", "has not been paid since September"),
+    ("ka", "დედაჩემს სექტემბრიდან პენსია არ ჩარიცხვია, ბანკში გვითხრეს, რომ არაფერი შემოსულა",
+     "სოციალური მომსახურების სააგენტოს მივწერ", "სექტემბრიდან პენსია არ ჩარიცხვია"),
+    ("ka", "dedachems seqtembridan pensia ar charicxvia, bankshi gvitxres rom araferi shemosula",
+     "socialuri momsaxurebis saagento", "seqtembridan pensia ar charicxvia"),
+]
+
+
+@pytest.mark.parametrize(("lang", "story", "body", "kept"), STORIES)
+async def test_a_body_typed_after_a_story_keeps_the_story_for_the_letter(chat: Chat, lang, story, body, kept):
+    await chat.start(lang)
+    assert "route:ssa" in choice_ids(await chat.say(story))
+    await chat.say(body)  # typed, not pressed
+    letter = await chat.choose("type:complaint")
+    assert kept in texts(letter) and "use_text:yes" in choice_ids(letter)
+
+
+@pytest.mark.parametrize(("lang", "story", "wish", "kept"), [
+    (STORIES[0][0], STORIES[0][1], "I just want to write a complaint about it", STORIES[0][3]),
+    (STORIES[1][0], STORIES[1][1], "საჩივარი მინდა დავწერო", STORIES[1][3]),
+    (STORIES[2][0], STORIES[2][1], "chivili minda davwero", STORIES[2][3]),
+])
+async def test_a_wish_to_write_after_a_story_keeps_the_story(chat: Chat, lang, story, wish, kept):
+    await chat.start(lang)
+    assert "route:ssa" in choice_ids(await chat.say(story))
+    replies = await chat.say(wish)
+    draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
+    assert kept in (draft.get("kept", "") + texts(replies))

@@ -67,7 +67,12 @@ def named(agency: Agency, text: str) -> bool:
 
 
 async def send_wish(turn: Turn, text: str, understood: Understanding) -> list[Reply]:
-    """The draft starts; what may already be published is shown beside it, never instead."""
+    """The draft starts; what may already be published is shown beside it, never instead. A story told
+    just before ("my pension has not come for three months…"), answered with bodies, is the letter's
+    start: "I want to write a complaint" after it never throws it away."""
+    told = turn.session.context.pop("route", {}) if turn.session.step == "route" else {}
+    if told.get("story") and told["text"] not in text:
+        understood = replace(understood, text=f"{told['text']}\n{text}")
     aside = await published_aside(turn, text, understood)
     if not understood.entities.get("agency"):
         turn.session.context["need"] = text[:NEED_CHARS]  # the agency step offers the likeliest bodies
@@ -97,7 +102,15 @@ class RouteStep(Step):
         return [menu_prompt(turn)]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        # "The patrol police, of course" after a story: the body is typed, not pressed; the story stays the letter's.
+        told = turn.session.context.get("route", {})
+        if told.get("story") and (agency := self._named(turn, text)):
+            return await self.on_choice(turn, f"route:{agency.id}")
         return await STEPS["menu"].on_text(turn, text)
+
+    @staticmethod
+    def _named(turn: Turn, text: str) -> Agency | None:
+        return turn.understand(text).entities.get("agency") or turn.services.matcher.resolve(text).chosen
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         kind, _, agency_id = choice_id.partition(":")
