@@ -187,3 +187,15 @@ async def test_an_ambiguous_word_is_settled_by_the_citizen_choosing_its_spelling
     # The facts typed in Latin, the demand in Georgian script: the letter is offered, both reach it.
     body = operator.registrations()[0]["body"]
     assert "\n\nჩემი სახლის კარი გატეხეს\n\n" in body and "განიხილოთ ეს საკითხი" in body and not _latin_in(body)
+
+
+async def test_the_script_preview_has_a_way_back_and_words_typed_there_go_to_the_review(kv):
+    chat = Chat(kv, "script-back")
+    await _draft_in_latin(chat)
+    preview = await chat.choose("script")
+    assert "back" in choice_ids(preview)
+    review = await chat.choose("back")
+    assert "submit" in choice_ids(review) and "script" in choice_ids(review)
+    await chat.choose("script")
+    said = await chat.say("moitsa, es ar unda eweros")  # about the letter: offered as an addition, never lost
+    assert "add:yes" in choice_ids(said) and "moitsa, es ar unda eweros" in texts(said)

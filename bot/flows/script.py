@@ -81,7 +81,7 @@ class ScriptStep(Step):
     async def prompt(self, turn: Turn) -> list[Reply]:
         fixes, converted = _fixes(turn), _converted(turn)
         params = {slot: _marked(c, fixes) for slot, c in converted.items()}
-        choices = tuple(choice(i) for i in ("script:use", "script:keep", "script:fix"))
+        choices = (*(choice(i) for i in ("script:use", "script:keep", "script:fix")), BACK)
         if not (words := _open_words(turn)):
             return [Reply("script.preview", params, choices=choices)]
         shown = ", ".join(dict.fromkeys(u.shown for u in words))
@@ -103,7 +103,10 @@ class ScriptStep(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        return [Reply("script.choose"), *await self.prompt(turn)]
+        # Words here are about the letter ("wait, that should not be there"): the review takes them,
+        # as an addition to confirm, and the letter stays as typed until the citizen asks again.
+        turn.session.step = "review"
+        return await STEPS["review"].on_text(turn, text)
 
 
 @step
