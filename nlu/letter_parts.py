@@ -44,15 +44,30 @@ THANKS = {"thanks", "thank", "you", "very", "much", "in", "advance", "bye", "goo
 WISHES = {"want", "wanna", "wish", "like", "need", "can", "could", "would", "help", "minda", "msurs",
           "vapireb", "mindoda", "sheidzleba", "shegidzliat", "damekhmaret", "damekhmare", "mchirdeba"}
 WISH_REACH = 4  # words from the start where the wish may stand: "hi, i would like to"
+ACTION_REACH = 4  # words after the wish where the writing is named: "would like to make a request", not
+                  # "would like to get a copy of my file"
 # ... and names the writing itself: these are the starts of its words.
 ACTIONS = (
-    "writ", "send", "submit", "file", "lodge", "complain", "complan", "request", "applic", "apply", "letter",
+    "writ", "send", "submit", "file", "lodge", "complain", "complan", "request", "letter",
     "help", "contact", "davtser", "mivtser", "gavugzavn", "gavagzavn", "gagzavn", "sachivar", "sachivr",
     "motkhovn", "gantskhadeb", "tseril", "mimartv", "mivmart", "dakhmareb", "damekhmar", "shevitan",
     "tsardgen", "chivil", "tsivil", "vichivl", "davichivl",
 )
+# ("I would like to apply for a permit / to get / to know ..." is not among them: that is the letter's.)
 # Where a wish goes on with its reason, the reason is the letter's.
 REASONS = {"because", "since", "as", "that", "radgan", "vinaidan", "rom", "imitom"}
+ENGLISH_REASONS = {"because", "since", "as", "that"}  # a reason kept from these starts an English sentence
+# A reason that is no clause ("because of the noise") cannot stand alone: the whole sentence stays.
+NOT_A_CLAUSE = {"of"}
+# Said to the bot about the conversation: "I already wrote it", "it's above", „ხომ დავწერე“, "zemot weria".
+ALREADY_SAID = (
+    "already wrote", "already said", "already told", "already written", "already sent", "already answered",
+    "wrote it above", "said it above", "wrote above", "said above", "sent above", "written above", "see above",
+    "wrote earlier", "wrote before", "said before", "earlier message", "its above", "it is above", "is all above", "use that", "use what i wrote", "use what i said", "use my message",
+    "ukve davtsere", "ukve vtkvi", "ukve gitkharit", "ukve mivtsere", "ukve gogtsere", "khom davtsere",
+    "kho davtsere", "khom vtkvi", "kho vtkvi", "zemot tseria", "zemot davtsere", "zemot vtseri", "zemot mogtsere",
+    "zemot aris",
+)
 # Questions about what to do, and talk about the conversation itself: the bot's.
 TO_BOT = (
     "what should i do", "what do i do", "what can i do", "what shall i do", "who do i write", "whom do i write",
@@ -72,11 +87,13 @@ UNSURE = ("no idea", "dont know", "don't know", "do not know", "not sure", "ar v
           "tsarmodgena ar makvs")
 UNSURE_ALSO = {"i", "still", "really", "yet", "sorry", "which", "what", "one", "kind", "type", "romeli", "ra",
                "jer", "isev", "namdvilad", "bodishi", "sakhe", "tipi"}
-GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO = (
-    {fold(w) for w in words} for words in (GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO))
+GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO, ENGLISH_REASONS, NOT_A_CLAUSE = (
+    {fold(w) for w in words} for words in (
+        GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO, ENGLISH_REASONS, NOT_A_CLAUSE))
 UNSURE = tuple(fold(p) for p in UNSURE)
 ACTIONS = tuple(fold(a) for a in ACTIONS)
 TO_BOT = tuple(fold(p) for p in TO_BOT)
+ALREADY_SAID = tuple(" ".join(fold(w) for w in p.split()) for p in ALREADY_SAID)  # folded as the words are
 # Introductions: the portal account says who writes.
 INTRODUCTIONS = tuple(fold(p) for p in ("my name is", "i am called", "chemi sakheli", "chemi gvari", "me mkvia"))
 TYPO = 75  # how alike a typed word and a wish or action word must be ("wnat", "complane")
@@ -89,6 +106,7 @@ class LetterParts:
     text: str = ""  # what belongs in the letter, in the citizen's words
     to_bot: tuple[str, ...] = ()  # the sentences addressed to the bot, left out
     marked: bool = False  # the text came under a "Text:" marker
+    already_said: bool = False  # the citizen pointed at what they wrote before ("it's above"), said to the bot
 
     @property
     def words(self) -> int:
@@ -99,9 +117,9 @@ def split(message: str) -> LetterParts:
     message = message[:MAX_CHARS]
     marks = list(MARKER.finditer(message))
     if not marks:
-        kept, dropped = _classify(message)
-        return LetterParts(text=kept, to_bot=dropped)
-    kept, dropped = _classify(message[: marks[0].start()])
+        kept, dropped, said = _classify(message)
+        return LetterParts(text=kept, to_bot=dropped, already_said=said)
+    kept, dropped, said = _classify(message[: marks[0].start()])
     subject, text, marked = "", "", False
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         content = message[mark.end(): following.start() if following else len(message)]
@@ -113,7 +131,7 @@ def split(message: str) -> LetterParts:
             text, marked = _joined(text, content.strip().strip(QUOTES[:-1]).strip()), True
     if not marked:
         text = _joined(kept, text)
-    return LetterParts(subject, text, dropped, marked)
+    return LetterParts(subject, text, dropped, marked, said)
 
 
 def _joined(first: str, second: str) -> str:
@@ -121,13 +139,14 @@ def _joined(first: str, second: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The text cut after each sentence end (".", "!", "?", "…" before a space) and each line break,
-    each piece keeping its trailing spaces, so joining them gives the text back."""
+    """The text cut after each sentence end (".", "!", "?", "…" before a space, outside brackets) and each
+    line break, each piece keeping its trailing spaces, so joining them gives the text back."""
     pieces, start, n = [], 0, len(text)
-    i = 0
+    i = depth = 0
     while i < n:
         c = text[i]
-        if c == "\n" or (c in ENDS and (i + 1 == n or text[i + 1].isspace())):
+        depth = 0 if c == "\n" else max(0, depth + (c == "(") - (c == ")"))
+        if c == "\n" or (not depth and c in ENDS and (i + 1 == n or text[i + 1].isspace())):
             i += 1
             while i < n and text[i].isspace():
                 i += 1
@@ -140,16 +159,17 @@ def sentences(text: str) -> list[str]:
     return pieces
 
 
-def _classify(text: str) -> tuple[str, tuple[str, ...]]:
-    kept, dropped = [], []
+def _classify(text: str) -> tuple[str, tuple[str, ...], bool]:
+    kept, dropped, said = [], [], False
     for sentence in sentences(text):
+        said = said or _already_said(f" {' '.join(fold(m.group()) for m in WORD.finditer(sentence))} ")
         letter = _letter_part(sentence)
         if letter is None:
             if sentence.strip():
                 dropped.append(sentence.strip())
         else:
             kept.append(letter)
-    return "".join(kept).strip(), tuple(dropped)
+    return "".join(kept).strip(), tuple(dropped), said
 
 
 def _letter_part(sentence: str) -> str | None:
@@ -177,18 +197,23 @@ def _letter_part(sentence: str) -> str | None:
             break
         if folded[0] in NO and all(w in GREETINGS | NO for w in folded):
             continue
+        if _already_said(f" {' '.join(folded)} "):  # "I already wrote it": about the chat, not the matter
+            continue
         if " ".join(folded).startswith(INTRODUCTIONS):
             after_wish = True
             continue
         if _is_wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
             reason = next((n for n, f in enumerate(folded[:-1]) if f in REASONS and any(map(_acts, folded[:n]))), None)
-            if reason is not None:
-                # Never capitalised: in Latin-typed Georgian a capital is a different letter.
-                kept.append(sentence[clause[reason + 1][0].start(): cut])
+            if reason is not None and folded[reason + 1] in NOT_A_CLAUSE:  # "... because of the noise"
+                kept.append(sentence[begin:cut])
+            elif reason is not None:
+                kept.append(_opening(sentence[clause[reason + 1][0].start(): cut], folded[reason]))
             after_wish = True
             continue
         if after_wish and folded[0] in REASONS and len(clause) > 1:  # "..., that my pension is late"
-            clause = clause[1:]
+            kept.append(_opening(sentence[clause[1][0].start(): cut], folded[0]))
+            after_wish = False
+            continue
         kept.append(sentence[clause[0][0].start() if after_wish else begin: cut])
         after_wish = False
     if not kept:
@@ -197,6 +222,16 @@ def _letter_part(sentence: str) -> str | None:
     end = "." if asked else sentence.rstrip()[-1:]  # the question mark went with the question
     tail = sentence[len(sentence.rstrip()):]  # the spaces or line break that part sentences
     return text + (end if end in ENDS and not text.endswith(tuple(ENDS)) else "") + tail
+
+
+def _opening(reason: str, word: str) -> str:
+    """A reason kept without its wish, starting as a sentence: capitalised after an English word only,
+    as in Latin-typed Georgian a capital is a different letter."""
+    return reason[:1].upper() + reason[1:] if word in ENGLISH_REASONS else reason
+
+
+def _already_said(padded: str) -> bool:
+    return any(f" {p} " in padded for p in ALREADY_SAID)
 
 
 def _before_question(folded: list[str]) -> int | None:
@@ -213,10 +248,13 @@ def _before_question(folded: list[str]) -> int | None:
 
 
 def _clauses(sentence: str, words: list) -> list[list]:
-    """The words in runs split where a comma or semicolon stands between two of them."""
-    found, current = [], []
+    """The words in runs split where a comma or semicolon stands between two of them, outside brackets."""
+    found, current, depth = [], [], 0
     for word in words:
-        if current and any(c in ",;" for c in sentence[current[-1][0].end(): word[0].start()]):
+        between = sentence[current[-1][0].end(): word[0].start()] if current else ""
+        split_here = current and not depth and any(c in ",;" for c in between)
+        depth = max(0, depth + between.count("(") - between.count(")"))
+        if split_here:
             found.append(current)
             current = []
         current.append(word)
@@ -238,9 +276,8 @@ def _unsure(padded: str) -> bool:
 
 
 def _is_wish(folded: list[str]) -> bool:
-    if not any(_like(w, WISHES) for w in folded[:WISH_REACH]):
-        return False
-    return any(_acts(w) for w in folded)
+    wished = [n for n, w in enumerate(folded[:WISH_REACH]) if _like(w, WISHES)]
+    return bool(wished) and any(_acts(w) for w in folded[wished[0]: wished[-1] + 1 + ACTION_REACH])
 
 
 def _acted_before(words: list, start: int, end: int) -> bool:

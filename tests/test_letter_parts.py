@@ -46,9 +46,9 @@ MIXED = [
     ("Hi! The bus stop on Chavchavadze Avenue has had no shelter since March. Thank you",
      "The bus stop on Chavchavadze Avenue", "Thank"),
     ("I want to complain because the clerk refused to take my documents on Monday.",
-     "the clerk refused to take my documents", "complain"),
+     "The clerk refused to take my documents", "complain"),
     ("I would like to write to the ministry as my pension has not been paid for two months.",
-     "my pension has not been paid", "ministry"),
+     "My pension has not been paid", "ministry"),
     ("გამარჯობა. სამი თვეა, პენსია არ მირიცხავენ. რა ვქნა?", "სამი თვეა, პენსია არ მირიცხავენ.", "გამარჯობა"),
     ("მინდა საჩივარი დავწერო, რომ ეზოში ნაგავი ორი კვირაა არ გაუტანიათ", "ეზოში ნაგავი ორი კვირაა", "მინდა"),
     ("gamarjoba! chvens quchaze sanatebi ar mushaobs ukve erti tvea. madloba",
@@ -121,3 +121,70 @@ def test_long_hostile_input_is_read_at_once():
     for message in ("subject" + " " * 50_000 + "x", "a:" * 30_000, "Text:" * 10_000, "." * 40_000, "hi " * 20_000):
         parts = split(message)
         assert len(parts.text) <= MAX_CHARS
+
+
+# Wishes and questions that are the matter itself, not a wish to write or a question to the bot.
+THE_LETTERS = [
+    "მინდა მივიღო ბინადრობის ნებართვა.",
+    "minda mivighot binadrobis nebartva.",
+    "I'd like to obtain a work permit for my wife.",
+    "I would like to get a copy of my file from 2019.",
+    "Could I renew my licence before it expires (the card says 14 May 2027)?",
+    "როდის შეაკეთებთ ჩვენს ქუჩაზე გზას?",
+    "rodis sheaketebt chvens quchaze gzas?",
+    "Is it possible to extend my stay while the appeal is pending?",
+]
+
+
+@pytest.mark.parametrize("message", THE_LETTERS)
+def test_a_wish_or_question_about_the_matter_is_the_letters(message):
+    assert split(message).text == message and not split(message).to_bot
+
+
+def test_nothing_of_a_message_with_a_bracket_is_lost_and_the_bracket_stays_whole():
+    message = ("Good morning. I'd like to apply for a residence permit. Can I still apply, as my visa expires soon "
+               "(it ends on 2 April, I think. Maybe earlier)? Thank you.")
+    parts = split(message)
+    assert "(it ends on 2 April, I think. Maybe earlier)?" in parts.text
+    assert parts.text.startswith("I'd like to apply for a residence permit.")
+    assert all("(" not in said and ")" not in said for said in parts.to_bot)
+
+
+# "I already wrote it": said to the bot, never the letter, and flagged so the question is not lost.
+ALREADY_SAID = [
+    "ეს ყველაფერი ზემოთ დავწერე.",
+    "ხო დავწერე უკვე",
+    "ukve gitxarit, zemot aris",
+    "kho davwere!",
+    "I already told you that, it's above.",
+    "Please use what I wrote earlier.",
+    "everything is in my earlier message, use that",
+]
+
+
+@pytest.mark.parametrize("message", ALREADY_SAID)
+def test_pointing_at_what_was_written_is_said_to_the_bot(message):
+    parts = split(message)
+    assert parts.text == "" and parts.already_said
+
+
+@pytest.mark.parametrize(("message", "kept"), [
+    ("ხომ დავწერე, გუშინ საღამოს, ვაკის პარკთან.", "გუშინ საღამოს, ვაკის პარკთან."),
+    ("ukve davwere, gushin dilit, saburtaloze.", "gushin dilit, saburtaloze."),
+])
+def test_a_remark_before_an_answer_leaves_the_answer(message, kept):
+    parts = split(message)
+    assert parts.text == kept and parts.already_said
+
+
+@pytest.mark.parametrize(("message", "kept"), [
+    ("Good morning, I'd like to lodge a complaint since the bus driver insulted my mother.",
+     "The bus driver insulted my mother."),
+    ("I want to write to the city hall, that the lift in our block has been broken for a month.",
+     "The lift in our block has been broken for a month."),
+    ("I want to complain because of the noise from the bar next door.",
+     "I want to complain because of the noise from the bar next door."),
+    ("minda davwero sachivari radgan mezobeli xmaurobs.", "mezobeli xmaurobs."),  # never capitalised
+])
+def test_a_reason_kept_from_a_wish_reads_as_a_sentence(message, kept):
+    assert split(message).text == kept
