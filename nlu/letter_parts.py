@@ -54,6 +54,8 @@ ACTIONS = (
     "tsardgen", "chivil", "tsivil", "vichivl", "davichivl",
 )
 # ("I would like to apply for a permit / to get / to know ..." is not among them: that is the letter's.)
+# Naming the letter itself anywhere makes a wish the bot's: "I want to change the subject of the letter".
+THE_LETTER = tuple(fold(w) for w in ("letter", "tseril", "mimartv"))
 # Where a wish goes on with its reason, the reason is the letter's.
 REASONS = {"because", "since", "as", "that", "radgan", "vinaidan", "rom", "imitom"}
 ENGLISH_REASONS = {"because", "since", "as", "that"}  # a reason kept from these starts an English sentence
@@ -277,7 +279,10 @@ def _unsure(padded: str) -> bool:
 
 def _is_wish(folded: list[str]) -> bool:
     wished = [n for n, w in enumerate(folded[:WISH_REACH]) if _like(w, WISHES)]
-    return bool(wished) and any(_acts(w) for w in folded[wished[0]: wished[-1] + 1 + ACTION_REACH])
+    if not wished:
+        return False
+    near = folded[wished[0]: wished[-1] + 1 + ACTION_REACH]
+    return any(_acts(w) for w in near) or any(w.startswith(THE_LETTER) for w in folded)
 
 
 def _acted_before(words: list, start: int, end: int) -> bool:

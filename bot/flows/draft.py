@@ -314,21 +314,29 @@ class TypeStep(Step):
         return await super().on_choice(turn, choice_id)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        """A type, or else read for what it is: another body, or words for the letter (c14)."""
-        understood = turn.understand(text)
+        """A type, or else read for what it is: another body, or words for the letter (c14). Marked words
+        ("Subject: ... Text: ...") are the letter's whatever type or body they name."""
+        understood, parts = turn.understand(text), split(text)
+        marked = bool(parts.subject or parts.marked)
+        if marked:
+            self.keep(turn, parts)
         if request_type := understood.entities.get("request_type"):
             return await choose_type(turn, request_type)
-        if agency := understood.entities.get("agency"):
+        if not marked and (agency := understood.entities.get("agency")):
             turn.draft["agency_id"] = agency.id
             return await self.prompt(turn)
-        parts = split(text)
-        if parts.subject or parts.words >= DETAILS_FOR_BODY:
-            if parts.subject and len(parts.subject) <= SUBJECT_MAX:
-                turn.draft["subject"] = parts.subject
-            if parts.text:
-                turn.draft["kept"] = "\n\n".join(filter(None, (turn.draft.get("kept"), parts.text)))
+        if marked or parts.words >= DETAILS_FOR_BODY:
+            if not marked:
+                self.keep(turn, parts)
             return [Reply("type.kept"), *await self.prompt(turn)]
         return await self.fallback(turn, first=Reply("type.explained"))  # "I don't know which"
+
+    @staticmethod
+    def keep(turn: Turn, parts) -> None:
+        if parts.subject and len(parts.subject) <= SUBJECT_MAX:
+            turn.draft["subject"] = parts.subject
+        if parts.text:
+            turn.draft["kept"] = "\n\n".join(filter(None, (turn.draft.get("kept"), parts.text)))
 
 
 async def choose_type(turn: Turn, request_type: str) -> list[Reply]:
@@ -385,6 +393,11 @@ class QuestionStep(Step):
         if not parts.text:  # all of it said to the bot ("whom do I write to?"): never the letter
             if parts.subject:
                 return await self.prompt(turn)
+            if parts.already_said:  # "I already wrote it": nothing added either way
+                if question not in REQUIRED and any(fields(draft).values()):
+                    answer(draft, question, "")  # in the words already kept
+                    return await next_step(turn)
+                return [Reply("answer.not_found_above"), *await self.prompt(turn)]
             return [Reply("answer.not_for_letter"), *await self.prompt(turn)]
         if len(parts.text) > ANSWER_MAX:
             draft["too_long"] = parts.text  # kept, never cut
