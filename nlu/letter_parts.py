@@ -65,7 +65,7 @@ NOT_A_CLAUSE = {"of"}
 ALREADY_SAID = (
     "already wrote", "already said", "already told", "already written", "already sent", "already answered",
     "wrote it above", "said it above", "wrote above", "said above", "sent above", "written above", "see above",
-    "wrote earlier", "wrote before", "said before", "earlier message", "its above", "it is above", "is all above", "use that", "use what i wrote", "use what i said", "use my message",
+    "wrote earlier", "wrote before", "said before", "sent before", "sent earlier", "what i sent", "its all in", "earlier message", "its above", "it is above", "is all above", "use that", "use what i wrote", "use what i said", "use my message",
     "ukve davtsere", "ukve vtkvi", "ukve gitkharit", "ukve mivtsere", "ukve gogtsere", "khom davtsere",
     "kho davtsere", "khom vtkvi", "kho vtkvi", "zemot tseria", "zemot davtsere", "zemot vtseri", "zemot mogtsere",
     "zemot aris",

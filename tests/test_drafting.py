@@ -305,3 +305,59 @@ async def test_the_form_is_a_choice_typed_words_pick_it_or_ask_again(kv, operato
     review = await chat.say("by email please")
     assert "submit" in choice_ids(review) and "done" not in texts(review)
     assert "electronic form" in texts(review)
+
+
+# Marked words typed where the type is asked are the letter's whole, even when they name a type.
+MARKED_AT_TYPE = {
+    "ka": ("შსს", "თემა: განცხადება ბინადრობაზე. ტექსტი: მინდა მივიღო ბინადრობის ნებართვა. შემიძლია განაცხადი "
+                  "ახლა შევიტანო (ვიზა მარტში მთავრდება)?", "ვიზა მარტში მთავრდება"),
+    "latin": ("shss", "tema: gancxadeba binadrobaze. teksti: minda mivighot binadrobis nebartva. shemidzlia "
+                      "axla (viza martshi mtavrdeba)?", "viza martshi mtavrdeba"),
+    "en": ("Public Service Hall", "Subject: application for a work permit. Text: I would like to get a work permit. "
+                                 "Can I apply while my visa is still valid (it ends in April)?", "it ends in April"),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_marked_words_at_the_type_step_are_kept_whole_whatever_they_name(kv: Kavshiri, script):
+    agency, message, inside = MARKED_AT_TYPE[script]
+    chat = Chat(kv)
+    await chat.start(LANG[script])
+    await chat.choose("new_request")
+    await chat.say(agency)
+    replies = await chat.say(message)
+    if "use_text:yes" not in choice_ids(replies):  # the type was not read from the subject: chosen
+        replies = await chat.choose("type:application")
+    assert "use_text:yes" in choice_ids(replies), texts(replies)
+    assert inside in texts(replies) and message.split(":")[-1].split("(")[0].strip()[-12:] in texts(replies)
+
+
+# "I already wrote it" at a question: never the letter; an optional question moves on, the core is asked again.
+ALREADY = {
+    "ka": ("შსს", "გუშინ პოლიციელმა უხეშად მომმართა 2026 წლის 1 დეკემბერს.", "ხომ დავწერე ზემოთ", "ზემოთ დავწერე"),
+    "latin": ("shss", "gushin policielma uxeshad mommarta 2026 wlis 1 dekembers.", "kho davwere", "ukve gitxarit"),
+    "en": ("Public Service Hall", "A clerk shouted at me in the queue on 1 December 2026.", "I already wrote that above",
+           "it's all in what I sent before, use that"),
+}
+
+
+DEMAND = {"ka": "გთხოვთ, შეისწავლოთ ეს შემთხვევა.", "en": "Please look into this."}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_i_already_wrote_it_is_said_to_the_bot(kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    agency, facts, remark, core_remark = ALREADY[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say(agency)
+    replies = await chat.choose("type:complaint")
+    replies = await chat.say(core_remark)  # nothing kept yet: asked again, saying so
+    assert {"ka": "ვერ ვიპოვე", "en": "could not find"}[lang] in texts(replies)
+    replies = await chat.say(facts)
+    replies = await chat.say(remark)  # at "who" (the date said when): on to what is asked of the body
+    assert {"ka": "რას ითხოვთ", "en": "What do you want"}[lang] in texts(replies)
+    replies = await chat.say(DEMAND[lang])
+    sent = await submitted_letter(chat, operator, replies)
+    assert facts in sent["body"] and remark not in sent["body"] and core_remark not in sent["body"]
