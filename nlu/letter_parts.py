@@ -7,9 +7,12 @@ letter's part may reach the agency. Sentences are read one at a time over their 
 - "Subject:"/„თემა:“/"tema:" and "Text:"/„ტექსტი:“/"teksti:" mark parts, which are taken as marked;
 - a greeting, a thank-you, an introduction ("my name is ..."), a wish to write ("I want to complain to
   the police", „მინდა დავწერო საჩივარი“), a question about what to do ("whom do I write to?",
-  "ra vqna?") and a bare "I don't know" („არ ვიცი, რომელი“) are the bot's;
+  "ra vqna?"), a bare "I don't know" („არ ვიცი, რომელი“) and a pointer to what was written before
+  ("it's above", „ხომ დავწერე“: `already_said`) are the bot's;
   a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
   wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
+- a wish or question about the matter ("I would like to apply for a permit", "Can I apply while ...?")
+  is the letter's, and a bracket is never cut;
 - everything else is the letter's, in the citizen's own words.
 Pure and linear: a hand-written scan and non-overlapping patterns, no backtracking on long input.
 """
@@ -62,6 +65,7 @@ ENGLISH_REASONS = {"because", "since", "as", "that"}  # a reason kept from these
 # A reason that is no clause ("because of the noise") cannot stand alone: the whole sentence stays.
 NOT_A_CLAUSE = {"of"}
 # Said to the bot about the conversation: "I already wrote it", "it's above", „ხომ დავწერე“, "zemot weria".
+ENGLISH_REMARK = {"already", "above", "wrote", "said", "told", "earlier", "before", "use"}  # raw, not folded
 ALREADY_SAID = (
     "already wrote", "already said", "already told", "already written", "already sent", "already answered",
     "wrote it above", "said it above", "wrote above", "said above", "sent above", "written above", "see above",
@@ -188,7 +192,7 @@ def _letter_part(sentence: str) -> str | None:
         return None
     if _unsure(f" {' '.join(rest)} "):
         return None
-    kept, after_wish, asked = [], False, False
+    kept, after_wish, asked, upper = [], False, False, False
     cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays
     for clause in _clauses(sentence, words[start:]):
         folded, begin, cut = [f for _, f in clause], cut, _clause_end(sentence, clause)
@@ -200,6 +204,7 @@ def _letter_part(sentence: str) -> str | None:
         if folded[0] in NO and all(w in GREETINGS | NO for w in folded):
             continue
         if _already_said(f" {' '.join(folded)} "):  # "I already wrote it": about the chat, not the matter
+            upper = upper or (not kept and any(m.group().casefold() in ENGLISH_REMARK for m, _ in clause))
             continue
         if " ".join(folded).startswith(INTRODUCTIONS):
             after_wish = True
@@ -216,8 +221,9 @@ def _letter_part(sentence: str) -> str | None:
             kept.append(_opening(sentence[clause[1][0].start(): cut], folded[0]))
             after_wish = False
             continue
-        kept.append(sentence[clause[0][0].start() if after_wish else begin: cut])
-        after_wish = False
+        piece = sentence[clause[0][0].start() if after_wish else begin: cut]
+        kept.append(piece[:1].upper() + piece[1:] if upper else piece)  # "As I already said, it was ..."
+        after_wish = upper = False
     if not kept:
         return None
     text = "".join(kept).rstrip(" ,;\n\t")

@@ -170,7 +170,8 @@ def test_pointing_at_what_was_written_is_said_to_the_bot(message):
 
 @pytest.mark.parametrize(("message", "kept"), [
     ("ხომ დავწერე, გუშინ საღამოს, ვაკის პარკთან.", "გუშინ საღამოს, ვაკის პარკთან."),
-    ("ukve davwere, gushin dilit, saburtaloze.", "gushin dilit, saburtaloze."),
+    ("ukve davwere, gushin dilit, saburtaloze.", "gushin dilit, saburtaloze."),  # never capitalised
+    ("As I said before, it was last Friday at the bus station.", "It was last Friday at the bus station."),
 ])
 def test_a_remark_before_an_answer_leaves_the_answer(message, kept):
     parts = split(message)
