@@ -305,3 +305,28 @@ async def test_the_form_is_a_choice_typed_words_pick_it_or_ask_again(kv, operato
     review = await chat.say("by email please")
     assert "submit" in choice_ids(review) and "done" not in texts(review)
     assert "electronic form" in texts(review)
+
+
+# A complaint's facts that say when it happened: the "when and where?" question is not asked again,
+# and "who was involved?" fits any body (no police badge for a wage complaint).
+DATED_FACTS = {
+    "ka": ("შრომის ინსპექცია", "დამსაქმებელმა 4 სექტემბრიდან ხელფასი არ გადამიხადა.", "ვინ იყო ჩართული"),
+    "latin": ("shromis inspeqcia", "gushinwin sabazhoze amanati damikaves da aravin amixsna mizezi.", "ვინ იყო ჩართული"),
+    "en": ("Revenue Service", "On the 21st of October the customs office held my parcel without a reason.",
+           "Who was involved"),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_facts_that_say_when_skip_the_when_question_and_who_asks_for_no_badge(kv: Kavshiri, script):
+    lang = LANG[script]
+    agency, facts, who = DATED_FACTS[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say(agency)
+    await chat.choose("type:complaint")
+    replies = await chat.say(facts)
+    asked = texts(replies)
+    assert who in asked and "როდის" not in asked and "When" not in asked
+    assert "badge" not in asked and "სამკერდე" not in asked

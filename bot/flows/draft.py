@@ -6,7 +6,6 @@ is composed from the answers by `bot.letters` in the citizen's language, never p
 from __future__ import annotations
 
 import math
-import re
 import uuid
 
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
@@ -18,6 +17,7 @@ from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
 from nlu.letter_parts import split
 from nlu.normalize import fold
+from nlu.when import says_when
 from nlu.understanding import Understanding
 
 SUBJECT_MAX = 200
@@ -54,8 +54,7 @@ SKIP_WORDS = frozenset(fold(w) or w for w in (
     "გამოტოვება", "არა", "არავინ", "არ ვიცი", "gamotoveba", "ara", "aravin", "ar vici",
 ))
 ANSWERED_IN_WORDS = frozenset(q for qs in QUESTIONS.values() for q in qs) - set(ANSWER_CHOICES)
-# A year or a date in the core answer already says the period, or when it happened.
-DATED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./]\d{1,2}(?!\d)")
+# A date in the core answer (nlu.when) already says the period, or when it happened.
 SAID_BY_A_DATE = {"information_request": "period", "complaint": "when_where"}
 SUBJECT_PROPOSED = 80  # characters of the core answer a proposed subject takes
 # Words a first message must say beyond naming the body and type to be kept for the letter.
@@ -141,7 +140,7 @@ def answer(draft: dict, question: str, value: str) -> None:
         draft["asking"].pop(0)
     said = SAID_BY_A_DATE.get(draft.get("request_type", ""))
     core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "")
-    if said and said not in fields(draft) and DATED.search(core[:ANSWER_MAX]):
+    if said and said not in fields(draft) and says_when(core):
         fields(draft)[said] = ""  # already in the citizen's words: not asked again
 
 
