@@ -259,3 +259,29 @@ def _acts(word: str) -> bool:
     return len(word) >= TYPO_MIN + 2 and any(
         fuzz.ratio(word[: len(a) + 1], a) >= TYPO for a in ACTIONS if len(a) >= TYPO_MIN + 2
     )
+
+
+# A politeness word or a "that" opening an answer: the letter's own sentence already says "please"
+# („გთხოვთ: გთხოვთ, განიხილოთ“ reads twice), and "that" hangs after its colon.
+COURTESY = tuple(fold(p) for p in (
+    "please", "kindly", "pls", "plz", "გთხოვთ", "გთხოვ", "გეთაყვა", "თუ შეიძლება", "if possible",
+    "გთხოვთ რომ", "that", "რომ",
+))
+LEADING_WORD = re.compile(r"[^\W\d_]+[\s,;:!.\-–—]*")  # a word and what separates it from the next
+
+
+def without_courtesy(answer: str) -> str:
+    """`answer` without the politeness words and "that" it opens with, in any script; nothing else
+    is taken, and an answer that is nothing but "please" stays as written."""
+    rest = answer.strip()
+    for _ in range(4):  # "please, if possible, that ...": a few words at most
+        first = LEADING_WORD.match(rest)
+        second = first and LEADING_WORD.match(rest, first.end())
+        two = second and fold(rest[: second.end()].rstrip(" ,;:!.-–—\n\t"))
+        if two in COURTESY:
+            rest = rest[second.end():]
+        elif first and fold(first.group().rstrip(" ,;:!.-–—\n\t")) in COURTESY:
+            rest = rest[first.end():]
+        else:
+            break
+    return rest if WORD.search(rest) else answer.strip()
