@@ -15,7 +15,7 @@ from bot.letters import compose
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
-from nlu.letter_parts import split
+from nlu.letter_parts import split, subject_from
 from nlu.normalize import fold
 from nlu.when import says_when
 from nlu.understanding import Understanding
@@ -56,7 +56,7 @@ SKIP_WORDS = frozenset(fold(w) or w for w in (
 ANSWERED_IN_WORDS = frozenset(q for qs in QUESTIONS.values() for q in qs) - set(ANSWER_CHOICES)
 # A date in the core answer (nlu.when) already says the period, or when it happened.
 SAID_BY_A_DATE = {"information_request": "period", "complaint": "when_where"}
-SUBJECT_PROPOSED = 80  # characters of the core answer a proposed subject takes
+SUBJECT_PROPOSED = 60  # characters at most of a proposed subject: whole words, no ellipsis
 # Words a first message must say beyond naming the body and type to be kept for the letter.
 DETAILS_FOR_BODY = 3
 # A yes or no typed at the review: a few words, clearly meant.
@@ -160,12 +160,8 @@ def letter_text(turn: Turn) -> str:
 
 
 def proposed_subject(draft: dict) -> str:
-    """The core answer's first line, cut at a word within SUBJECT_PROPOSED characters."""
-    core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "").strip().split("\n")[0]
-    if len(core) <= SUBJECT_PROPOSED:
-        return core.rstrip(" .")
-    cut = core[:SUBJECT_PROPOSED].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.") + "…"
+    """A short subject from the core answer's first clause; the citizen can change it at the review."""
+    return subject_from(fields(draft).get(QUESTIONS[draft["request_type"]][0], ""), SUBJECT_PROPOSED)
 
 
 async def next_step(turn: Turn) -> list[Reply]:
