@@ -330,3 +330,15 @@ async def test_facts_that_say_when_skip_the_when_question_and_who_asks_for_no_ba
     asked = texts(replies)
     assert who in asked and "როდის" not in asked and "When" not in asked
     assert "badge" not in asked and "სამკერდე" not in asked
+
+
+@pytest.mark.parametrize(("lang", "agency", "badge"), [("ka", "საპატრულო პოლიცია", "სამკერდე"), ("en", "Border Police", "badge")])
+async def test_who_was_involved_asks_for_a_badge_number_only_of_the_police(kv: Kavshiri, lang, agency, badge):
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say(agency)
+    await chat.choose("type:complaint")
+    await chat.say("ოფიცერმა უხეშად მომმართა." if lang == "ka" else "An officer shouted at me.")
+    asked = texts(await chat.choose("skip"))  # when and where
+    assert badge in asked

@@ -40,6 +40,8 @@ PARTS = {
     "application": {"request": ("applied_for",), "facts": ("grounds", "documents")},
     "letter": {"facts": ("message",)},
 }
+# Bodies whose officers carry a badge number: their "who was involved?" asks for it.
+POLICE = frozenset({"mia", "patrol", "border"})
 # Questions answered by a button (the letter's templates word each value).
 ANSWER_CHOICES = {"form": ("electronic", "paper")}
 # A choice typed in words: the stems of each value's words, in the three scripts, folded as text is.
@@ -362,7 +364,8 @@ class QuestionStep(Step):
             replies.append(Reply("rights.information_request"))
         if question in ("documents", QUESTIONS[draft["request_type"]][0]) and turn.capabilities.files:
             replies.append(Reply("attachment.hint", limits()))
-        return [*replies, Reply(f"ask.{question}", {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
+        asked = "ask.who_police" if question == "who" and draft.get("agency_id") in POLICE else f"ask.{question}"
+        return [*replies, Reply(asked, {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         draft, question = turn.draft, pending_question(turn.draft)
