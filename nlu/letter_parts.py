@@ -307,3 +307,68 @@ def _acts(word: str) -> bool:
     return len(word) >= TYPO_MIN + 2 and any(
         fuzz.ratio(word[: len(a) + 1], a) >= TYPO for a in ACTIONS if len(a) >= TYPO_MIN + 2
     )
+
+
+# A politeness word or a "that" opening an answer: the letter's own sentence already says "please"
+# („გთხოვთ: გთხოვთ, განიხილოთ“ reads twice), and "that" hangs after its colon.
+COURTESY = tuple(fold(p) for p in (
+    "please", "kindly", "pls", "plz", "გთხოვთ", "გთხოვ", "გეთაყვა", "თუ შეიძლება", "if possible",
+    "გთხოვთ რომ", "that", "რომ",
+))
+LEADING_WORD = re.compile(r"[^\W\d_]+[\s,;:!.\-–—]*")  # a word and what separates it from the next
+
+
+def without_courtesy(answer: str) -> str:
+    """`answer` without the politeness words and "that" it opens with, in any script; nothing else
+    is taken, and an answer that is nothing but "please" stays as written."""
+    rest = answer.strip()
+    for _ in range(4):  # "please, if possible, that ...": a few words at most
+        first = LEADING_WORD.match(rest)
+        second = first and LEADING_WORD.match(rest, first.end())
+        two = second and fold(rest[: second.end()].rstrip(" ,;:!.-–—\n\t"))
+        if two in COURTESY:
+            rest = rest[second.end():]
+        elif first and fold(first.group().rstrip(" ,;:!.-–—\n\t")) in COURTESY:
+            rest = rest[first.end():]
+        else:
+            break
+    return rest if WORD.search(rest) else answer.strip()
+
+
+# Chat that opens an answer and names no matter: not the subject's ("I want to know how many fines ...").
+LEAD_INS = tuple(fold(p) for p in (
+    "mainteresebs", "მაინტერესებს", "minda vicode", "minda vitsode", "minda gavigo", "msurs vicode", "msurs gavigo",
+    "მინდა ვიცოდე", "მინდა გავიგო", "მსურს ვიცოდე", "მსურს გავიგო", "მინდა", "მსურს", "minda", "msurs",
+    "i want to know", "i would like to know", "i'd like to know", "i need to know", "i wonder", "i am interested in",
+    "i'm interested in", "please tell me", "tell me", "could you tell me", "can you tell me", "i want", "i would like",
+    "i'd like", "mitxarit", "მითხარით",
+))
+LEAD_IN_WORDS = 5
+CLAUSE_ENDS = re.compile(r"[.!?;:,\n–—(]")  # the first clause ends at the first of these
+DANGLING = {fold(w) for w in ("and", "or", "but", "of", "the", "a", "to", "in", "on", "for", "with", "da", "an",
+                              "magram", "rom", "და", "ან", "მაგრამ", "რომ", "tu", "თუ")}
+
+
+def subject_from(answer: str, limit: int) -> str:
+    """A short subject from an answer: its first clause without chat lead-ins or "please", in whole
+    words within `limit` characters, never cut with an ellipsis."""
+    text = answer.strip()[:MAX_CHARS]
+    for _ in range(3):  # "please, I want to know ...": courtesy and lead-in, in either order
+        text = without_courtesy(text)
+        words = [m for _, m in zip(range(LEAD_IN_WORDS), LEADING_WORD.finditer(text))]
+        cut = next((m.end() for m in reversed(words)
+                    if fold(text[: m.end()].rstrip(" ,;:!.-–—\n\t")) in LEAD_INS), 0)
+        if not cut or not WORD.search(text[cut:]):
+            break
+        text = text[cut:]
+    end = CLAUSE_ENDS.search(text)
+    clause = text[: end.start()] if end and WORD.search(text[: end.start()]) else text
+    kept: list[str] = []
+    for word in clause.split():
+        if len(" ".join([*kept, word])) > limit:
+            break
+        kept.append(word)
+    while len(kept) > 1 and fold(kept[-1]) in DANGLING:
+        kept.pop()
+    subject = " ".join(kept).strip(QUOTES + ",;:-") or clause[:limit].strip()
+    return subject[:1].upper() + subject[1:] if subject[:1].isascii() else subject  # Georgian has no capitals

@@ -31,13 +31,14 @@ LATIN = re.compile(r"[A-Za-z]")
 # "E 2026 0000042", "E/2026/0000042", with a Georgian ე or a Cyrillic Е for the E, with any dash,
 # or with no "E-" at all ("2026-0000042"); or a bare run of 6+ digits ("N0451223", "№0451223",
 # "ნომერი0451223"): digits are told apart from digits, not from letters. A space after the prefix
-# only after one letter ("in 2026 1234567" is no number); a year and serial without a prefix only
-# joined by a dash ("2026 1234567" is not one, and neither is "2026-2027").
+# only after one letter; a year and serial without a prefix joined by a dash, a slash or a space
+# ("2026 - 0000042", "2026 0000042"), by a space only with the portal's seven digits ("in 2026 12000
+# fines" is no number, and neither is "2026-2027").
 DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 E_LIKE = "ეᲔЕе"  # typed for E: Georgian (Mkhedruli, Mtavruli), Cyrillic
 REG_NUMBER = re.compile(
     rf"(?<![^\W\d_])([A-Za-z{E_LIKE}] |[A-Za-z{E_LIKE}]{{1,3}}[{DASHES}/]?)(\d{{4}})[{DASHES}/ ](\d{{3,8}})(?!\d)"
-    rf"|(?<![\w{DASHES}/])(20\d\d)[{DASHES}](\d{{5,8}})(?!\d)"
+    rf"|(?<![\w{DASHES}/])(20\d\d)(?: ?[{DASHES}/] ?(\d{{5,8}})| (\d{{7}}))(?!\d)"
     r"|(?<!\d)(\d{6,12})(?!\d)"
 )
 TO_E = str.maketrans(dict.fromkeys(E_LIKE, "E"))
@@ -89,11 +90,11 @@ def reg_number(text: str) -> str | None:
     """The first registration number in `text`, as the portal writes it ("E-2026-0000042")."""
     if not (found := REG_NUMBER.search(text[:NUMBER_SEARCH])):
         return None
-    prefix, year, serial, bare_year, bare_serial, digits = found.groups()
+    prefix, year, serial, bare_year, bare_serial, spaced_serial, digits = found.groups()
     if digits:
         return digits
     if bare_year:
-        return f"E-{bare_year}-{bare_serial}"
+        return f"E-{bare_year}-{bare_serial or spaced_serial}"
     return f"{prefix.rstrip(' /' + DASHES).translate(TO_E).upper()}-{year}-{serial}"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.letter_parts import MAX_CHARS, sentences, split
+from nlu.letter_parts import MAX_CHARS, sentences, split, subject_from
 
 # Messages wholly addressed to the bot: greetings, wishes to write, questions about what to do.
 TO_BOT = [
@@ -189,3 +189,26 @@ def test_a_remark_before_an_answer_leaves_the_answer(message, kept):
 ])
 def test_a_reason_kept_from_a_wish_reads_as_a_sentence(message, kept):
     assert split(message).text == kept
+@pytest.mark.parametrize(
+    ("answer", "subject"),
+    [
+        ("მაინტერესებს, რამდენი ბავშვი ჩაირიცხა ქუთაისის საჯარო სკოლებში 2024 წელს, კლასების მიხედვით და სქესის მიხედვითაც",
+         "რამდენი ბავშვი ჩაირიცხა ქუთაისის საჯარო სკოლებში 2024 წელს"),
+        ("minda vicode ramdeni mosamartle mushaobs batumis saqalaqo sasamartloshi da ramdeni tanamshromeli",
+         "Ramdeni mosamartle mushaobs batumis saqalaqo sasamartloshi"),
+        ("gtxovt, xelfasi ori tvea ar gadauxdiat qarxnis mushebs da xelmdzghvaneloba aravis pasuxobs",
+         "Xelfasi ori tvea ar gadauxdiat qarxnis mushebs"),
+        ("I would like to know how many buses the city bought in 2023 for the western districts of Tbilisi",
+         "How many buses the city bought in 2023 for the western"),
+        ("Please, the canteen at my daughter's school served spoiled milk twice this month. Nobody answered.",
+         "The canteen at my daughter's school served spoiled milk"),
+    ],
+)
+def test_a_proposed_subject_is_the_first_clause_short_in_whole_words_without_chat(answer, subject):
+    got = subject_from(answer, 60)
+    assert got == subject and len(got) <= 60 and "…" not in got
+
+
+def test_a_subject_from_an_answer_of_one_long_word_or_only_chat_is_still_short():
+    assert len(subject_from("ა" * 500, 60)) == 60 and subject_from("მინდა", 60) == "მინდა"
+    assert len(subject_from("I want to know " * 2_000, 60)) <= 60

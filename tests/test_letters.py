@@ -61,3 +61,26 @@ def test_skipped_questions_leave_no_trace():
 def test_an_unknown_kind_is_an_error():
     with pytest.raises(KeyError):
         compose("petition", "en", {})
+
+
+@pytest.mark.parametrize(
+    ("lang", "asks", "kept"),
+    [
+        ("ka", "გთხოვთ, გააუქმოთ დაკისრებული ჯარიმა", "ვითხოვ: გააუქმოთ დაკისრებული ჯარიმა"),
+        ("ka", "თუ შეიძლება, დამიბრუნეთ ამანათი", "ვითხოვ: დამიბრუნეთ ამანათი"),
+        ("ka", "რომ შეამოწმონ ჩემი ხელფასის დარიცხვა", "ვითხოვ: შეამოწმონ ჩემი ხელფასის დარიცხვა"),
+        ("ka", "gtxovt, gadamixadot xelfasi", "ვითხოვ: gadamixadot xelfasi"),
+        ("ka", "Gtxovt rom gamoikvlion sabazho", "ვითხოვ: gamoikvlion sabazho"),
+        ("en", "Please could you refund the customs fee", "What I ask for: could you refund the customs fee"),
+        ("en", "Kindly, pay my wages for October.", "What I ask for: pay my wages for October."),
+    ],
+)
+def test_a_demand_opening_with_please_or_that_reads_once(lang, asks, kept):
+    letter = compose("complaint", lang, {"what_happened": "x", "asks": asks})
+    assert kept in letter
+    assert "გთხოვთ: გთხოვთ" not in letter and "ვითხოვ: გთხოვთ" not in letter and "for: Please" not in letter
+
+
+@pytest.mark.parametrize("answer", ["გთხოვთ", "please", "Pleased to hear back soon", "thatched roof leaks"])
+def test_an_answer_that_is_only_courtesy_or_merely_starts_alike_stays_whole(answer):
+    assert answer in compose("complaint", "en", {"what_happened": "x", "asks": answer})

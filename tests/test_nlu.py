@@ -76,7 +76,7 @@ def test_registration_number_channel_and_asked_language(nlu):
         ("E/2026/0000042 ra xdeba", "E-2026-0000042"),
         ("N0451223 statusi", "0451223"),
         ("ნომერი0451223", "0451223"),
-        ("in 2026 1234567 people wrote", "1234567"),  # "in" is a word, not a prefix
+        ("in 2026 1234567 people wrote", "E-2026-1234567"),  # "in" is a word, not a prefix
         ("tbilisi 0179", None),
     ],
 )
@@ -330,7 +330,24 @@ def test_registration_numbers_typed_loosely_are_found(nlu, text):
     assert (got.intent, got.entities["reg_number"]) == ("check_status", "E-2026-0000004")
 
 
-@pytest.mark.parametrize("text", ["2026-2027 budget of the ministry", "the 2026 budget", "2026 - a hard year"])
+@pytest.mark.parametrize(
+    "text",
+    ["2026 0000006", "ra xdeba 2026 0000006-ze?", "მოთხოვნა 2026 - 0000006", "2026 /0000006 status", "2026–0000006",
+     "E 2026 - 0000006", "ე2026 0000006", "Е 2026 0000006", "e-2026 0000006"],
+)
+def test_a_year_and_number_read_as_one_registration_number_however_joined(nlu, text):
+    assert nlu.parse(text).entities["reg_number"] == "E-2026-0000006"
+
+
+def test_a_spaced_year_and_number_search_stays_linear():
+    from nlu.understanding import reg_number
+
+    assert reg_number("2026 " * 800 + "1") is None and reg_number("2026 -" * 700) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-2027 budget of the ministry", "the 2026 budget", "2026 - a hard year", "in 2026 12000 fines were written"],
+)
 def test_a_year_is_not_a_registration_number(nlu, text):
     assert nlu.parse(text).entities["reg_number"] is None
 

@@ -199,3 +199,43 @@ async def test_the_script_preview_has_a_way_back_and_words_typed_there_go_to_the
     await chat.choose("script")
     said = await chat.say("moitsa, es ar unda eweros")  # about the letter: offered as an addition, never lost
     assert "add:yes" in choice_ids(said) and "moitsa, es ar unda eweros" in texts(said)
+async def _latin_application(chat: Chat) -> list[dict]:
+    """An application typed in Latin letters, unlike the complaint above."""
+    await chat.start("ka")
+    return await chat.draft("იუსტიციის სახლი", "application", "piradobis mowmoba",
+                            "gtxovt gamomicemot axali piradobis mowmoba")
+
+
+async def test_the_review_says_the_letter_can_go_in_georgian_script_and_offers_it_first(kv: Kavshiri):
+    chat = Chat(kv)
+    review = await _latin_application(chat)
+    ids = choice_ids(review)
+    assert ids[:2] == ["submit", "script"]
+    hint = "თქვენ ლათინური ასოებით წერთ. გაგზავნამდე შემიძლია წერილი ქართული ასოებით გადავწერო."
+    assert texts(review).startswith(hint)  # one line, above the letter
+    english = Chat(kv, address="citizen-en")
+    await english.start("en")
+    review = await english.draft("Public Service Hall", "complaint", "Queue", "I waited four hours in the queue.")
+    assert "Latin letters" not in texts(review) and "script" not in choice_ids(review)
+
+
+@pytest.mark.parametrize("send", ["gaagzavne", "gagzavnet", "send"])
+async def test_send_typed_at_a_latin_review_shows_georgian_script_once_then_sends_as_typed(kv: Kavshiri, operator, send):
+    chat = Chat(kv)
+    await _latin_application(chat)
+    preview = await chat.say(send)
+    assert operator.registrations() == []  # one question first
+    assert "პირადობის" in texts(preview) and {"script:use", "script:keep"} <= set(choice_ids(preview))
+    done = await chat.say(send)
+    event(done, "submitted")
+    [sent] = operator.registrations()
+    assert "piradobis mowmoba" in sent["body"]  # as typed
+
+
+async def test_send_typed_after_the_preview_was_seen_sends_at_once(kv: Kavshiri, operator):
+    chat = Chat(kv)
+    await _latin_application(chat)
+    await chat.say("gaagzavne")
+    await chat.choose("script:keep")
+    event(await chat.say("gaagzavne"), "submitted")
+    assert len(operator.registrations()) == 1

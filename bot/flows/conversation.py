@@ -12,7 +12,7 @@ from bot.flows.handover import HANDOVER_CHOICES, ask_for_human, on_handover_choi
 from bot.flows.notify import NotifyStep  # noqa: F401  (registers the notification steps)
 from bot.flows.published import ask_published, wants_published
 from bot.flows.requests import list_requests, show_status
-from bot.flows.review import submit
+from bot.flows.review import send_typed
 from bot.flows.routing import route_need
 from bot.messages import Choice, Reply, Text
 from nlu.understanding import Understanding
@@ -266,8 +266,8 @@ async def on_command(turn: Turn, command: str) -> list[Reply] | None:
         return await ask_language(turn)
     if command in LANGUAGE_COMMANDS:  # "english", „ქართულად“: switch at once
         return await set_language(turn, LANGUAGE_COMMANDS[command])
-    if command == "submit" and turn.session.step == "review":
-        return await submit(turn)
+    if command == "submit" and turn.session.step in ("review", "script"):
+        return await send_typed(turn)
     if command in FAREWELLS and turn.session.step not in FREE_TEXT_STEPS:
         return await farewell(turn, command)
     if choice_id := COMMAND_CHOICES.get(command):

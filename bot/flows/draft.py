@@ -6,7 +6,6 @@ is composed from the answers by `bot.letters` in the citizen's language, never p
 from __future__ import annotations
 
 import math
-import re
 import uuid
 
 from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, goto, step
@@ -16,8 +15,9 @@ from bot.letters import compose
 from bot.messages import Choice, Reply, Text
 from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
-from nlu.letter_parts import split
+from nlu.letter_parts import split, subject_from
 from nlu.normalize import fold
+from nlu.when import says_when
 from nlu.understanding import Understanding
 
 SUBJECT_MAX = 200
@@ -40,6 +40,8 @@ PARTS = {
     "application": {"request": ("applied_for",), "facts": ("grounds", "documents")},
     "letter": {"facts": ("message",)},
 }
+# Bodies whose officers carry a badge number: their "who was involved?" asks for it.
+POLICE = frozenset({"mia", "patrol", "border"})
 # Questions answered by a button (the letter's templates word each value).
 ANSWER_CHOICES = {"form": ("electronic", "paper")}
 # A choice typed in words: the stems of each value's words, in the three scripts, folded as text is.
@@ -54,10 +56,9 @@ SKIP_WORDS = frozenset(fold(w) or w for w in (
     "გამოტოვება", "არა", "არავინ", "არ ვიცი", "gamotoveba", "ara", "aravin", "ar vici",
 ))
 ANSWERED_IN_WORDS = frozenset(q for qs in QUESTIONS.values() for q in qs) - set(ANSWER_CHOICES)
-# A year or a date in the core answer already says the period, or when it happened.
-DATED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./]\d{1,2}(?!\d)")
+# A date in the core answer (nlu.when) already says the period, or when it happened.
 SAID_BY_A_DATE = {"information_request": "period", "complaint": "when_where"}
-SUBJECT_PROPOSED = 80  # characters of the core answer a proposed subject takes
+SUBJECT_PROPOSED = 60  # characters at most of a proposed subject: whole words, no ellipsis
 # Words a first message must say beyond naming the body and type to be kept for the letter.
 DETAILS_FOR_BODY = 3
 # A yes or no typed at the review: a few words, clearly meant.
@@ -141,7 +142,7 @@ def answer(draft: dict, question: str, value: str) -> None:
         draft["asking"].pop(0)
     said = SAID_BY_A_DATE.get(draft.get("request_type", ""))
     core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "")
-    if said and said not in fields(draft) and DATED.search(core[:ANSWER_MAX]):
+    if said and said not in fields(draft) and says_when(core):
         fields(draft)[said] = ""  # already in the citizen's words: not asked again
 
 
@@ -161,12 +162,8 @@ def letter_text(turn: Turn) -> str:
 
 
 def proposed_subject(draft: dict) -> str:
-    """The core answer's first line, cut at a word within SUBJECT_PROPOSED characters."""
-    core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "").strip().split("\n")[0]
-    if len(core) <= SUBJECT_PROPOSED:
-        return core.rstrip(" .")
-    cut = core[:SUBJECT_PROPOSED].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.") + "…"
+    """A short subject from the core answer's first clause; the citizen can change it at the review."""
+    return subject_from(fields(draft).get(QUESTIONS[draft["request_type"]][0], ""), SUBJECT_PROPOSED)
 
 
 async def next_step(turn: Turn) -> list[Reply]:
@@ -375,7 +372,8 @@ class QuestionStep(Step):
             replies.append(Reply("rights.information_request"))
         if question in ("documents", QUESTIONS[draft["request_type"]][0]) and turn.capabilities.files:
             replies.append(Reply("attachment.hint", limits()))
-        return [*replies, Reply(f"ask.{question}", {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
+        asked = "ask.who_police" if question == "who" and draft.get("agency_id") in POLICE else f"ask.{question}"
+        return [*replies, Reply(asked, {"limit": ANSWER_MAX}, choices=(*options, BACK, CANCEL))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         draft, question = turn.draft, pending_question(turn.draft)

@@ -68,10 +68,28 @@ def _sliced(piece: str, size: int):
         yield piece[i : i + size]
 
 
-def review_choices(turn: Turn, edits: tuple) -> tuple:
-    """What a complete draft offers: send it, change a part, put it in Georgian script, or cancel
-    (one tuple, for every channel)."""
-    return (choice("submit"), *edits, *script_offer(turn), CANCEL)
+def review_choices(turn: Turn, edits: tuple, offer: tuple | None = None) -> tuple:
+    """What a complete draft offers: send it, put it in Georgian script (first, when the citizen
+    typed Georgian in Latin letters), change a part, or cancel (one tuple, for every channel)."""
+    return (choice("submit"), *(script_offer(turn) if offer is None else offer), *edits, CANCEL)
+
+
+def script_hint(offer: tuple) -> list[Reply]:
+    """One line above the letter when the Georgian-script choice applies, so it is not missed."""
+    return [Reply("review.script_hint")] if offer else []
+
+
+async def send_typed(turn: Turn) -> list[Reply]:
+    """"Send" typed (or a plain "yes") at the review or at the Georgian-script preview. The first
+    time a Latin-typed Georgian letter is sent so, the preview in Georgian script is shown instead:
+    one question; a second "send" sends the letter as typed."""
+    draft = turn.draft
+    if turn.session.step == "script":
+        draft.pop("script_fixes", None)
+    elif not draft.get("script_shown") and script_offer(turn):
+        draft["script_shown"] = True
+        return [Reply("review.script_first"), *await goto(turn, "script")]
+    return await submit(turn)
 
 
 def edit_choices(turn: Turn) -> tuple:
@@ -98,27 +116,27 @@ class ReviewStep(Step):
             "body": letter,
             "attachments": review_listing(turn),
         }
-        edits = edit_choices(turn)
+        edits, offer = edit_choices(turn), script_offer(turn)
         if len(letter) > BODY_MAX:  # the portal would refuse it: shorten a part first
             too_long = Reply("letter.too_long", {"length": len(letter), "limit": BODY_MAX}, choices=(*edits, CANCEL))
             return [*expired, Reply("review.summary", params), too_long]
         limit = turn.capabilities.max_chars
         if limit and len(letter) + PAGE_RESERVE > limit:
-            return [*expired, *self.page(turn, params, pages(letter, limit - PAGE_RESERVE))]
-        return [*expired, Reply("review.summary", params, choices=review_choices(turn, edits))]
+            return [*expired, *self.page(turn, params, pages(letter, limit - PAGE_RESERVE), offer)]
+        return [*expired, *script_hint(offer), Reply("review.summary", params, choices=review_choices(turn, edits, offer))]
 
-    def page(self, turn: Turn, params: dict, parts: list[str]) -> list[Reply]:
+    def page(self, turn: Turn, params: dict, parts: list[str], offer: tuple) -> list[Reply]:
         """A channel whose message cannot hold the letter: the summary, then the letter a page at a
         time; "Submit" comes with the last page, so every word is seen before it can go."""
         shown = min(turn.session.context.pop("letter_page", 0), len(parts))
         turn.session.context["letter_shown"] = shown
         if shown == 0:
             summary = {k: v for k, v in params.items() if k != "body"} | {"parts": len(parts)}
-            return [Reply("review.header", summary, choices=(choice("letter:next"), CANCEL))]
+            return [*script_hint(offer), Reply("review.header", summary, choices=(choice("letter:next"), CANCEL))]
         if shown < len(parts):
             choices = (choice("letter:next"), CANCEL)
         else:
-            choices = review_choices(turn, (choice("letter:changes"),))
+            choices = review_choices(turn, (choice("letter:changes"),), offer)
         return [Reply("review.part", {"part": shown, "parts": len(parts), "text": parts[shown - 1]}, choices=choices)]
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
@@ -150,7 +168,7 @@ class ReviewStep(Step):
         understood = turn.understand(text)
         plain = len(text.split()) <= PLAIN_ANSWER_WORDS and understood.confidence >= PLAIN_ANSWER_SURE
         if understood.intent == "affirm" and plain:
-            return await submit(turn)
+            return await send_typed(turn)
         if understood.intent == "deny" and plain:
             return [Reply("review.what_to_change"), *await self.prompt(turn)]
         if (addition := split(text).text) and not turn.draft.get("body"):

@@ -4,6 +4,7 @@ Each language's table lists the letter's parts in order (opening, facts, request
 closing), each a `str.format` template over the citizen's answers. A part whose fields are all
 empty is left out, so an optional question the citizen skipped leaves no empty line behind. A
 `choices` sub-table turns a chosen value ("electronic") into words; `defaults` fills a skipped field.
+A demand's opening "please" or "that" is dropped: the letter's own sentence introduces it.
 The citizen's name, address and signature are the portal account's: no template carries them.
 """
 from __future__ import annotations
@@ -14,7 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from nlu.letter_parts import without_courtesy
+
 HERE = Path(__file__).parent
+DEMANDS = frozenset({"asks", "applied_for"})  # answers the letter opens with its own "I ask"
 KINDS = tuple(sorted(p.stem for p in HERE.glob("*.toml")))
 
 
@@ -36,7 +40,7 @@ def compose(kind: str, lang: str, fields: dict[str, str]) -> str:
     choices, defaults = table.get("choices", {}), table.get("defaults", {})
     values = {}
     for name, value in fields.items():
-        value = (value or "").strip()
+        value = without_courtesy(value or "") if name in DEMANDS else (value or "").strip()
         values[name] = choices.get(name, {}).get(value, value)
     for name, value in defaults.items():
         values[name] = values.get(name) or value
