@@ -18,6 +18,7 @@ Pure and linear: a hand-written scan and non-overlapping patterns, no backtracki
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -355,7 +356,7 @@ def subject_from(answer: str, limit: int) -> str:
     text = answer.strip()[:MAX_CHARS]
     for _ in range(3):  # "please, I want to know ...": courtesy and lead-in, in either order
         text = without_courtesy(text)
-        words = [m for _, m in zip(range(LEAD_IN_WORDS), LEADING_WORD.finditer(text))]
+        words = list(itertools.islice(LEADING_WORD.finditer(text), LEAD_IN_WORDS))
         cut = next((m.end() for m in reversed(words)
                     if fold(text[: m.end()].rstrip(" ,;:!.-–—\n\t")) in LEAD_INS), 0)
         if not cut or not WORD.search(text[cut:]):

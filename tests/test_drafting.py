@@ -354,7 +354,7 @@ async def test_i_already_wrote_it_is_said_to_the_bot(kv: Kavshiri, operator, scr
     await chat.say(agency)
     replies = await chat.choose("type:complaint")
     replies = await chat.say(core_remark)  # nothing kept yet: asked again, saying so
-    assert {"ka": "ვერ ვიპოვე", "en": "could not find"}[lang] in texts(replies)
+    assert {"ka": "ვერ ვპოულობ", "en": "could not find"}[lang] in texts(replies)
     replies = await chat.say(facts)
     replies = await chat.say(remark)  # at "who" (the date said when): on to what is asked of the body
     assert {"ka": "რას ითხოვთ", "en": "What do you want"}[lang] in texts(replies)

@@ -17,8 +17,8 @@ from bot.models import REQUEST_TYPES
 from nlu.directory import Agency
 from nlu.letter_parts import split, subject_from
 from nlu.normalize import fold
-from nlu.when import says_when
 from nlu.understanding import Understanding
+from nlu.when import says_when
 
 SUBJECT_MAX = 200
 BODY_MAX = 5000  # the portal's limit (connectors/portal_api.yaml)
