@@ -398,3 +398,27 @@ async def test_who_was_involved_asks_for_a_badge_number_only_of_the_police(kv: K
     await chat.say("ოფიცერმა უხეშად მომმართა." if lang == "ka" else "An officer shouted at me.")
     asked = texts(await chat.choose("skip"))  # when and where
     assert badge in asked
+
+
+SKIPPED_IN_PASSING = {  # an answer to an optional question that ends by telling the bot to skip it
+    "ka": ("შრომის ინსპექცია", "დამსაქმებელმა 4 სექტემბრიდან ხელფასი არ გადამიხადა.", "ვინ იქნება, არ ვიცი შვილო, არავინ"),
+    "latin": ("shromis inspeqcia", "gushin xelfasi ar gadamixades.", "vin unda iyos, kamera iyo ra :) gamotove"),
+    "en": ("Revenue Service", "On 21 October the customs office held my parcel.", "who knows, it was a machine, skip"),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_an_answer_ending_in_skip_is_a_skip_and_never_the_letters(kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    agency, facts, aside = SKIPPED_IN_PASSING[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say(agency)
+    await chat.choose("type:complaint")
+    await chat.say(facts)  # the date says when: "who?" comes next
+    replies = await chat.say(aside)
+    assert {"ka": "რას ითხოვთ", "en": "What do you want"}[lang] in texts(replies)
+    replies = await chat.say(DEMAND[lang])
+    sent = await submitted_letter(chat, operator, replies)
+    assert aside not in sent["body"] and facts in sent["body"]

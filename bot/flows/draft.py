@@ -51,6 +51,9 @@ ANSWER_WORDS = {value: tuple(fold(w) or w for w in words) for value, words in {
     "paper": ("paper", "post", "printed", "ქაღალდ", "ფოსტ", "ბეჭდ", "qaghald", "qagald", "fost", "post"),
 }.items()}
 # Typed instead of pressing "Skip" at an optional question: nothing to say there.
+# A last word that tells the bot to skip the question, whatever came before it.
+SKIP_ENDINGS = frozenset(fold(w) for w in ("skip", "გამოტოვე", "გამოტოვეთ", "gamotove", "gamotovet", "nobody",
+                                          "არავინ", "aravin"))
 SKIP_WORDS = frozenset(fold(w) or w for w in (
     "skip", "no", "none", "nobody", "don't know", "i don't know", "dont know", "not known", "-",
     "გამოტოვება", "არა", "არავინ", "არ ვიცი", "gamotoveba", "ara", "aravin", "ar vici",
@@ -379,7 +382,7 @@ class QuestionStep(Step):
         draft, question = turn.draft, pending_question(turn.draft)
         if question is None:
             return await next_step(turn)
-        if question not in REQUIRED and (fold(text) or text.strip()) in SKIP_WORDS:
+        if question not in REQUIRED and skipped(text):
             return await self.on_choice(turn, "skip")
         if question in ANSWER_CHOICES:  # a choice, never words for the letter ("done" is not a form)
             if value := typed_choice(text, ANSWER_CHOICES[question]):
@@ -427,6 +430,12 @@ class QuestionStep(Step):
         else:
             return await super().on_choice(turn, choice_id)
         return await next_step(turn)
+
+
+def skipped(text: str) -> bool:
+    """"skip", „არ ვიცი“, or an answer that ends by telling the bot to skip ("who could it be, a camera… skip")."""
+    folded = fold(text[:200]) or text.strip()
+    return folded in SKIP_WORDS or (folded.split() or [""])[-1] in SKIP_ENDINGS
 
 
 def typed_choice(text: str, values: tuple[str, ...]) -> str | None:
