@@ -39,7 +39,7 @@ E_LIKE = "ეᲔЕе"  # typed for E: Georgian (Mkhedruli, Mtavruli), Cyrillic
 REG_NUMBER = re.compile(
     rf"(?<![^\W\d_])([A-Za-z{E_LIKE}] |[A-Za-z{E_LIKE}]{{1,3}}[{DASHES}/]?)(\d{{4}})[{DASHES}/ ](\d{{3,8}})(?!\d)"
     rf"|(?<![\w{DASHES}/])(20\d\d)(?: ?[{DASHES}/] ?(\d{{5,8}})| (\d{{7}}))(?!\d)"
-    r"|(?<!\d)(\d{6,12})(?!\d)"
+    r"|(?<!\d)(\d{6,8})(?!\d)"  # a serial alone; eleven digits are a personal number, not ours
 )
 TO_E = str.maketrans(dict.fromkeys(E_LIKE, "E"))
 NUMBER_LABELS = {"", "n", "no", "nomeri", "number"}  # folded: "№", „ნომერი“ before a number

@@ -370,3 +370,9 @@ def test_a_corrected_typo_reaches_the_understanding(nlu):
     got = nlu.parse("საცივარი მინდა დავწერო შსს-ში")
     assert (got.intent, got.entities["request_type"], got.entities["agency"].id) == ("submit_request", "complaint", "mia")
     assert nlu.parse("შსს-ს ვაკანსიბი სად ვნახო?").entities["topic"] == "3.1"
+
+
+@pytest.mark.parametrize("text", ["my personal number is 01001012345", "ჩემი პირადი ნომერია 01001012345",
+                                  "piradi nomeri 01001012345", "01001012345"])
+def test_a_personal_number_is_not_a_reference_number(nlu, text):
+    assert nlu.parse(text, None).entities.get("reg_number") is None
