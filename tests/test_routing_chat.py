@@ -198,3 +198,21 @@ async def test_a_wish_to_write_after_a_story_keeps_the_story(chat: Chat, lang, s
     replies = await chat.say(wish)
     draft = (await chat.kv.store.load_session(f"console:{chat.address}")).draft
     assert kept in (draft.get("kept", "") + texts(replies))
+
+
+@pytest.mark.parametrize(("lang", "first"), [
+    ("ka", "გამარჯობა შვილო, ზამთრის გათბობის დახმარება წელს აღარ ჩამერიცხა, ვის მივწერო?"),
+    ("ka", "gamarjoba, zamtris gatbobis daxmareba wels agar chamericxa, vis mivwero?"),
+    ("en", "Hello dear, good morning to you, my pension did not come this month, who do I write to?"),
+    ("ka", "გამარჯობა შვილო, როგორა ხარ, ჯანმრთელად ბრძანდებოდე, პენსია არ მომივიდა ამ თვეში"),
+    ("ka", "გამარჯობა შვილო, გათბობის ფული არ მომივიდა, ვის მივწერო შვილო?"),
+])
+async def test_a_first_message_that_greets_and_tells_a_need_is_answered_not_only_welcomed(chat: Chat, lang, first):
+    out = await chat.say(first)  # a new citizen: no start()
+    answered = any(i.startswith("route:") for i in choice_ids(out)) or chat.kv.catalog.text(lang, "route.ask_need") in texts(out)
+    assert answered, texts(out)
+
+
+async def test_a_first_hello_alone_gets_the_welcome_and_the_menu(chat: Chat):
+    out = await chat.say("გამარჯობა, როგორ ხართ?")
+    assert "new_request" in choice_ids(out) and not any(i.startswith("route:") for i in choice_ids(out))
