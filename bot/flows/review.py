@@ -7,7 +7,7 @@ import json
 
 from bot import receipts
 from bot.deadline import deadline_for
-from bot.flows import CANCEL, Step, Turn, agency_name, choice, goto, step
+from bot.flows import CANCEL, STEPS, Step, Turn, agency_name, choice, goto, step
 from bot.flows.attach import attachment_ids, drop_expired, review_listing
 from bot.flows.draft import (
     BODY_MAX,
@@ -81,12 +81,13 @@ def script_hint(offer: tuple) -> list[Reply]:
 
 async def send_typed(turn: Turn) -> list[Reply]:
     """"Send" typed (or a plain "yes") at the review or at the Georgian-script preview. The first
-    time a Latin-typed Georgian letter is sent so, the preview in Georgian script is shown instead:
-    one question; a second "send" sends the letter as typed."""
+    time a Latin-typed Georgian letter is sent so, the preview in Georgian script is shown instead.
+    "Send" at the preview sends what it shows (its unsure words were shown to check, in brackets);
+    "Keep as I wrote it" is the way to send the Latin letters."""
     draft = turn.draft
     if turn.session.step == "script":
-        draft.pop("script_fixes", None)
-    elif not draft.get("script_shown") and script_offer(turn):
+        return await STEPS["script"].on_choice(turn, "script:use")
+    if not draft.get("script_shown") and script_offer(turn):
         draft["script_shown"] = True
         return [Reply("review.script_first"), *await goto(turn, "script")]
     return await submit(turn)
