@@ -422,3 +422,18 @@ async def test_an_answer_ending_in_skip_is_a_skip_and_never_the_letters(kv: Kavs
     replies = await chat.say(DEMAND[lang])
     sent = await submitted_letter(chat, operator, replies)
     assert aside not in sent["body"] and facts in sent["body"]
+
+
+@pytest.mark.parametrize(("lang", "asked"), [
+    ("en", "The 2025 exam pass rates by subject. An electronic copy by email is fine."),
+    ("ka", "2025 წლის გამოცდების შედეგები საგნების მიხედვით, ელექტრონულად გამომიგზავნეთ."),
+    ("ka", "2025 wlis gamocdebis shedegebi, elektronulad gamomigzavnet"),
+])
+async def test_a_form_said_with_the_information_is_not_asked_again(kv: Kavshiri, lang, asked):
+    chat = Chat(kv, f"form-said-{lang}")
+    await chat.start(lang)
+    await chat.choose("new_request")
+    await chat.say("შეფასებისა და გამოცდების ეროვნული ცენტრი" if lang == "ka" else "National Assessment and Examinations Center")
+    await chat.choose("type:information_request")
+    review = await chat.say(asked)  # the year says the period, the words say the form
+    assert "submit" in choice_ids(review) and "answer:electronic" not in choice_ids(review)

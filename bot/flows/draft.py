@@ -147,6 +147,11 @@ def answer(draft: dict, question: str, value: str) -> None:
     core = fields(draft).get(QUESTIONS[draft["request_type"]][0], "")
     if said and said not in fields(draft) and says_when(core):
         fields(draft)[said] = ""  # already in the citizen's words: not asked again
+    # "An electronic copy, please" in the words already: the form is not asked. Only the default is
+    # taken so (a word like "post" in the matter itself must never choose paper).
+    if "form" in QUESTIONS[draft["request_type"]] and "form" not in fields(draft) \
+            and typed_choice(value, ANSWER_CHOICES["form"]) == "electronic":
+        fields(draft)["form"] = "electronic"
 
 
 def letter_fields(turn: Turn) -> dict:
