@@ -437,3 +437,22 @@ async def test_a_form_said_with_the_information_is_not_asked_again(kv: Kavshiri,
     await chat.choose("type:information_request")
     review = await chat.say(asked)  # the year says the period, the words say the form
     assert "submit" in choice_ids(review) and "answer:electronic" not in choice_ids(review)
+
+
+@pytest.mark.parametrize(("lang", "said", "sends"), [
+    ("en", "is that ok? ok send it", True),
+    ("en", "ok.. send it i guess", True),
+    ("en", "please don't send it yet", False),
+    ("ka", "კარგი, გაგზავნე", True),
+    ("ka", "ჯერ არ გაგზავნო", False),
+    ("ka", "kargi, gaagzavne", True),
+])
+async def test_send_said_at_the_end_of_a_short_message_at_the_review(kv: Kavshiri, operator, lang, said, sends):
+    chat = Chat(kv, f"send-tail-{lang}-{len(said)}")
+    await chat.start(lang)
+    await chat.draft("იუსტიციის სამინისტრო" if lang == "ka" else "Ministry of Justice", "letter", "Subject",
+                     "When will the new rules on notaries come into force?")
+    await chat.say(said)
+    assert (len(operator.registrations()) == 1) is sends
+    if not sends:
+        assert all(said not in (r.get("body") or "") for r in operator.registrations())

@@ -25,6 +25,7 @@ from bot.messages import Reply, Text
 from bot.models import Submission
 from bot.ports import Draft, PortalError, PortalRejected
 from nlu.letter_parts import split
+from nlu.normalize import fold
 
 # A rejection code the citizen can fix by changing one field.
 FIX_FOR_REJECTION = {"unknown_agency": "agency", "type_not_accepted": "type", "unknown_attachment": "attachments"}
@@ -91,6 +92,22 @@ async def send_typed(turn: Turn) -> list[Reply]:
         draft["script_shown"] = True
         return [Reply("review.script_first"), *await goto(turn, "script")]
     return await submit(turn)
+
+
+SEND_TAIL_WORDS = 8  # "ok.. send it i guess": a short message whose last words say send
+NOT_YET = frozenset(fold(w) for w in ("don't", "dont", "not", "no", "wait", "yet", "later", "არ", "ნუ", "არა",
+                                      "მოიცა", "მოიცადე", "ჯერ", "ar", "nu", "ara", "moica", "moicade", "jer"))
+
+
+def ends_in_send(turn: Turn, text: str) -> bool:
+    """Whether a short message says "send" near its end with no "not yet" in it ("ok.. send it i guess",
+    "kargi, gaagzavne", „კარგი, გაგზავნე“); "don't send it yet" never sends."""
+    words = text[:200].replace("?", " ").replace(",", " ").replace(".", " ").replace("!", " ").split()
+    if not 1 < len(words) <= SEND_TAIL_WORDS or any(fold(w) in NOT_YET for w in words):
+        return False
+    command, tail = turn.services.understander.command, words[-4:]
+    windows = [" ".join(tail[i:i + n]) for n in (1, 2) for i in range(len(tail) - n + 1)]
+    return any(command(w) == "submit" for w in windows)
 
 
 def edit_choices(turn: Turn) -> tuple:
@@ -172,6 +189,8 @@ class ReviewStep(Step):
             return await send_typed(turn)
         if understood.intent == "deny" and plain:
             return [Reply("review.what_to_change"), *await self.prompt(turn)]
+        if ends_in_send(turn, text):  # "is that ok? ok, send it"
+            return await send_typed(turn)
         if (addition := split(text).text) and not turn.draft.get("body"):
             turn.draft["addition"] = addition
             return await goto(turn, "addition")
