@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -175,3 +176,27 @@ async def kv(request, tmp_path: Path, portal):
     await app.close()
     if request.param == "redis":
         await delete_keys(REDIS_URL, extra["redis_prefix"])
+
+
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+SAMPLE_REGISTER = Path(__file__).resolve().parents[1] / "published" / "data" / "sample_register.json"
+
+
+@pytest.fixture
+async def chat(kv):
+    """A citizen on a Kavshiri holding the sample publication register, on 23 November 2026."""
+    from published.register import parse
+
+    services = kv.engine.services
+    agencies = {a.id for a in services.directory}
+    await kv.register.put_entries(parse(SAMPLE_REGISTER.read_bytes(), SAMPLE_REGISTER.name,
+                                        services.published.annex, agencies))
+    services.clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+    return Chat(kv)

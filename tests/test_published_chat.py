@@ -3,32 +3,11 @@ what is published (newest first, Georgian dates), what is missing with the one-t
 questions about the right to information, and the register's title search."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 
-from published.register import parse
-from tests.conftest import Chat, choice_ids, english_in, texts
+from tests.conftest import SAMPLE_REGISTER, Chat, choice_ids, english_in, texts
 
-SAMPLE = Path(__file__).resolve().parents[1] / "published" / "data" / "sample_register.json"
-
-
-class FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-
-@pytest.fixture
-async def chat(kv):
-    services = kv.engine.services
-    agencies = {a.id for a in services.directory}
-    await kv.register.put_entries(parse(SAMPLE.read_bytes(), SAMPLE.name, services.published.annex, agencies))
-    services.clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
-    return Chat(kv)
+SAMPLE = SAMPLE_REGISTER
 
 
 async def test_bonuses_question_answers_newest_first_and_offers_the_missing_quarter(chat: Chat):

@@ -4,32 +4,9 @@ matter is answered plainly, and an explicit wish to send starts the draft with a
 beside it, never instead of it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 
-from published.register import parse
 from tests.conftest import Chat, choice_ids, english_in, texts
-
-SAMPLE = Path(__file__).resolve().parents[1] / "published" / "data" / "sample_register.json"
-
-
-class FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-
-@pytest.fixture
-async def chat(kv):
-    services = kv.engine.services
-    agencies = {a.id for a in services.directory}
-    await kv.register.put_entries(parse(SAMPLE.read_bytes(), SAMPLE.name, services.published.annex, agencies))
-    services.clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
-    return Chat(kv)
 
 
 @pytest.mark.parametrize(
