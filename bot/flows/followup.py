@@ -11,14 +11,13 @@ import hashlib
 from datetime import date, timedelta
 
 from bot.deadline import TBILISI, add_months, deadline_for
-from bot.flows import BACK, CANCEL, Step, Turn, agency_name, choice, menu_prompt, step
-from bot.flows.requests import RECENT, from_portal
+from bot.flows import CANCEL, Step, Turn, agency_name, choice, menu_prompt, step
+from bot.flows.requests import RequestPicker, from_portal
 from bot.letters import compose, part
-from bot.messages import Choice, Reply, Text
+from bot.messages import Reply, Text
 from bot.models import Submission
 from bot.ports import Draft, NotFound, PortalError, PortalRejected
 from bot.watch import Watch, follow_up_choices, today
-from nlu.understanding import reg_number
 
 KIND_TYPE = {"reminder": "letter", "complaint": "complaint"}
 LETTER = {"reminder": "reminder", "complaint": "administrative_complaint"}  # bot/letters/<name>.toml
@@ -72,20 +71,13 @@ async def on_follow_up(turn: Turn, choice_id: str) -> list[Reply]:
 
 
 @step
-class OptionsStep(Step):
+class OptionsStep(RequestPicker):
     """Which request "What can I do?" is about, when the request list asks it."""
 
-    name = "options"
+    name = kind = "options"
 
-    async def prompt(self, turn: Turn) -> list[Reply]:
-        mine = await turn.services.store.list_submissions(turn.citizen.key)
-        recent = tuple(Choice(f"options:{s.registration_number}", s.registration_number) for s in mine[:RECENT])
-        return [Reply("options.prompt", choices=(*recent, BACK, CANCEL))]
-
-    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
-        if number := reg_number(text):
-            return await on_follow_up(turn, f"options:{number}")
-        return await super().on_text(turn, text)
+    async def picked(self, turn: Turn, number: str) -> list[Reply]:
+        return await on_follow_up(turn, f"options:{number}")
 
 
 def superior(turn: Turn, s: Submission):

@@ -14,19 +14,31 @@ from nlu.understanding import reg_number
 RECENT = 5  # how many recent requests the status step offers as buttons
 
 
-@step
-class StatusStep(Step):
-    name = "status"
+class RequestPicker(Step):
+    """Asks which of the citizen's requests: their newest as buttons, or a number typed."""
+
+    kind = ""  # choice ids are "<kind>:<number>"; the prompt is the catalog's "<kind>.prompt"
 
     async def prompt(self, turn: Turn) -> list[Reply]:
         mine = await turn.services.store.list_submissions(turn.citizen.key)
-        recent = tuple(Choice(f"status:{s.registration_number}", s.registration_number) for s in mine[:RECENT])
-        return [Reply("status.prompt", choices=(*recent, BACK, CANCEL))]
+        recent = tuple(Choice(f"{self.kind}:{s.registration_number}", s.registration_number) for s in mine[:RECENT])
+        return [Reply(f"{self.kind}.prompt", choices=(*recent, BACK, CANCEL))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         if number := reg_number(text):
-            return await show_status(turn, number)
+            return await self.picked(turn, number)
         return await super().on_text(turn, text)
+
+    async def picked(self, turn: Turn, number: str) -> list[Reply]:
+        raise NotImplementedError
+
+
+@step
+class StatusStep(RequestPicker):
+    name = kind = "status"
+
+    async def picked(self, turn: Turn, number: str) -> list[Reply]:
+        return await show_status(turn, number)
 
     async def on_choice(self, turn: Turn, choice_id: str) -> list[Reply]:
         kind, _, number = choice_id.partition(":")
