@@ -11,6 +11,9 @@ letter's part may reach the agency. Sentences are read one at a time over their 
   ("it's above", „ხომ დავწერე“: `already_said`) are the bot's;
   a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
   wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
+  a wish that says more than the writing, the body (as the agency matcher finds it) and two other
+  words goes on to the matter ("I'd like to request data on the number of ..."): what follows is kept;
+  a leading "no" with a word calling the bot („არა შვილო“, "ara dzma", "no dear") is the bot's;
 - a wish or question about the matter ("I would like to apply for a permit", "Can I apply while ...?")
   is the letter's, and a bracket is never cut;
 - everything else is the letter's, in the citizen's own words.
@@ -102,10 +105,10 @@ ADDRESS = {"dzma", "dzmao", "shvilo", "dear", "brother", "mate", "genatsvale", "
 # which is the letter's.
 WISH_CONTENT = 2
 # Words a wish uses besides its matter: grammar, and the kinds of writing (matched as word starts).
-FUNCTION = {"i", "im", "id", "me", "my", "we", "our", "to", "the", "a", "an", "of", "for", "about", "on", "in",
-            "at", "with", "from", "by", "against", "some", "this", "that", "it", "and", "or", "is", "are", "be", "get", "make",
-            "please", "kindly", "regarding", "concerning", "ar", "da", "rom", "es", "is", "chemi", "me", "tu",
-            "gtkhovt", "ert", "erti", "them", "they", "you", "your", "mat", "mas", "tkven"}
+FUNCTION = {"i", "im", "id", "me", "my", "we", "our", "you", "your", "they", "them", "it", "this", "that", "to",
+            "the", "a", "an", "of", "for", "about", "on", "in", "at", "with", "from", "by", "against", "some",
+            "and", "or", "is", "are", "be", "get", "make", "please", "kindly", "regarding", "concerning",
+            "ar", "da", "rom", "es", "chemi", "tu", "gtkhovt", "ert", "erti", "mat", "mas", "tkven"}
 KINDS = ("complain", "complan", "request", "inform", "letter", "applica", "petition", "data", "statist",
          "figure", "detail", "public", "sachivar", "motkhovn", "informats", "tseril", "gantskhadeb", "mimartv",
          "sajaro", "monatsem")
@@ -231,8 +234,8 @@ def _letter_part(sentence: str) -> str | None:
                 kept.append(sentence[clause[0][0].start() if after_wish else begin: clause[story - 1][0].end()])
             asked = True
             break
-        if folded[0] in NO and all(w in GREETINGS | NO for w in folded):
-            continue
+        if folded[0] in NO and all(w in GREETINGS | NO for w in folded) or _unsure(f" {' '.join(folded)} "):
+            continue  # "ara shvilo, ...", "ar vici, ...": a clause answering the bot
         if _already_said(f" {' '.join(folded)} "):  # "I already wrote it": about the chat, not the matter
             upper = upper or (not kept and any(m.group().casefold() in ENGLISH_REMARK for m, _ in clause))
             continue
@@ -241,6 +244,8 @@ def _letter_part(sentence: str) -> str | None:
             continue
         if wish := _wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
             reason = next((n for n, f in enumerate(folded[:-1]) if f in REASONS and any(map(_acts, folded[:n]))), None)
+            if reason is not None and _says(folded, wish[1], reason):  # a noun's "that": "the list of firms that"
+                reason = None
             after_wish = True
             if reason is not None and folded[reason + 1] in NOT_A_CLAUSE:  # "... because of the noise"
                 kept.append(sentence[begin:cut])
@@ -351,6 +356,12 @@ def _matter(folded: list[str], wish: int, end: int) -> int | None:
     while first > end and folded[first - 1] in ARTICLES:  # "the number of ...", not "number of ..."
         first -= 1
     return first
+
+
+def _says(folded: list[str], start: int, stop: int) -> bool:
+    """Whether any of the words from `start` to `stop` says something of the matter."""
+    body = _body_words(tuple(folded))
+    return any(_is_content(w, body) for w in folded[start:stop])
 
 
 def _is_content(word: str, body: frozenset[str]) -> bool:
