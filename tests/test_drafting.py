@@ -451,4 +451,3 @@ async def test_an_answer_ending_in_skip_is_a_skip_and_never_the_letters(kv: Kavs
     replies = await chat.say(DEMAND[lang])
     sent = await submitted_letter(chat, operator, replies)
     assert aside not in sent["body"] and facts in sent["body"]
-
