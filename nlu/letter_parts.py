@@ -11,6 +11,9 @@ letter's part may reach the agency. Sentences are read one at a time over their 
   ("it's above", „ხომ დავწერე“: `already_said`) are the bot's;
   a wish that goes on with its reason ("... because my pension is late") keeps the reason, and a
   wish in a clause of its own ("my pension is late, I want to write to the ministry") goes alone;
+  a wish that says more than the writing, the body (as the agency matcher finds it) and two other
+  words goes on to the matter ("I'd like to request data on the number of ..."): what follows is kept;
+  a leading "no" with a word calling the bot („არა შვილო“, "ara dzma", "no dear") is the bot's;
 - a wish or question about the matter ("I would like to apply for a permit", "Can I apply while ...?")
   is the letter's, and a bracket is never cut;
 - everything else is the letter's, in the citizen's own words.
@@ -21,9 +24,13 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz
 
+from nlu.agencies import STOP, AgencyMatcher, BodyMasker, split_words
+from nlu.agencies import _classify as _stem_of
+from nlu.directory import Directory
 from nlu.normalize import fold
 
 MAX_CHARS = 20_000  # the engine refuses longer messages; nothing past this is read
@@ -47,12 +54,14 @@ THANKS = {"thanks", "thank", "you", "very", "much", "in", "advance", "bye", "goo
 # A wish opens the sentence (after any greeting) ...
 WISHES = {"want", "wanna", "wish", "like", "need", "can", "could", "would", "help", "minda", "msurs",
           "vapireb", "mindoda", "sheidzleba", "shegidzliat", "damekhmaret", "damekhmare", "mchirdeba"}
+WISH_SCAN = 12  # a body's name may come first: „შეფასებისა და გამოცდების ეროვნულ ცენტრს მინდა მივწერო“
 WISH_REACH = 4  # words from the start where the wish may stand: "hi, i would like to"
 ACTION_REACH = 4  # words after the wish where the writing is named: "would like to make a request", not
                   # "would like to get a copy of my file"
+ENGLISH_WISHES = {"want", "wanna", "wish", "like", "need", "can", "could", "would", "help"}
 # ... and names the writing itself: these are the starts of its words.
 ACTIONS = (
-    "writ", "send", "submit", "file", "lodge", "complain", "complan", "request", "letter",
+    "writ", "send", "submit", "file", "lodge", "complain", "complan", "request", "letter", "ask",
     "help", "contact", "davtser", "mivtser", "gavugzavn", "gavagzavn", "gagzavn", "sachivar", "sachivr",
     "motkhovn", "gantskhadeb", "tseril", "mimartv", "mivmart", "dakhmareb", "damekhmar", "shevitan",
     "tsardgen", "chivil", "tsivil", "vichivl", "davichivl",
@@ -89,14 +98,33 @@ TO_BOT = (
 AND = {"and", "but", "so", "da", "magram", "tumca", "amitom"}
 NOT_KNOWING = {"i", "don't", "do", "not", "know", "ar", "vici", "vitsi"}
 NO = {"no", "nope", "ara"}  # a clause of its own answering the bot: "ara shvilo, ..."
+# "No, brother, ..." / "ara dzma ...": the "no" and the word calling the bot by name open the sentence, the bot's.
+ADDRESS = {"dzma", "dzmao", "shvilo", "dear", "brother", "mate", "genatsvale", "batono", "kalbatono", "chemo"}
+# A wish names the writing and the body and little else ("I want to send a complaint to the police"):
+# the bot's. Past this many other words it also says the matter ("I'd like to request data on X"),
+# which is the letter's.
+WISH_CONTENT = 2
+# Words a wish uses besides its matter: grammar, and the kinds of writing (matched as word starts).
+FUNCTION = {"i", "im", "id", "me", "my", "we", "our", "you", "your", "they", "them", "it", "this", "that", "to",
+            "the", "a", "an", "of", "for", "about", "on", "in", "at", "with", "from", "by", "against", "some",
+            "and", "or", "is", "are", "be", "get", "make", "please", "kindly", "regarding", "concerning",
+            "ar", "da", "rom", "es", "chemi", "tu", "gtkhovt", "ert", "erti", "mat", "mas", "tkven"}
+KINDS = ("complain", "complan", "request", "inform", "letter", "applica", "petition", "data", "statist",
+         "figure", "detail", "public", "sachivar", "motkhovn", "informats", "tseril", "gantskhadeb", "mimartv",
+         "sajaro", "monatsem")
+# Before the matter itself: "(data) on", "(information) about": left out of the kept text.
+LEADS = {"on", "about", "regarding", "concerning", "of", "for", "re", "shesakheb"}
+ARTICLES = {"the", "a", "an", "my", "our", "their", "its", "this", "these", "those", "all", "every", "each"}
 # Saying one does not know ("no idea which one", „არ ვიცი, რომელი“) with nothing else said: the bot's.
 UNSURE = ("no idea", "dont know", "don't know", "do not know", "not sure", "ar vici", "ar var dartsmunebuli",
           "tsarmodgena ar makvs")
 UNSURE_ALSO = {"i", "still", "really", "yet", "sorry", "which", "what", "one", "kind", "type", "romeli", "ra",
                "jer", "isev", "namdvilad", "bodishi", "sakhe", "tipi"}
-GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO, ENGLISH_REASONS, NOT_A_CLAUSE = (
-    {fold(w) for w in words} for words in (
-        GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO, ENGLISH_REASONS, NOT_A_CLAUSE))
+(GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO, ENGLISH_REASONS, NOT_A_CLAUSE, ADDRESS,
+ FUNCTION, LEADS, ARTICLES) = ({fold(w) for w in words} for words in (
+    GREETINGS, THANKS, WISHES, REASONS, AND, NOT_KNOWING, NO, UNSURE_ALSO, ENGLISH_REASONS, NOT_A_CLAUSE, ADDRESS,
+    FUNCTION, LEADS, ARTICLES))
+KINDS = tuple(fold(k) for k in KINDS)
 UNSURE = tuple(fold(p) for p in UNSURE)
 ACTIONS = tuple(fold(a) for a in ACTIONS)
 TO_BOT = tuple(fold(p) for p in TO_BOT)
@@ -188,12 +216,16 @@ def _letter_part(sentence: str) -> str | None:
     start = 0
     while start < len(words) and words[start][1] in GREETINGS:
         start += 1
+    no_to_bot = start + 1 < len(words) and words[start][1] in NO and words[start + 1][1] in ADDRESS
+    if no_to_bot:  # "ara dzma, ...", "No dear, ...": the answer to the bot goes, what follows stays
+        start += 2
     rest = [f for _, f in words[start:]]
     if not rest or all(w in THANKS | GREETINGS for w in rest):
         return None
     if _unsure(f" {' '.join(rest)} "):
         return None
-    kept, after_wish, asked, upper = [], False, False, False
+    kept, after_wish, asked = [], False, False
+    upper = no_to_bot and words[start - 2][0].group().casefold() in ("no", "nope")  # "No dear, the fine ..."
     cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays
     for clause in _clauses(sentence, words[start:]):
         folded, begin, cut = [f for _, f in clause], cut, _clause_end(sentence, clause)
@@ -202,21 +234,28 @@ def _letter_part(sentence: str) -> str | None:
                 kept.append(sentence[clause[0][0].start() if after_wish else begin: clause[story - 1][0].end()])
             asked = True
             break
-        if folded[0] in NO and all(w in GREETINGS | NO for w in folded):
-            continue
+        if folded[0] in NO and all(w in GREETINGS | NO for w in folded) or _unsure(f" {' '.join(folded)} "):
+            continue  # "ara shvilo, ...", "ar vici, ...": a clause answering the bot
         if _already_said(f" {' '.join(folded)} "):  # "I already wrote it": about the chat, not the matter
             upper = upper or (not kept and any(m.group().casefold() in ENGLISH_REMARK for m, _ in clause))
             continue
         if " ".join(folded).startswith(INTRODUCTIONS):
             after_wish = True
             continue
-        if _is_wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
+        if wish := _wish(folded):  # "..., I want to write to the ministry": only its reason is the letter's
             reason = next((n for n, f in enumerate(folded[:-1]) if f in REASONS and any(map(_acts, folded[:n]))), None)
+            if reason is not None and _says(folded, wish[1], reason):  # a noun's "that": "the list of firms that"
+                reason = None
+            after_wish = True
             if reason is not None and folded[reason + 1] in NOT_A_CLAUSE:  # "... because of the noise"
                 kept.append(sentence[begin:cut])
             elif reason is not None:
                 kept.append(_opening(sentence[clause[reason + 1][0].start(): cut], folded[reason]))
-            after_wish = True
+            elif (matter := _matter(folded, *wish)) is not None:  # "I'd like to request data on X": X
+                piece = sentence[clause[matter][0].start(): cut]
+                english = clause[wish[0]][0].group().casefold() in ENGLISH_WISHES  # raw: fold("would") is Georgian
+                kept.append(piece[:1].upper() + piece[1:] if english else piece)
+                after_wish = False
             continue
         if after_wish and folded[0] in REASONS and len(clause) > 1:  # "..., that my pension is late"
             kept.append(_opening(sentence[clause[1][0].start(): cut], folded[0]))
@@ -284,16 +323,67 @@ def _unsure(padded: str) -> bool:
     return said is not None and all(w in UNSURE_ALSO for w in padded.replace(f" {said} ", " ", 1).split())
 
 
-def _is_wish(folded: list[str]) -> bool:
-    wished = [n for n, w in enumerate(folded[:WISH_REACH]) if _like(w, WISHES)]
+def _wish(folded: list[str]) -> tuple[int, int] | None:
+    """Where a wish to write stands in a clause's words: (its first word, the word after it names the
+    writing), or None. It opens the clause, after a greeting or the body's name („ცენტრს მინდა მივწერო“)."""
+    wished, content, body = [], 0, None
+    for n, word in enumerate(folded[:WISH_SCAN]):
+        if n >= WISH_REACH and content:
+            break
+        if _like(word, WISHES):
+            wished.append(n)
+        elif not wished:
+            body = _body_words(tuple(folded)) if body is None else body
+            content += _is_content(word, body)
     if not wished:
+        return None
+    near = range(wished[0], min(len(folded), wished[-1] + 1 + ACTION_REACH))
+    acted = [n for n in near if _acts(folded[n])]
+    if acted:
+        return wished[0], acted[-1] + 1
+    # About the letter itself ("I want to change the subject of the letter"): all of it is the bot's.
+    return (wished[0], len(folded)) if any(w.startswith(THE_LETTER) for w in folded) else None
+
+
+def _matter(folded: list[str], wish: int, end: int) -> int | None:
+    """Where the matter a wish goes on to begins ("... data on | the number of ..."), or None when,
+    besides the wish, the kind of writing, the body and grammar, at most WISH_CONTENT words are said."""
+    body = _body_words(tuple(folded))
+    others = [n for n in (*range(wish), *range(end, len(folded))) if _is_content(folded[n], body)]
+    if len(others) <= WISH_CONTENT or others[-1] < end:
+        return None
+    first = next(n for n in others if n >= end)
+    while first > end and folded[first - 1] in ARTICLES:  # "the number of ...", not "number of ..."
+        first -= 1
+    return first
+
+
+def _says(folded: list[str], start: int, stop: int) -> bool:
+    """Whether any of the words from `start` to `stop` says something of the matter."""
+    body = _body_words(tuple(folded))
+    return any(_is_content(w, body) for w in folded[start:stop])
+
+
+def _is_content(word: str, body: frozenset[str]) -> bool:
+    """Whether a folded word says something of the matter: not grammar, a greeting, a kind of writing,
+    a word of writing, or a word of a body's name ("ministry", "shepas")."""
+    if word in FUNCTION or word in GREETINGS or word in LEADS or word.startswith(KINDS + ACTIONS):
         return False
-    near = folded[wished[0]: wished[-1] + 1 + ACTION_REACH]
-    return any(_acts(w) for w in near) or any(w.startswith(THE_LETTER) for w in folded)
+    stemmed, generic = _stem_of(word)
+    return not generic and stemmed not in STOP and stemmed not in body
 
 
-def _acted_before(words: list, start: int, end: int) -> bool:
-    return any(_acts(f) for _, f in words[start:end])
+@cache
+def _masker() -> BodyMasker:
+    return BodyMasker(AgencyMatcher(Directory.load()))
+
+
+def _body_words(folded: tuple[str, ...]) -> frozenset[str]:
+    """The stems of the name of the body (or bodies) a clause names, as the agency matcher finds it."""
+    masker = _masker()
+    resolution = masker.matcher.mentioned_words(*split_words(list(folded)))
+    named = [resolution.chosen] if resolution.chosen else [m.agency for m in resolution.candidates]
+    return frozenset().union(*(masker.name_words[a.id] for a in named))
 
 
 def _like(word: str, vocabulary: set[str]) -> bool:

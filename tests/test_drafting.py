@@ -281,6 +281,35 @@ async def test_facts_given_with_the_body_but_no_type_wait_for_the_type_then_are_
     assert "I want to write" not in sent["body"]
 
 
+# A wish that goes on to say the matter ("I'd like to request data on X"): X reaches the letter, the wish does not.
+WISH_WITH_MATTER = {
+    "ka": ("ფინანსთა სამინისტროს მინდა მივწერო, 2024 წელს მინისტრის მოადგილეებზე გაცემული პრემიების ოდენობა "
+           "მაინტერესებს თვეების მიხედვით.", "მოადგილეებზე გაცემული პრემიების ოდენობა", ("მინდა მივწერო",)),
+    "latin": ("finansta saministros minda mivwero, 2024 wels ministris moadgileebze gacemuli premiebis odenoba "
+              "mainteresebs tveebis mixedvit.", "moadgileebze gacemuli premiebis odenoba", ("minda mivwero",)),
+    "en": ("Hi, I would like to request data from the Ministry of Finance on the bonuses paid to deputy ministers "
+           "in 2024, month by month.", "The bonuses paid to deputy ministers in 2024, month by month.",
+           ("I would like", "request data")),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_a_wish_that_goes_on_to_the_matter_keeps_the_matter_and_not_the_wish(kv: Kavshiri, operator, script):
+    lang = LANG[script]
+    message, matter, wish = WISH_WITH_MATTER[script]
+    chat = Chat(kv)
+    await chat.start(lang)
+    replies = await chat.say(message)
+    for _ in range(3):  # the type, if the message did not say it
+        if "type:information_request" not in choice_ids(replies):
+            break
+        replies = await chat.choose("type:information_request")
+    assert "use_text:yes" in choice_ids(replies) and matter in texts(replies), texts(replies)
+    sent = await submitted_letter(chat, operator, await chat.choose("use_text:yes"))
+    assert sent["agency_id"] == "mof" and matter in sent["body"]
+    assert not any(w in sent["body"] for w in wish), sent["body"]
+
+
 async def test_words_typed_at_use_this_text_are_added_and_shown(kv: Kavshiri):
     chat = Chat(kv)
     await chat.start("en")

@@ -189,6 +189,57 @@ def test_a_remark_before_an_answer_leaves_the_answer(message, kept):
 ])
 def test_a_reason_kept_from_a_wish_reads_as_a_sentence(message, kept):
     assert split(message).text == kept
+
+
+# A wish that goes on to say the matter: what follows the wish is the letter's, as a sentence of its own.
+@pytest.mark.parametrize(("message", "kept"), [
+    ("Hello. I would like to request figures on how many teachers left public schools in 2024, by district.",
+     "How many teachers left public schools in 2024, by district."),
+    ("I'd like to ask for information about the contracts the city hall signed for snow clearing last winter.",
+     "The contracts the city hall signed for snow clearing last winter."),
+    ("I want to complain to the police that a car has blocked our gate every night this week.",
+     "A car has blocked our gate every night this week."),
+    ("მინდა მოვითხოვო ინფორმაცია ბოლო ორი წლის განმავლობაში დარგული ხეების რაოდენობის შესახებ.",
+     "ბოლო ორი წლის განმავლობაში დარგული ხეების რაოდენობის შესახებ."),
+    ("შემოსავლების სამსახურს მინდა მივწერო, ზედმეტად გადახდილი გადასახადი არ დამიბრუნეს",
+     "ზედმეტად გადახდილი გადასახადი არ დამიბრუნეს"),
+    ("minda movitxovo sajaro informacia skolebshi gaxsnili axali klasebis raodenobaze",
+     "skolebshi gaxsnili axali klasebis raodenobaze"),
+    ("Saxelmwifo servisebis ganvitarebis saagentos minda mivwero, pasporti sami kviraa ver mivighe",
+     "pasporti sami kviraa ver mivighe"),
+    # a "that" after a noun of the matter opens no reason: the noun stays
+    ("We would like to request the names of the firms that repaired School No. 5 last summer.",
+     "The names of the firms that repaired School No. 5 last summer."),
+])
+def test_a_wish_that_says_the_matter_keeps_the_matter(message, kept):
+    parts = split(message)
+    assert parts.text == kept
+
+
+# Only the wish, the kind of writing and the body (and up to two words more): the bot's, whatever the script.
+@pytest.mark.parametrize("message", [
+    "I'd like to send an information request to the Ministry of Education.",
+    "I want to complain to the Revenue Service about a refund.",
+    "საქართველოს შინაგან საქმეთა სამინისტროს მინდა მივწერო საჩივარი",
+    "minda gavagzavno sachivari shemosavlebis samsaxurshi",
+])
+def test_a_wish_naming_only_the_writing_and_the_body_is_the_bots(message):
+    parts = split(message)
+    assert parts.text == "" and parts.to_bot
+
+
+# "No" with a word calling the bot ("brother", "dear", „შვილო“) answers the bot; what follows is the letter's.
+@pytest.mark.parametrize(("message", "kept"), [
+    ("No dear, the clinic sent my test results to the wrong address.",
+     "The clinic sent my test results to the wrong address."),
+    ("არა შვილო, საავადმყოფომ ანალიზის პასუხები სხვა მისამართზე გაგზავნა",
+     "საავადმყოფომ ანალიზის პასუხები სხვა მისამართზე გაგზავნა"),
+    ("ara dzmao, skolam sabutebi dakarga da axla tavidan mitxoven",
+     "skolam sabutebi dakarga da axla tavidan mitxoven"),
+    ("არა ძმაო, არ ვიცი, ავტობუსი ნახევარ საათში ერთხელ დადის", "ავტობუსი ნახევარ საათში ერთხელ დადის"),
+])
+def test_a_no_to_the_bot_opening_the_message_is_left_out(message, kept):
+    assert split(message).text == kept
 @pytest.mark.parametrize(
     ("answer", "subject"),
     [
