@@ -207,6 +207,9 @@ def _classify(text: str) -> tuple[str, tuple[str, ...], bool]:
     return "".join(kept).strip(), tuple(dropped), said
 
 
+LABEL_WORDS = 6  # a sentence this short that only names a kind of writing or a body is said to the bot
+
+
 def _letter_part(sentence: str) -> str | None:
     """The sentence as it belongs in the letter (perhaps only its reason), or None: it is the bot's."""
     words = [(m, fold(m.group())) for m in WORD.finditer(sentence)]
@@ -224,6 +227,8 @@ def _letter_part(sentence: str) -> str | None:
         return None
     if _unsure(f" {' '.join(rest)} "):
         return None
+    if len(rest) <= LABEL_WORDS and not _says(rest, 0, len(rest)):
+        return None  # "Complaint. Public Service Hall.": labels for the bot, nothing of the matter
     kept, after_wish, asked = [], False, False
     upper = no_to_bot and words[start - 2][0].group().casefold() in ("no", "nope")  # "No dear, the fine ..."
     cut = words[start][0].start() if start else 0  # where the next kept text begins: "<b>" stays

@@ -263,3 +263,14 @@ def test_a_proposed_subject_is_the_first_clause_short_in_whole_words_without_cha
 def test_a_subject_from_an_answer_of_one_long_word_or_only_chat_is_still_short():
     assert len(subject_from("ა" * 500, 60)) == 60 and subject_from("მინდა", 60) == "მინდა"
     assert len(subject_from("I want to know " * 2_000, 60)) <= 60
+
+
+@pytest.mark.parametrize(("message", "kept"), [
+    ("complaint. passport office. they lost my application in march", "they lost my application in march"),
+    ("განცხადება. იუსტიციის სახლი. ნასამართლობის ცნობა მჭირდება სამსახურისთვის",
+     "ნასამართლობის ცნობა მჭირდება სამსახურისთვის"),
+    ("chivili. shss. patrulma sabutebi ar damibruna", "patrulma sabutebi ar damibruna"),
+    ("Complaint to the Ministry of Justice. My case has waited two years.", "My case has waited two years."),
+])
+def test_labels_naming_only_the_kind_or_the_body_are_said_to_the_bot(message, kept):
+    assert split(message).text == kept
