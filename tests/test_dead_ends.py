@@ -193,3 +193,15 @@ async def test_every_reply_ends_with_a_way_forward(kv, lang):
              await chat.say("Ministry of Magic"), await chat.say("MIA"), await chat.say("hmm"), await chat.say("hmm"),
              await chat.choose("cancel"), await chat.choose("my_requests"), await chat.say("operator")]
     assert [i for i, out in enumerate(turns) if not out[-1]["choices"]] == []
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("ka", "მადლობა შვილო, ღმერთმა გაგიმარჯოს"),
+    ("ka", "madloba shvilo, gmertma gagimarjos"),
+    ("en", "thank you so much, god bless you and your family"),
+])
+async def test_a_blessed_thank_you_is_still_a_thank_you(kv, lang, said):
+    chat = Chat(kv, f"blessed-{lang}-{len(said)}")
+    await chat.start(lang)
+    replies = await chat.say(said)
+    assert kv.catalog.text(lang, "farewell.thanks") in texts(replies)

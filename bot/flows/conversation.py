@@ -15,6 +15,7 @@ from bot.flows.requests import list_requests, show_status
 from bot.flows.review import send_typed
 from bot.flows.routing import route_need
 from bot.messages import Choice, Reply, Text
+from nlu.normalize import fold
 from nlu.understanding import Understanding
 
 
@@ -219,6 +220,8 @@ async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None
     """Thanks and goodbye anywhere; cancel, help and a language switch said in words inside a flow.
     None lets the step decide."""
     step = turn.session.step
+    if step not in FREE_TEXT_STEPS and understood.intent in ("out_of_scope", "thanks") and thanked(understood.text):
+        return await farewell(turn, "thanks")  # „მადლობა შვილო, ღმერთმა გაგიმარჯოს“: a thank-you, however blessed
     if step in FREE_TEXT_STEPS or understood.confidence < IN_FLOW_SURE:
         return None
     if understood.intent in FAREWELLS:
@@ -235,6 +238,16 @@ async def on_intent(turn: Turn, understood: Understanding) -> list[Reply] | None
         case "change_language":
             return await change_language(turn, understood.entities.get("lang"))
     return None
+
+
+THANKS_WORDS = frozenset(fold(w) for w in ("thanks", "thank", "thx", "madloba", "gmadlobt", "მადლობა", "გმადლობთ",
+                                           "mersi", "მერსი"))
+
+
+def thanked(text: str) -> bool:
+    """Whether a short message opens with a thank-you ("thank you so much, God bless you")."""
+    words = fold(text[:100]).split()
+    return bool(words) and words[0] in THANKS_WORDS and len(words) <= 8
 
 
 # Intents (and commands) that close a conversation politely; never the introduction again.
