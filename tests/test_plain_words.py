@@ -15,7 +15,7 @@ MAIN_PATH = (
     "type.prompt", "rights.information_request", "subject.prompt", "body.prompt", "review.confirm_needed",
     "submitted", "status.prompt", "status.line", "status.not_found", "requests.item", "alert.completed",
     "alert.refused", "fallback", "understood.agency", "understood.type", "understood.agency_type",
-    "understood.body", "handover.no_live_agents", "handover.no_operators", "handover.outside_hours",
+    "handover.no_live_agents", "handover.no_operators", "handover.outside_hours",
     "handover.offer", "handover.offer_letter", "ticket.created", "farewell.thanks", "farewell.goodbye",
     "farewell.draft_kept", "cancelled", "text.too_long",
 )
