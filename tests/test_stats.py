@@ -14,7 +14,7 @@ import pytest
 from api.app import create_app
 from bot.models import Submission
 from bot.stats import MIN_REQUESTS, Figures, body_figures
-from tests.conftest import Chat, texts
+from tests.conftest import Chat, FixedClock, texts
 
 TODAY = date(2026, 12, 3)
 UTC = timezone.utc
@@ -72,15 +72,10 @@ def test_a_deadline_day_answer_is_on_time_and_each_body_is_apart():
     assert figures["mof"].on_time == 1 and figures["moj"].on_time == 0 and set(figures) == {"mof", "moj"}
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
-
-
 async def seed(kv, subs: list[Submission]) -> None:
     for s in subs:
         await kv.store.save_submission(s)
-    kv.engine.services.figures = Figures(kv.store, FixedClock(), fresh_seconds=0)
+    kv.engine.services.figures = Figures(kv.store, FixedClock(datetime(2026, 12, 3, 10, 0, tzinfo=UTC)), fresh_seconds=0)
 
 
 async def test_figures_from_the_store(kv):

@@ -3,6 +3,7 @@ Playwright): the chart is an image with its name, the table links each body's pa
 land in artifacts/screenshots/."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from playwright.async_api import async_playwright, expect
 from api.app import create_app
 from bot.stats import Figures
 from tests.channels import serve
-from tests.test_stats import FixedClock, history
+from tests.conftest import FixedClock
+from tests.test_stats import history
 from tests.test_widget_browser import ARGS, CHROMIUM, SHOTS
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="scripts/test installs chromium")
@@ -22,7 +24,7 @@ async def test_the_ranking_page_in_a_browser(kv, lang):
     for s in history("mof", on_time=16, late=4) + history("moj", on_time=10, late=10, overdue=0, pending=0) \
             + history("mia", on_time=3, late=0, overdue=0, pending=0):
         await kv.store.save_submission(s)
-    kv.engine.services.figures = Figures(kv.store, FixedClock(), fresh_seconds=0)
+    kv.engine.services.figures = Figures(kv.store, FixedClock(datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)), fresh_seconds=0)
     async with serve(create_app(kv)) as url, async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = await browser.new_page(viewport={"width": 1100, "height": 800})
